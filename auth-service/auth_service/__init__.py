@@ -1,0 +1,3 @@
+"""auth-service of the segmentation platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,126 @@
+"""Gateway application: its own routes (/, /health, docs) and the proxy for everything else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from segshared.app import build_app
+from segshared.errors import NotFound
+from segshared.redis_client import make_redis
+from segshared.security import http_jwks_loader
+from segshared.tokens import TokenVerifier
+from starlette.responses import Response
+
+from gateway import __version__
+from gateway.access import authorize
+from gateway.health import aggregate_health
+from gateway.openapi import OpenApiCache
+from gateway.proxy import UpstreamPool, forward, forward_headers
+from gateway.route_table import match_route
+from gateway.settings import GatewaySettings
+
+PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """Build the gateway; `settings` defaults to the environment."""
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = UpstreamPool(
+            {
+                "auth": settings.auth_service_url,
+                "profile": settings.profile_service_url,
+                "ml": settings.ml_service_url,
+            },
+            settings.upstream_pool_size,
+            settings.upstream_connect_timeout_seconds,
+        )
+        await pool.start()
+        http = httpx.AsyncClient(timeout=settings.internal_timeout_seconds)
+        app.state.pool = pool
+        app.state.redis = make_redis(settings.redis_url)
+        app.state.verifier = TokenVerifier(
+            http_jwks_loader(http, settings.jwks_url), settings.jwt_issuer, settings.jwt_audience
+        )
+        app.state.openapi_cache = OpenApiCache()
+        app.state.readiness_checks = {"redis": app.state.redis.ping}
+        try:
+            yield
+        finally:
+            await pool.close()
+            await http.aclose()
+            await app.state.redis.aclose()
+
+    app = build_app(
+        "gateway",
+        __version__,
+        settings,
+        lifespan,
+        liveness=False,  # the gateway's /health aggregates the services instead
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    _add_gateway_routes(app, settings)
+    return app
+
+
+def _add_gateway_routes(app: FastAPI, settings: GatewaySettings) -> None:
+    @app.get("/", include_in_schema=False)
+    async def root(request: Request) -> Response:
+        if "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse("/ui/", status_code=307)
+        return JSONResponse({"status": "ok", "service": "gateway", "version": __version__})
+
+    @app.get("/health", tags=["health"])
+    async def health(request: Request) -> JSONResponse:
+        healthy, body = await aggregate_health(
+            request.app.state.pool, settings.health_timeout_seconds
+        )
+        return JSONResponse(body, 200 if healthy else 503)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi(request: Request) -> JSONResponse:
+        doc = await request.app.state.openapi_cache.document(
+            request.app.state.pool, _gateway_openapi(app)
+        )
+        return JSONResponse(doc)
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Segmentation API")
+
+    ui_dir = Path(settings.ui_dir) if settings.ui_dir else Path(__file__).parents[2] / "frontend"
+    if ui_dir.is_dir():
+        app.mount("/ui", StaticFiles(directory=ui_dir, html=True), name="ui")
+
+    async def proxy(request: Request) -> Response:
+        route = match_route(request.url.path)
+        if route is None:
+            raise NotFound("Not Found")
+        await authorize(request, route, request.app.state.verifier, request.app.state.redis)
+        timeout = (
+            settings.upstream_long_timeout_seconds
+            if route.long_running
+            else settings.upstream_timeout_seconds
+        )
+        return await forward(
+            request.app.state.pool, request, route, forward_headers(request, {}), timeout
+        )
+
+    app.add_route("/{path:path}", proxy, methods=PROXY_METHODS, include_in_schema=False)
+
+
+def _gateway_openapi(app: FastAPI) -> dict:
+
+    return get_openapi(title="Customer Segmentation API", version=__version__, routes=app.routes)

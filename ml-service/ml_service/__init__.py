@@ -1,0 +1,3 @@
+"""ml-service of the segmentation platform."""
+
+__version__ = "0.1.0"

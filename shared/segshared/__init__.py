@@ -1,0 +1,1 @@
+"""Common library of the segmentation platform: nothing domain-specific lives here."""

@@ -1,0 +1,74 @@
+"""Application assembly shared by every service: middleware, errors, health, resources."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from segshared.db import make_engine, make_sessionmaker, ping_database
+from segshared.errors import install_error_handlers
+from segshared.health import MetricsMiddleware, health_router
+from segshared.logs import RequestIdMiddleware, configure_logging
+from segshared.redis_client import make_redis
+from segshared.security import http_jwks_loader
+from segshared.settings import ServiceSettings
+from segshared.tokens import TokenVerifier
+
+
+def build_app(
+    service: str,
+    version: str,
+    settings: ServiceSettings,
+    lifespan: Any,
+    liveness: bool = True,
+    **fastapi_kwargs: Any,
+) -> FastAPI:
+    """A FastAPI app with JSON logging, request ids, metrics, error handlers and health."""
+    configure_logging(service, settings.log_level)
+    app = FastAPI(
+        title=service,
+        version=version,
+        lifespan=lifespan,
+        **fastapi_kwargs,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health_router(service, version, liveness))
+    return app
+
+
+@asynccontextmanager
+async def service_resources(
+    app: FastAPI, settings: ServiceSettings, verifier: TokenVerifier | None = None
+) -> AsyncIterator[None]:
+    """Build engine, sessionmaker, Redis and the token verifier into `app.state`; dispose them.
+
+    Pass `verifier` to use a local key set (auth-service); others fetch the JWKS over HTTP.
+    """
+    engine = make_engine(settings.database_url, settings.db_pool_size)
+    redis = make_redis(settings.redis_url)
+    http = httpx.AsyncClient(timeout=settings.internal_timeout_seconds)
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.redis = redis
+    app.state.http = http
+    app.state.service_token = settings.effective_service_token
+    app.state.token_verifier = verifier or TokenVerifier(
+        http_jwks_loader(http, settings.jwks_url), settings.jwt_issuer, settings.jwt_audience
+    )
+    app.state.readiness_checks = {
+        "postgres": lambda: ping_database(engine),
+        "redis": redis.ping,
+    }
+    try:
+        yield
+    finally:
+        await http.aclose()
+        await redis.aclose()
+        await engine.dispose()

@@ -1,0 +1,53 @@
+"""Token revocation in Redis: a `jti` denylist and a per-user `valid_after` time.
+
+auth-service writes these keys; the gateway reads them on every request (one MGET).
+"""
+
+from __future__ import annotations
+
+import time
+
+from redis.asyncio import Redis
+
+from segshared.errors import Unauthorized
+from segshared.tokens import Claims
+
+
+def revoked_jti_key(jti: str) -> str:
+    """Key present while the access token with this `jti` is revoked."""
+    return f"auth:revoked:jti:{jti}"
+
+
+def valid_after_key(user_id: int) -> str:
+    """Key holding the time (epoch seconds) before which the user's tokens are void."""
+    return f"auth:valid_after:{user_id}"
+
+
+def revoked_api_key_key(api_key_id: int) -> str:
+    """Key present once an API key is revoked (tokens minted for it stop at once)."""
+    return f"auth:revoked:apikey:{api_key_id}"
+
+
+async def revoke_jti(redis: Redis, jti: str, expires_at: int) -> None:
+    """Deny this token until it would have expired anyway."""
+    ttl = max(1, int(expires_at - time.time()) + 1)
+    await redis.set(revoked_jti_key(jti), "1", ex=ttl)
+
+
+async def invalidate_user_tokens(redis: Redis, user_id: int, ttl_seconds: int) -> None:
+    """Void every token of the user issued before now (role change, deactivation, ...)."""
+    await redis.set(valid_after_key(user_id), f"{time.time():.3f}", ex=ttl_seconds)
+
+
+async def ensure_not_revoked(redis: Redis, claims: Claims) -> None:
+    """Raise `Unauthorized` when the token was revoked by any of the three rules."""
+    keys = [revoked_jti_key(claims.jti), valid_after_key(claims.user_id)]
+    if claims.api_key_id is not None:
+        keys.append(revoked_api_key_key(claims.api_key_id))
+    values = await redis.mget(keys)
+    if values[0] is not None:
+        raise Unauthorized("Token has been revoked")
+    if values[1] is not None and claims.issued_at < float(values[1]):
+        raise Unauthorized("Token has been revoked")
+    if len(values) > 2 and values[2] is not None:
+        raise Unauthorized("API key has been revoked")

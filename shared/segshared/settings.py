@@ -1,0 +1,55 @@
+"""Settings base shared by every service (pydantic-settings, environment only)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+
+class ServiceSettings(BaseSettings):
+    """Fields every service reads; each service subclasses it with its own env prefix.
+
+    Common infrastructure variables (DATABASE_URL, REDIS_URL, SERVICE_TOKEN, ...) are
+    read without a prefix so one `.env` configures the whole stack.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Environment = "development"
+    log_level: str = "INFO"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/segmentation"
+    db_pool_size: int = 10
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Credential services present to each other's /internal endpoints.
+    service_token: str = ""
+    jwt_issuer: str = "segmentation-auth"
+    jwt_audience: str = "segmentation-api"
+    jwks_url: str = "http://127.0.0.1:8001/auth/.well-known/jwks.json"
+    auth_service_url: str = "http://127.0.0.1:8001"
+    profile_service_url: str = "http://127.0.0.1:8002"
+    ml_service_url: str = "http://127.0.0.1:8003"
+    internal_timeout_seconds: float = 3.0
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_driver(cls, value: str) -> str:
+        """Accept plain postgres:// URLs and use the asyncpg driver."""
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+asyncpg://" + value[len(prefix) :]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> ServiceSettings:
+        if self.environment == "production" and len(self.service_token) < 32:
+            raise ValueError("SERVICE_TOKEN must be set (>= 32 chars) in production")
+        return self
+
+    @property
+    def effective_service_token(self) -> str:
+        """The internal credential; development without one uses a per-host dev value."""
+        return self.service_token or "dev-only-service-token-not-for-production"

@@ -1,0 +1,103 @@
+"""Test helpers: a fresh database per run built by the real migrations, clean state per test."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+import asyncpg
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.engine import make_url
+
+from segshared.settings import ServiceSettings
+from segshared.tokens import TokenVerifier
+
+
+def _admin_dsn(url: str) -> tuple[str, str]:
+    parsed = make_url(url)
+    database = parsed.database or ""
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    return admin.render_as_string(hide_password=False), database
+
+
+async def _recreate_database(url: str) -> None:
+    dsn, database = _admin_dsn(url)
+    if not database.startswith(("seg_test", "segmentation_test")):
+        raise RuntimeError(f"refusing to recreate non-test database {database!r}")
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", database
+        )
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
+        await conn.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await conn.close()
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create a test database (names must start with `seg_test`)."""
+    asyncio.run(_recreate_database(ServiceSettings(database_url=url).database_url))
+
+
+async def truncate_schema(url: str, schema: str) -> None:
+    """Empty every table of one schema (except Alembic's) and reset identities."""
+    dsn, _ = _admin_dsn(url)
+    conn = await asyncpg.connect(dsn.rsplit("/", 1)[0] + "/" + make_url(url).database)
+    try:
+        tables = await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename != 'alembic_version'",
+            schema,
+        )
+        if tables:
+            names = ", ".join(f'"{schema}"."{t["tablename"]}"' for t in tables)
+            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+class TokenSigner:
+    """Mints access tokens the way auth-service does, for other services' tests."""
+
+    def __init__(
+        self, issuer: str = "segmentation-auth", audience: str = "segmentation-api"
+    ) -> None:
+        self.key = Ed25519PrivateKey.generate()
+        self.kid = "test-key"
+        self.issuer = issuer
+        self.audience = audience
+
+    def jwks(self) -> dict[str, Any]:
+        """The public key as a JWKS document."""
+        jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(self.key.public_key()))
+        return {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "EdDSA"}]}
+
+    def verifier(self) -> TokenVerifier:
+        """A verifier that trusts this signer's key."""
+
+        async def load() -> dict[str, Any]:
+            return self.jwks()
+
+        return TokenVerifier(load, self.issuer, self.audience)
+
+    def token(self, user_id: int, role: str = "user", username: str | None = None,
+              expires_in: int = 1800, **extra: Any) -> str:  # fmt: skip
+        """A signed access token for `user_id` with `role`."""
+        now = time.time()
+        payload = {
+            "sub": str(user_id),
+            "username": username or f"user{user_id}",
+            "role": role,
+            "jti": uuid.uuid4().hex,
+            "iat": int(now),
+            "iat_ms": int(now * 1000),
+            "exp": int(now) + expires_in,
+            "iss": self.issuer,
+            "aud": self.audience,
+            **extra,
+        }
+        return jwt.encode(payload, self.key, algorithm="EdDSA", headers={"kid": self.kid})

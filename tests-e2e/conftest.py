@@ -1,0 +1,102 @@
+"""Boot the real stack once per run (real processes, free ports, fresh test database).
+
+Tests talk to it only through the gateway (`gateway` fixture / `base_url`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import secrets
+import socket
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import httpx
+import pytest
+from segshared.testing import recreate_database
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_DATABASE_URL = os.environ.get(
+    "E2E_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/seg_test_e2e"
+)
+TEST_REDIS_URL = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _load_stack_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("stack", ROOT / "scripts" / "stack.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["stack"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack_module() -> ModuleType:
+    return _load_stack_module()
+
+
+@pytest.fixture(scope="session")
+def admin_credentials() -> dict[str, str]:
+    return {"username": "e2e_admin", "password": "Adm1n-" + secrets.token_urlsafe(12)}
+
+
+@pytest.fixture(scope="session")
+def stack(stack_module: ModuleType, admin_credentials: dict[str, str]) -> Iterator[object]:
+    import redis
+
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    recreate_database(TEST_DATABASE_URL)
+    workdir = Path(tempfile.mkdtemp(prefix="seg-e2e-"))
+    base = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_SERVICE_URL"))}
+    base.update(
+        {
+            "ENVIRONMENT": "test",
+            "DATABASE_URL": TEST_DATABASE_URL,
+            "REDIS_URL": TEST_REDIS_URL,
+            "MODEL_DIR": str(workdir / "models"),
+            "AUTH_KEY_DIR": str(workdir / "keys"),
+            "ADMIN_USERNAME": admin_credentials["username"],
+            "ADMIN_PASSWORD": admin_credentials["password"],
+            "ADMIN_EMAIL": "e2e_admin@example.com",
+            "DEFAULT_DATASET_ROWS": "2000",
+            "LOG_LEVEL": "INFO",
+        }
+    )
+    for spec in (*stack_module.SERVICES, stack_module.GATEWAY):
+        base[spec.port_var] = str(_free_port())
+    env = stack_module.stack_environment(base)
+    stack_module.migrate(env)
+    stack_module.create_admin(env)
+    running = stack_module.Stack(env, log_dir=workdir / "logs")
+    running.start_all()
+    try:
+        running.wait_healthy(timeout=240)
+        yield running
+    except BaseException:
+        for log in sorted((workdir / "logs").glob("*.log")):
+            sys.stderr.write(f"--- {log.name} (tail)\n{log.read_text()[-4000:]}\n")
+        raise
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture(scope="session")
+def base_url(stack: object) -> str:
+    return stack.gateway_url  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def gateway(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        yield client

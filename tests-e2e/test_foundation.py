@@ -1,0 +1,73 @@
+"""The stack boots behind the gateway, reports its health, and fails fast and closed."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+COMPONENTS = {"gateway", "auth", "profile", "ml", "postgres", "redis", "model"}
+
+
+class TestHealth:
+    def test_health_is_green_and_names_every_component(self, gateway: httpx.Client) -> None:
+        response = gateway.get("/health")
+        assert response.status_code == 200, response.text
+        components = response.json()["components"]
+        assert set(components) >= COMPONENTS
+        for name in COMPONENTS:
+            assert components[name]["status"] == "ok", (name, components[name])
+            assert isinstance(components[name]["latency_ms"], int | float)
+
+    def test_root_answers_json_for_clients(self, gateway: httpx.Client) -> None:
+        body = gateway.get("/").json()
+        assert body["status"] == "ok" and body["service"] == "gateway" and body["version"]
+
+    def test_root_redirects_browsers_to_the_ui(self, gateway: httpx.Client) -> None:
+        response = gateway.get("/", headers={"Accept": "text/html"})
+        assert 300 <= response.status_code < 400
+        assert response.headers["location"].startswith("/ui")
+
+    def test_request_id_is_assigned_and_echoed(self, gateway: httpx.Client) -> None:
+        assert gateway.get("/health").headers.get("x-request-id")
+        echoed = gateway.get("/health", headers={"X-Request-ID": "trace-me-123"})
+        assert echoed.headers["x-request-id"] == "trace-me-123"
+
+
+class TestRouting:
+    def test_internal_paths_are_never_forwarded(self, gateway: httpx.Client) -> None:
+        for path in ("/internal/x", "/internal/users/1/stats", "/internal"):
+            response = gateway.get(path)
+            assert response.status_code == 404
+            assert "detail" in response.json()
+
+    def test_unknown_paths_are_404_json(self, gateway: httpx.Client) -> None:
+        response = gateway.get("/no-such-thing")
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not Found"}
+
+    def test_protected_routes_need_a_token(self, gateway: httpx.Client) -> None:
+        response = gateway.get("/profiles/")
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+
+    def test_openapi_is_merged_from_the_services(self, gateway: httpx.Client) -> None:
+        paths = gateway.get("/openapi.json").json()["paths"]
+        assert not any(p.startswith("/internal") for p in paths)
+
+
+class TestDeadService:
+    def test_stopped_service_gives_fast_503(self, stack, stack_module, gateway) -> None:  # type: ignore[no-untyped-def]
+        stack.stop("auth")
+        try:
+            started = time.monotonic()
+            response = gateway.post("/auth/login", json={"username": "a", "password": "b"})
+            assert response.status_code == 503
+            assert "auth" in response.json()["detail"]
+            health = gateway.get("/health")
+            assert health.status_code == 503
+            assert health.json()["components"]["auth"]["status"] == "error"
+            assert time.monotonic() - started < 10
+        finally:
+            stack.start(stack_module.SERVICES[0])
+            stack.wait_healthy(timeout=120)
