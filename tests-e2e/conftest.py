@@ -11,9 +11,10 @@ import secrets
 import socket
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import httpx
 import pytest
@@ -100,3 +101,50 @@ def base_url(stack: object) -> str:
 def gateway(base_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base_url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def admin_headers(base_url: str, admin_credentials: dict[str, str]) -> dict[str, str]:
+    """Bearer headers of the first admin (created by the stack from ADMIN_*)."""
+    response = httpx.post(base_url + "/auth/login", json=admin_credentials, timeout=30)
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+UserFactory = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def make_user(base_url: str, admin_headers: dict[str, str]) -> UserFactory:
+    """Register a unique user (optionally promote it) and log in.
+
+    Returns `{id, username, email, password, token, headers, role}`.
+    """
+
+    def factory(role: str = "user") -> dict[str, Any]:
+        suffix = secrets.token_hex(4)
+        user = {
+            "username": f"u_{suffix}",
+            "email": f"u_{suffix}@example.com",
+            "password": f"Passw0rd-{suffix}",
+            "full_name": f"User {suffix}",
+        }
+        created = httpx.post(base_url + "/auth/register", json=user, timeout=30)
+        assert created.status_code == 201, created.text
+        user_id = created.json()["id"]
+        if role != "user":
+            promoted = httpx.put(
+                f"{base_url}/users/{user_id}/role", json={"role": role},
+                headers=admin_headers, timeout=30,
+            )  # fmt: skip
+            assert promoted.status_code == 200, promoted.text
+        login = httpx.post(
+            base_url + "/auth/login",
+            json={"username": user["username"], "password": user["password"]}, timeout=30,
+        )  # fmt: skip
+        assert login.status_code == 200, login.text
+        token = login.json()["access_token"]
+        return {**user, "id": user_id, "role": role, "token": token,
+                "headers": {"Authorization": f"Bearer {token}"}}  # fmt: skip
+
+    return factory
