@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
@@ -65,7 +66,7 @@ class StreamConsumer:
         handled = 0
         cursor = "0-0"
         while True:
-            result = await self.redis.xautoclaim(
+            result: Any = await self.redis.xautoclaim(
                 self.stream, self.group, self.consumer, self.reclaim_idle_ms, cursor,
                 count=self.batch_size,
             )  # fmt: skip
@@ -77,7 +78,7 @@ class StreamConsumer:
 
     async def poll_once(self) -> int:
         """Read and handle one batch (own pending entries first); return its size."""
-        response = await self.redis.xreadgroup(
+        response: Any = await self.redis.xreadgroup(
             self.group, self.consumer, {self.stream: ">"}, count=self.batch_size,
             block=self.block_ms,
         )  # fmt: skip
@@ -91,7 +92,7 @@ class StreamConsumer:
         # Own entries read before a crash (same consumer name) come back with id "0".
         while True:
             try:
-                response = await self.redis.xreadgroup(
+                response: Any = await self.redis.xreadgroup(
                     self.group, self.consumer, {self.stream: "0"}, count=self.batch_size
                 )
                 entries = [e for _, batch in response or [] for e in batch]

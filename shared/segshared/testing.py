@@ -46,8 +46,8 @@ def recreate_database(url: str) -> None:
 
 async def truncate_schema(url: str, schema: str) -> None:
     """Empty every table of one schema (except Alembic's) and reset identities."""
-    dsn, _ = _admin_dsn(url)
-    conn = await asyncpg.connect(dsn.rsplit("/", 1)[0] + "/" + make_url(url).database)
+    target = make_url(ServiceSettings(database_url=url).database_url).set(drivername="postgresql")
+    conn = await asyncpg.connect(target.render_as_string(hide_password=False))
     try:
         tables = await conn.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename != 'alembic_version'",
