@@ -20,6 +20,8 @@ echo "== tests: end-to-end"
 uv run --frozen pytest tests-e2e
 
 echo "== docker-compose config"
+# Validation only: throwaway values for the variables the file requires.
+export POSTGRES_PASSWORD=compose-validation SERVICE_TOKEN=compose-validation-token-000000000000
 if command -v docker-compose >/dev/null 2>&1; then
   docker-compose -f docker-compose.yml config -q
 elif docker compose version >/dev/null 2>&1; then
