@@ -13,6 +13,7 @@ import aiohttp
 from fastapi.responses import JSONResponse
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from yarl import URL
 
 from gateway.route_table import Route
 
@@ -98,13 +99,18 @@ async def _request_body(request: Request) -> bytes | AsyncIterator[bytes]:
     return request.stream()
 
 
+def _unavailable(route: Route) -> JSONResponse:
+    return JSONResponse({"detail": f"{route.service} service unavailable"}, 503)
+
+
 async def forward(
     pool: UpstreamPool, request: Request, route: Route, headers: dict[str, str], timeout: float
 ) -> Response:
     """Send the request to the route's service and relay its answer (streamed if large)."""
-    url = pool.base_urls[route.service] + request.url.path
-    if request.url.query:
-        url += "?" + request.url.query
+    # Forward the path and query exactly as received (no re-encoding).
+    raw = pool.base_urls[route.service] + request.scope["raw_path"].decode("latin-1")
+    query = request.scope["query_string"].decode("latin-1")
+    url = URL(raw + "?" + query if query else raw, encoded=True)
     try:
         body = await _request_body(request)
         upstream = await pool.session.request(
@@ -115,11 +121,13 @@ async def forward(
             timeout=pool.timeout(timeout),
             allow_redirects=False,
         )
+    except aiohttp.ConnectionTimeoutError:
+        return _unavailable(route)
+    except TimeoutError:  # before OSError: TimeoutError is one
+        return JSONResponse({"detail": f"{route.service} service timed out"}, 504)
     except (aiohttp.ClientConnectionError, OSError) as exc:
         logger.warning("upstream %s unreachable: %s", route.service, type(exc).__name__)
-        return JSONResponse({"detail": f"{route.service} service unavailable"}, 503)
-    except TimeoutError:
-        return JSONResponse({"detail": f"{route.service} service timed out"}, 504)
+        return _unavailable(route)
 
     response_headers = [
         (k, v) for k, v in upstream.headers.items() if k.lower() not in _DROP_RESPONSE

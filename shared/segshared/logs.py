@@ -59,6 +59,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # uvicorn's access log costs a line per request on the hot path; errors still log.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every URL at INFO: noise on hot paths, and URLs may carry secrets.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

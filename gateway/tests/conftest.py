@@ -1,0 +1,120 @@
+"""Gateway tests: the real gateway app in-process, a real HTTP upstream, real Redis (db 4)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from gateway.main import create_app
+from gateway.settings import GatewaySettings
+from segshared.redis_client import make_redis
+from segshared.testing import TokenSigner
+
+REDIS_URL = "redis://127.0.0.1:6379/4"
+
+
+def echo_app() -> FastAPI:
+    """An upstream that reports what it received."""
+    app = FastAPI()
+
+    @app.get("/ready")
+    async def ready() -> dict:
+        return {"status": "ok", "components": {"postgres": {"status": "ok", "latency_ms": 1.0},
+                "redis": {"status": "ok", "latency_ms": 1.0},
+                "model": {"status": "ok", "latency_ms": 0.1}}}  # fmt: skip
+
+    @app.get("/auth/register/slow")
+    async def slow() -> dict:
+        await asyncio.sleep(5)
+        return {}
+
+    @app.get("/profiles/stream")
+    async def stream() -> StreamingResponse:
+        async def chunks() -> AsyncIterator[bytes]:
+            for i in range(1000):
+                yield f"row-{i}\n".encode() * 200
+
+        return StreamingResponse(chunks(), media_type="text/csv")
+
+    @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE"])
+    async def echo(request: Request, path: str) -> JSONResponse:
+        body = await request.body()
+        return JSONResponse(
+            {
+                "method": request.method,
+                "path": "/" + path,
+                "query": request.url.query,
+                "body_length": len(body),
+                "body_head": body[:64].decode("latin-1"),
+                "headers": dict(request.headers),
+            },
+            headers={"X-Upstream": "echo"},
+        )
+
+    return app
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def upstream_url() -> Iterator[str]:
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(echo_app(), port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def signer() -> TokenSigner:
+    return TokenSigner()
+
+
+@pytest.fixture(scope="session")
+def dead_url() -> str:
+    return f"http://127.0.0.1:{_free_port()}"
+
+
+@pytest.fixture(scope="session")
+async def gateway_app(
+    upstream_url: str, dead_url: str, signer: TokenSigner
+) -> AsyncIterator[FastAPI]:
+    settings = GatewaySettings(
+        redis_url=REDIS_URL,
+        auth_service_url=upstream_url,
+        profile_service_url=upstream_url,
+        ml_service_url=dead_url,
+        upstream_timeout_seconds=1.0,
+        upstream_long_timeout_seconds=1.0,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        app.state.verifier = signer.verifier()
+        yield app
+
+
+@pytest.fixture
+async def client(gateway_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    redis = make_redis(REDIS_URL)
+    await redis.flushdb()
+    await redis.aclose()
+    transport = httpx.ASGITransport(app=gateway_app, client=("203.0.113.7", 5555))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
+        yield http
