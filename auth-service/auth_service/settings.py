@@ -2,8 +2,39 @@
 
 from __future__ import annotations
 
+from pydantic import model_validator
 from segshared.settings import ServiceSettings
 
 
 class AuthSettings(ServiceSettings):
-    """Settings of the auth-service."""
+    """Token lifetimes, signing key, password hashing and login limits."""
+
+    access_token_expire_minutes: int = 30
+    refresh_token_expire_days: int = 14
+    api_key_token_expire_seconds: int = 300
+    # PEM of the Ed25519 signing key; else AUTH_KEY_DIR/signing_key.pem (generated in dev).
+    auth_private_key: str = ""
+    auth_key_dir: str = ".data/keys"
+    # argon2id: OWASP's baseline (19 MiB, t=2, p=1) — ~25 ms a hash on this machine kind.
+    argon2_time_cost: int = 2
+    argon2_memory_cost_kib: int = 19_456
+    argon2_parallelism: int = 1
+    lockout_max_failures: int = 5
+    lockout_window_seconds: int = 900
+    # Per client IP, per window: generous for normal use, lower for failed logins.
+    login_rate_limit: int = 300
+    failed_login_rate_limit: int = 100
+    register_rate_limit: int = 300
+    ip_rate_window_seconds: int = 600
+    outbox_poll_seconds: float = 0.5
+
+    @model_validator(mode="after")
+    def _production_needs_a_key(self) -> AuthSettings:
+        if self.environment == "production" and not (self.auth_private_key or self.auth_key_dir):
+            raise ValueError("AUTH_PRIVATE_KEY or AUTH_KEY_DIR must be set in production")
+        return self
+
+    @property
+    def access_token_seconds(self) -> int:
+        """Access-token lifetime in seconds."""
+        return self.access_token_expire_minutes * 60

@@ -34,9 +34,16 @@ async def revoke_jti(redis: Redis, jti: str, expires_at: int) -> None:
     await redis.set(revoked_jti_key(jti), "1", ex=ttl)
 
 
-async def invalidate_user_tokens(redis: Redis, user_id: int, ttl_seconds: int) -> None:
-    """Void every token of the user issued before now (role change, deactivation, ...)."""
-    await redis.set(valid_after_key(user_id), f"{time.time():.3f}", ex=ttl_seconds)
+async def invalidate_user_tokens(
+    redis: Redis, user_id: int, ttl_seconds: int, keep_jti: str | None = None
+) -> None:
+    """Void every token of the user issued before now (role change, deactivation, ...).
+
+    `keep_jti` spares the one token that made the change (a password change ends every
+    *other* session).
+    """
+    value = f"{time.time():.3f}" + (f" {keep_jti}" if keep_jti else "")
+    await redis.set(valid_after_key(user_id), value, ex=ttl_seconds)
 
 
 async def ensure_not_revoked(redis: Redis, claims: Claims) -> None:
@@ -47,7 +54,9 @@ async def ensure_not_revoked(redis: Redis, claims: Claims) -> None:
     values = await redis.mget(keys)
     if values[0] is not None:
         raise Unauthorized("Token has been revoked")
-    if values[1] is not None and claims.issued_at < float(values[1]):
-        raise Unauthorized("Token has been revoked")
+    if values[1] is not None:
+        valid_after, _, kept = values[1].partition(" ")
+        if claims.issued_at < float(valid_after) and claims.jti != kept:
+            raise Unauthorized("Token has been revoked")
     if len(values) > 2 and values[2] is not None:
         raise Unauthorized("API key has been revoked")

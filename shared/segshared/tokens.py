@@ -37,6 +37,7 @@ class Claims:
     issued_at: float  # seconds, millisecond precision (iat_ms claim)
     expires_at: int
     api_key_id: int | None = None
+    session_id: str | None = None  # `sid`: the login session (refresh-token family)
 
     def has_role(self, minimum: str) -> bool:
         """True when this token's role is `minimum` or higher."""
@@ -139,6 +140,7 @@ def claims_from_payload(payload: dict[str, Any]) -> Claims:
             issued_at=float(payload.get("iat_ms", iat * 1000)) / 1000.0,
             expires_at=int(payload["exp"]),
             api_key_id=int(api_key_id) if api_key_id is not None else None,
+            session_id=str(payload["sid"]) if payload.get("sid") else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise Unauthorized("Invalid token") from exc

@@ -63,3 +63,14 @@ class TestRevocation:
         await redis.set(revoked_api_key_key(9), "1")
         with pytest.raises(Unauthorized):
             await ensure_not_revoked(redis, claims)
+
+    async def test_the_token_that_made_the_change_can_be_kept(
+        self, redis: Redis, signer: TokenSigner
+    ) -> None:
+        current = await signer.verifier().verify(signer.token(8))
+        other = await signer.verifier().verify(signer.token(8))
+        await asyncio.sleep(0.01)
+        await invalidate_user_tokens(redis, 8, ttl_seconds=60, keep_jti=current.jti)
+        await ensure_not_revoked(redis, current)
+        with pytest.raises(Unauthorized):
+            await ensure_not_revoked(redis, other)

@@ -1,0 +1,89 @@
+"""`/admin`: user management with totals, statistics and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from segshared.security import AdminClaims
+
+from auth_service import accounts, administration, repository
+from auth_service.deps import ContextDep, SessionDep
+from auth_service.schemas import (
+    AdminStats,
+    AdminUserList,
+    AuditList,
+    AuditPublic,
+    Message,
+    Role,
+    RoleUpdate,
+    UserPublic,
+    UserWithTotals,
+)
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+Skip = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.get("/users", response_model=AdminUserList)
+async def list_users(
+    _: AdminClaims,
+    session: SessionDep,
+    ctx: ContextDep,
+    skip: Skip = 0,
+    limit: Limit = 100,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    role: Role | None = None,
+    is_active: bool | None = None,
+) -> AdminUserList:
+    users, total = await repository.list_users(session, skip, limit, q, role, is_active)
+    overall = await ctx.profile_stats.overall() or {}
+    return AdminUserList(
+        users=await accounts.with_totals(ctx, users),
+        total=total,
+        total_predictions=overall.get("total_predictions"),
+        total_profiles=overall.get("total_profiles"),
+    )
+
+
+@router.get("/users/{user_id}", response_model=UserWithTotals)
+async def get_user(user_id: int, _: AdminClaims, session: SessionDep, ctx: ContextDep) -> Any:
+    user = await administration.get_user(session, user_id)
+    return (await accounts.with_totals(ctx, [user]))[0]
+
+
+@router.put("/users/{user_id}/role", response_model=UserPublic)
+async def change_role(
+    user_id: int, body: RoleUpdate, admin: AdminClaims, session: SessionDep, ctx: ContextDep
+) -> Any:
+    return await administration.change_role(session, ctx, admin, user_id, body.role)
+
+
+@router.put("/users/{user_id}/toggle-active", response_model=UserPublic)
+async def toggle_active(
+    user_id: int, admin: AdminClaims, session: SessionDep, ctx: ContextDep
+) -> Any:
+    return await administration.toggle_active(session, ctx, admin, user_id)
+
+
+@router.delete("/users/{user_id}", response_model=Message)
+async def delete_user(
+    user_id: int, admin: AdminClaims, session: SessionDep, ctx: ContextDep
+) -> Message:
+    await administration.delete(session, ctx, admin, user_id)
+    return Message(message="User deleted successfully")
+
+
+@router.get("/stats", response_model=AdminStats)
+async def stats(_: AdminClaims, session: SessionDep, ctx: ContextDep) -> AdminStats:
+    return await administration.stats(session, ctx)
+
+
+@router.get("/audit", response_model=AuditList)
+async def audit_log(
+    _: AdminClaims, session: SessionDep, skip: Skip = 0, limit: Limit = 100
+) -> AuditList:
+    entries, total = await repository.list_audit(session, skip, limit)
+    return AuditList(entries=[AuditPublic.model_validate(e) for e in entries], total=total)

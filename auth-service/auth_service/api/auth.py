@@ -1,0 +1,122 @@
+"""`/auth`: register, login, refresh, me, logout, JWKS, API keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, status
+from pydantic import ValidationError
+from segshared.errors import Unprocessable
+from segshared.security import CurrentClaims
+
+from auth_service import accounts, api_keys, sessions
+from auth_service.deps import ClientIp, ContextDep, SessionDep
+from auth_service.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    LoginRequest,
+    Message,
+    RefreshRequest,
+    TokenPair,
+    UserCreate,
+    UserPublic,
+)
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+_LOGIN_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": LoginRequest.model_json_schema()},
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {
+                        "username": {"type": "string"},
+                        "password": {"type": "string", "format": "password"},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+async def _login_fields(request: Request) -> LoginRequest:
+    """JSON `{username, password}` or OAuth2 password-form fields (Swagger's Authorize)."""
+    content_type = request.headers.get("content-type", "")
+    raw: Any
+    try:
+        if content_type.startswith("application/json"):
+            raw = await request.json()
+        else:
+            form = await request.form()
+            raw = {k: v for k, v in form.items() if isinstance(v, str)}
+    except ValueError as exc:
+        raise Unprocessable(
+            [{"type": "json_invalid", "loc": ["body"], "msg": "Invalid request body"}]
+        ) from exc
+    try:
+        return LoginRequest.model_validate(raw)
+    except ValidationError as exc:
+        errors = [
+            {"type": e["type"], "loc": ["body", *e["loc"]], "msg": e["msg"]} for e in exc.errors()
+        ]
+        raise Unprocessable(errors) from exc
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
+async def register(body: UserCreate, session: SessionDep, ctx: ContextDep, ip: ClientIp) -> Any:
+    return await accounts.register(session, ctx, body, ip)
+
+
+@router.post("/login", response_model=TokenPair, openapi_extra=_LOGIN_BODY)
+async def login(request: Request, session: SessionDep, ctx: ContextDep, ip: ClientIp) -> Any:
+    fields = await _login_fields(request)
+    return await sessions.login(session, ctx, fields.username, fields.password, ip)
+
+
+@router.post("/refresh", response_model=TokenPair)
+async def refresh(body: RefreshRequest, session: SessionDep, ctx: ContextDep) -> Any:
+    return await sessions.refresh(session, ctx, body.refresh_token)
+
+
+@router.get("/me", response_model=UserPublic)
+async def me(claims: CurrentClaims, session: SessionDep) -> Any:
+    return await accounts.current_user(session, claims)
+
+
+@router.post("/logout", response_model=Message)
+async def logout(claims: CurrentClaims, session: SessionDep, ctx: ContextDep) -> Message:
+    await sessions.logout(session, ctx, claims)
+    return Message(message="Successfully logged out")
+
+
+@router.get("/.well-known/jwks.json")
+async def jwks(ctx: ContextDep) -> dict[str, Any]:
+    return ctx.signer.jwks
+
+
+@router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
+async def create_api_key(
+    body: ApiKeyCreate, claims: CurrentClaims, session: SessionDep, ip: ClientIp
+) -> Any:
+    user = await accounts.current_user(session, claims)
+    assert user.id is not None
+    return await api_keys.create(session, user.id, body, ip)
+
+
+@router.get("/api-keys", response_model=list[ApiKeyPublic])
+async def list_api_keys(claims: CurrentClaims, session: SessionDep, ctx: ContextDep) -> Any:
+    return await api_keys.list_for(session, ctx.redis, claims.user_id)
+
+
+@router.delete("/api-keys/{key_id}", response_model=Message)
+async def revoke_api_key(
+    key_id: int, claims: CurrentClaims, session: SessionDep, ctx: ContextDep, ip: ClientIp
+) -> Message:
+    await api_keys.revoke(session, ctx.redis, claims.user_id, key_id, ip)
+    return Message(message="API key revoked")

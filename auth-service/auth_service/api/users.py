@@ -1,0 +1,74 @@
+"""`/users`: the caller's own account, and admin user management."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from segshared.security import AdminClaims, CurrentClaims
+
+from auth_service import accounts, administration, repository
+from auth_service.deps import ClientIp, ContextDep, SessionDep
+from auth_service.schemas import (
+    Message,
+    RoleUpdate,
+    UserList,
+    UserPublic,
+    UserUpdate,
+    UserWithTotals,
+)
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+Skip = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.get("/me/profile", response_model=UserWithTotals)
+async def my_profile(claims: CurrentClaims, session: SessionDep, ctx: ContextDep) -> Any:
+    user = await accounts.current_user(session, claims)
+    return (await accounts.with_totals(ctx, [user]))[0]
+
+
+@router.put("/me", response_model=UserPublic)
+async def update_me(
+    body: UserUpdate, claims: CurrentClaims, session: SessionDep, ctx: ContextDep
+) -> Any:
+    return await accounts.update_me(session, ctx, claims, body)
+
+
+@router.delete("/me", response_model=Message)
+async def delete_me(
+    claims: CurrentClaims, session: SessionDep, ctx: ContextDep, ip: ClientIp
+) -> Message:
+    user = await accounts.current_user(session, claims)
+    await accounts.delete_user(session, ctx, user, claims.user_id, ip)
+    return Message(message="Account deleted successfully")
+
+
+@router.get("/", response_model=UserList)
+async def list_users(
+    _: AdminClaims, session: SessionDep, skip: Skip = 0, limit: Limit = 100
+) -> UserList:
+    users, total = await repository.list_users(session, skip, limit)
+    return UserList(users=[UserPublic.model_validate(u) for u in users], total=total)
+
+
+@router.get("/{user_id}", response_model=UserPublic)
+async def get_user(user_id: int, _: AdminClaims, session: SessionDep) -> Any:
+    return await administration.get_user(session, user_id)
+
+
+@router.put("/{user_id}/role", response_model=UserPublic)
+async def change_role(
+    user_id: int, body: RoleUpdate, admin: AdminClaims, session: SessionDep, ctx: ContextDep
+) -> Any:
+    return await administration.change_role(session, ctx, admin, user_id, body.role)
+
+
+@router.delete("/{user_id}", response_model=Message)
+async def delete_user(
+    user_id: int, admin: AdminClaims, session: SessionDep, ctx: ContextDep
+) -> Message:
+    await administration.delete(session, ctx, admin, user_id)
+    return Message(message="User deleted successfully")

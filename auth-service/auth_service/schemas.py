@@ -1,0 +1,187 @@
+"""Request and response bodies of the auth-service."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+Role = Literal["user", "analyst", "admin"]
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,50}$")
+
+
+def check_password(value: str) -> str:
+    """Passwords are 8..128 chars with at least one letter and one digit."""
+    if not 8 <= len(value) <= 128:
+        raise ValueError("Password must be 8 to 128 characters long")
+    if not re.search(r"[A-Za-z]", value) or not re.search(r"\d", value):
+        raise ValueError("Password must contain at least one letter and one digit")
+    return value
+
+
+def check_username(value: str) -> str:
+    """Usernames are 3..50 chars of letters, digits, `_`, `.` and `-`."""
+    if not USERNAME_PATTERN.match(value):
+        raise ValueError("Username must be 3 to 50 characters of letters, digits, '_', '.' or '-'")
+    return value
+
+
+class UserCreate(BaseModel):
+    email: EmailStr
+    username: str
+    full_name: str | None = Field(default=None, max_length=255)
+    password: str
+
+    _username = field_validator("username")(check_username)
+    _password = field_validator("password")(check_password)
+
+
+class UserUpdate(BaseModel):
+    """Self-service update; `role`/`is_active` are not fields here, so they are ignored."""
+
+    email: EmailStr | None = None
+    username: str | None = None
+    full_name: str | None = Field(default=None, max_length=255)
+    password: str | None = None
+    current_password: str | None = Field(default=None, max_length=128)
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        return None if value is None else check_username(value)
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str | None) -> str | None:
+        return None if value is None else check_password(value)
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    username: str
+    full_name: str | None
+    role: Role
+    is_active: bool
+    created_at: datetime
+
+
+class UserWithTotals(UserPublic):
+    total_predictions: int | None = None
+    total_saved_profiles: int | None = None
+
+
+class UserList(BaseModel):
+    users: list[UserPublic]
+    total: int
+
+
+class AdminUserList(BaseModel):
+    users: list[UserWithTotals]
+    total: int
+    total_predictions: int | None
+    total_profiles: int | None
+
+
+class RoleUpdate(BaseModel):
+    role: Role
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a scheme name)
+    expires_in: int
+    refresh_token: str
+    user: UserPublic
+
+
+class Message(BaseModel):
+    message: str
+
+
+class ApiKeyCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    daily_quota: int | None = Field(default=None, ge=1, le=10_000_000)
+
+
+class ApiKeyCreated(BaseModel):
+    id: int
+    name: str
+    key: str
+    prefix: str
+    daily_quota: int | None
+    created_at: datetime
+
+
+class ApiKeyPublic(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    daily_quota: int | None
+    created_at: datetime
+    last_used_at: datetime | None
+    used_today: int
+
+
+class ApiKeyExchange(BaseModel):
+    key: str = Field(min_length=1, max_length=256)
+
+
+class ApiKeyToken(BaseModel):
+    access_token: str
+    expires_in: int
+    api_key_id: int
+    user_id: int
+    daily_quota: int | None
+
+
+class DayCount(BaseModel):
+    date: str
+    count: int
+
+
+class UsersByRole(BaseModel):
+    user: int = 0
+    analyst: int = 0
+    admin: int = 0
+
+
+class AdminStats(BaseModel):
+    total_users: int
+    active_users: int
+    inactive_users: int
+    users_by_role: UsersByRole
+    total_predictions: int | None
+    total_profiles: int | None
+    predictions_by_cluster: dict[str, int]
+    predictions_last_7_days: list[DayCount]
+
+
+class AuditPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    action: str
+    actor_id: int | None
+    target_id: int | None
+    ip: str | None
+    detail: dict
+    created_at: datetime
+
+
+class AuditList(BaseModel):
+    entries: list[AuditPublic]
+    total: int
