@@ -62,7 +62,7 @@ async def login(
             session, "login_failed", target_id=user.id if user else None, ip=ip,
             username=identifier[:50],
         )  # fmt: skip
-        raise Unauthorized("Incorrect username or password")
+        raise Unauthorized("Incorrect username or password", keep_changes=True)
     if not user.is_active:
         raise Forbidden("Inactive user")
     await ctx.limits.clear_account(account)
@@ -81,7 +81,7 @@ async def refresh(session: AsyncSession, ctx: AuthContext, token: str) -> TokenP
         # Someone replayed an old token: treat the family as stolen.
         await repository.revoke_family(session, stored.family_id)
         await audit.record(session, "refresh_reuse", target_id=stored.user_id)
-        raise Unauthorized("Refresh token reuse detected; please log in again")
+        raise Unauthorized("Refresh token reuse detected; please log in again", keep_changes=True)
     if stored.expires_at <= utcnow():
         raise Unauthorized("Refresh token expired")
     user = await repository.user_by_id(session, stored.user_id)

@@ -19,9 +19,17 @@ class DomainError(Exception):
     status_code = 400
     default_detail: Any = "Bad request"
 
-    def __init__(self, detail: Any = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: Any = None,
+        headers: dict[str, str] | None = None,
+        *,
+        keep_changes: bool = False,
+    ) -> None:
         self.detail = self.default_detail if detail is None else detail
         self.headers = headers
+        # The request's transaction commits anyway (e.g. an audit entry of a failed login).
+        self.keep_changes = keep_changes
         super().__init__(str(self.detail))
 
 
@@ -33,8 +41,15 @@ class Unauthorized(DomainError):
     status_code = 401
     default_detail = "Could not validate credentials"
 
-    def __init__(self, detail: Any = None, headers: dict[str, str] | None = None) -> None:
-        super().__init__(detail, {"WWW-Authenticate": "Bearer", **(headers or {})})
+    def __init__(
+        self,
+        detail: Any = None,
+        headers: dict[str, str] | None = None,
+        *,
+        keep_changes: bool = False,
+    ) -> None:
+        headers = {"WWW-Authenticate": "Bearer", **(headers or {})}
+        super().__init__(detail, headers, keep_changes=keep_changes)
 
 
 class Forbidden(DomainError):

@@ -1,0 +1,127 @@
+"""auth-service tests: the real app in-process on real PostgreSQL (seg_test_auth) and Redis (db 1)."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from auth_service.main import create_app
+from auth_service.settings import AuthSettings
+from fastapi import FastAPI
+from segshared.migrations import apply_migrations
+from segshared.redis_client import make_redis
+from segshared.testing import recreate_database, truncate_schema
+
+DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/seg_test_auth"
+REDIS_URL = "redis://127.0.0.1:6379/1"
+ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
+PASSWORD = "Passw0rd-123"
+
+
+@pytest.fixture(scope="session")
+def database() -> str:
+    recreate_database(DATABASE_URL)
+    apply_migrations(ALEMBIC_INI, DATABASE_URL)
+    return DATABASE_URL
+
+
+@pytest.fixture(scope="session")
+def settings(database: str) -> AuthSettings:
+    return AuthSettings(
+        environment="test",
+        database_url=database,
+        redis_url=REDIS_URL,
+        auth_key_dir=tempfile.mkdtemp(prefix="auth-keys-"),
+        service_token="test-service-token",
+        # Nothing listens here: totals degrade to null, as when profile-service is down.
+        profile_service_url="http://127.0.0.1:9",
+        internal_timeout_seconds=0.5,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: AuthSettings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(autouse=True)
+async def clean_state(database: str) -> AsyncIterator[None]:
+    await truncate_schema(database, "auth")
+    redis = make_redis(REDIS_URL)
+    await redis.flushdb()
+    await redis.aclose()
+    yield
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.1", 4000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://auth") as http:
+        yield http
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Any]:
+    client = make_redis(REDIS_URL)
+    yield client
+    await client.aclose()
+
+
+Register = Callable[..., Any]
+
+
+@pytest.fixture
+def register(client: httpx.AsyncClient) -> Register:
+    """Register a user and log in; returns `{user, token, refresh, headers, password}`."""
+
+    async def make(username: str | None = None, password: str = PASSWORD) -> dict[str, Any]:
+        username = username or f"user_{secrets.token_hex(3)}"
+        created = await client.post(
+            "/auth/register",
+            json={"email": f"{username}@example.com", "username": username,
+                  "full_name": "Test User", "password": password},
+        )  # fmt: skip
+        assert created.status_code == 201, created.text
+        login = await client.post("/auth/login", json={"username": username, "password": password})
+        assert login.status_code == 200, login.text
+        body = login.json()
+        return {
+            "user": created.json(),
+            "token": body["access_token"],
+            "refresh": body["refresh_token"],
+            "headers": {"Authorization": f"Bearer {body['access_token']}"},
+            "password": password,
+        }
+
+    return make
+
+
+@pytest.fixture
+def make_admin(app: FastAPI, register: Register) -> Register:
+    """A registered user promoted to admin directly in the database, logged in again."""
+
+    async def make() -> dict[str, Any]:
+        account = await register()
+        async with app.state.sessionmaker() as session, session.begin():
+            from auth_service.models import User
+
+            user = await session.get(User, account["user"]["id"])
+            assert user is not None
+            user.role = "admin"
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://auth") as http:
+            login = await http.post(
+                "/auth/login",
+                json={"username": account["user"]["username"], "password": PASSWORD},
+            )
+        token = login.json()["access_token"]
+        return {**account, "token": token, "headers": {"Authorization": f"Bearer {token}"}}
+
+    return make

@@ -1,0 +1,106 @@
+"""API keys: shown once, listed without secrets, exchanged internally, revoked at once."""
+
+from __future__ import annotations
+
+import httpx
+from segshared.quota import record_usage
+from segshared.revocation import revoked_api_key_key
+
+from .conftest import Register
+
+SERVICE = {"X-Service-Token": "test-service-token"}
+
+
+class TestApiKeys:
+    async def test_create_list_and_revoke(
+        self, client: httpx.AsyncClient, register: Register, redis
+    ) -> None:  # type: ignore[no-untyped-def]
+        account = await register()
+        created = await client.post(
+            "/auth/api-keys", json={"name": "etl", "daily_quota": 100}, headers=account["headers"]
+        )
+        assert created.status_code == 201
+        body = created.json()
+        assert set(body) == {"id", "name", "key", "prefix", "daily_quota", "created_at"}
+        assert body["key"].startswith(body["prefix"]) and body["daily_quota"] == 100
+        listed = (await client.get("/auth/api-keys", headers=account["headers"])).json()
+        assert listed == [
+            {k: v for k, v in body.items() if k != "key"} | {"used_today": 0, "last_used_at": None}
+        ]
+        await record_usage(redis, body["id"], 3)
+        assert (await client.get("/auth/api-keys", headers=account["headers"])).json()[0][
+            "used_today"
+        ] == 3
+        revoked = await client.delete(f"/auth/api-keys/{body['id']}", headers=account["headers"])
+        assert revoked.status_code == 200 and "message" in revoked.json()
+        assert await redis.exists(revoked_api_key_key(body["id"]))
+        assert (await client.get("/auth/api-keys", headers=account["headers"])).json() == []
+
+    async def test_other_users_key_is_404(
+        self, client: httpx.AsyncClient, register: Register
+    ) -> None:
+        owner = await register()
+        other = await register()
+        key = (
+            await client.post("/auth/api-keys", json={"name": "k"}, headers=owner["headers"])
+        ).json()
+        assert (
+            await client.delete(f"/auth/api-keys/{key['id']}", headers=other["headers"])
+        ).status_code == 404
+        assert (
+            await client.delete("/auth/api-keys/999999", headers=owner["headers"])
+        ).status_code == 404
+
+    async def test_invalid_bodies_are_422(
+        self, client: httpx.AsyncClient, register: Register
+    ) -> None:
+        account = await register()
+        for body in ({}, {"name": ""}, {"name": "x", "daily_quota": 0}):
+            response = await client.post("/auth/api-keys", json=body, headers=account["headers"])
+            assert response.status_code == 422
+
+    async def test_exchange_mints_a_short_token_for_the_owner(
+        self, client: httpx.AsyncClient, register: Register
+    ) -> None:
+        account = await register()
+        key = (
+            await client.post(
+                "/auth/api-keys", json={"name": "k", "daily_quota": 5}, headers=account["headers"]
+            )
+        ).json()
+        exchanged = await client.post(
+            "/internal/api-keys/exchange", json={"key": key["key"]}, headers=SERVICE
+        )
+        assert exchanged.status_code == 200
+        body = exchanged.json()
+        assert body["user_id"] == account["user"]["id"] and body["api_key_id"] == key["id"]
+        assert body["daily_quota"] == 5 and body["expires_in"] == 300
+        me = await client.get(
+            "/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"}
+        )
+        assert me.json()["id"] == account["user"]["id"]
+        listed = (await client.get("/auth/api-keys", headers=account["headers"])).json()
+        assert listed[0]["last_used_at"] is not None
+
+    async def test_exchange_refuses_bad_or_revoked_keys(
+        self, client: httpx.AsyncClient, register: Register
+    ) -> None:
+        account = await register()
+        key = (
+            await client.post("/auth/api-keys", json={"name": "k"}, headers=account["headers"])
+        ).json()
+        await client.delete(f"/auth/api-keys/{key['id']}", headers=account["headers"])
+        for candidate in (key["key"], "seg_nope_nope"):
+            response = await client.post(
+                "/internal/api-keys/exchange", json={"key": candidate}, headers=SERVICE
+            )
+            assert response.status_code == 401
+
+    async def test_internal_routes_need_the_service_credential(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        for headers in ({}, {"X-Service-Token": "guess"}):
+            response = await client.post(
+                "/internal/api-keys/exchange", json={"key": "x"}, headers=headers
+            )
+            assert response.status_code == 404
