@@ -1,27 +1,99 @@
-"""Edge authorization: verify the caller's token and enforce the route's minimum role."""
+"""Edge authorization: credentials → verified claims, revocation, role, limits, quota.
+
+All Redis reads and counter updates of one request go in a single pipeline round trip.
+"""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 from redis.asyncio import Redis
-from segshared.errors import Forbidden, Unauthorized
-from segshared.revocation import ensure_not_revoked
+from segshared.errors import Forbidden, TooManyRequests, Unauthorized
+from segshared.quota import seconds_until_utc_midnight, usage_key
+from segshared.revocation import check_revocation, revocation_keys
 from segshared.tokens import Claims, TokenVerifier, bearer_token, role_rank
 from starlette.requests import Request
 
+from gateway.api_keys import ApiKeyExchanger, api_key_from
 from gateway.route_table import Route
+from gateway.settings import GatewaySettings
 
 
-async def authorize(
-    request: Request, route: Route, verifier: TokenVerifier, redis: Redis
-) -> Claims | None:
-    """Claims of an allowed caller (None on public routes); raise 401/403 otherwise."""
-    if route.access == "public":
-        return None
-    token = bearer_token(request.headers.get("authorization"))
-    if token is None:
-        raise Unauthorized("Not authenticated")
-    claims = await verifier.verify(token)
-    await ensure_not_revoked(redis, claims)
-    if role_rank(claims.role) < role_rank(route.access):
-        raise Forbidden("Not enough permissions")
-    return claims
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling: their claims and the bearer token to forward (None when public)."""
+
+    claims: Claims | None
+    token: str | None
+
+
+class EdgeGuard:
+    """Authenticates, authorizes and meters every proxied request."""
+
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        verifier: TokenVerifier,
+        redis: Redis,
+        exchanger: ApiKeyExchanger,
+    ) -> None:
+        self.settings = settings
+        self.verifier = verifier
+        self.redis = redis
+        self.exchanger = exchanger
+
+    async def admit(self, request: Request, route: Route) -> Caller:
+        """The caller if allowed; raise 401/403/429 otherwise."""
+        ip = request.client.host if request.client else "unknown"
+        window = int(time.time() // 60)
+        retry_after = 60 - int(time.time() % 60)
+        if route.access == "public":
+            count = await self.redis.incr(f"gw:rl:ip:{ip}:{window}")
+            if count == 1:
+                await self.redis.expire(f"gw:rl:ip:{ip}:{window}", 61)
+            self._check_limit(count, self.settings.rate_limit_ip_per_minute, retry_after)
+            return Caller(None, None)
+
+        bearer = bearer_token(request.headers.get("authorization"))
+        key = api_key_from(request.headers, bearer)
+        quota = None
+        if key is not None:
+            key_token = await self.exchanger.token_for(key)
+            token, quota = key_token.access_token, key_token.daily_quota
+        elif bearer is not None:
+            token = bearer
+        else:
+            raise Unauthorized("Not authenticated")
+        claims = await self.verifier.verify(token)
+
+        keys = revocation_keys(claims)
+        metered = route.metered and quota is not None and claims.api_key_id is not None
+        if metered:
+            keys.append(usage_key(claims.api_key_id or 0))
+        user_key = f"gw:rl:user:{claims.user_id}:{window}"
+        ip_key = f"gw:rl:ip:{ip}:{window}"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.mget(keys)
+            pipe.incr(user_key)
+            pipe.expire(user_key, 61)
+            pipe.incr(ip_key)
+            pipe.expire(ip_key, 61)
+            values, user_count, _, ip_count, _ = await pipe.execute()
+
+        revocation_values = values[:-1] if metered else values
+        check_revocation(claims, revocation_values)
+        if role_rank(claims.role) < role_rank(route.access):
+            raise Forbidden("Not enough permissions")
+        self._check_limit(user_count, self.settings.rate_limit_user_per_minute, retry_after)
+        self._check_limit(ip_count, self.settings.rate_limit_ip_per_minute, retry_after)
+        if metered and quota is not None and int(values[-1] or 0) >= quota:
+            raise TooManyRequests(
+                "Daily API key quota exhausted", retry_after=seconds_until_utc_midnight()
+            )
+        return Caller(claims, token)
+
+    @staticmethod
+    def _check_limit(count: int, limit: int, retry_after: int) -> None:
+        if count > limit:
+            raise TooManyRequests("Rate limit exceeded", retry_after=retry_after)

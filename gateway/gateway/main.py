@@ -14,14 +14,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from segshared.app import build_app
 from segshared.errors import NotFound
+from segshared.internal_client import InternalClient
 from segshared.redis_client import make_redis
 from segshared.security import http_jwks_loader
 from segshared.tokens import TokenVerifier
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from gateway import __version__
-from gateway.access import authorize
+from gateway.access import EdgeGuard
+from gateway.api_keys import ApiKeyExchanger
 from gateway.health import aggregate_health
+from gateway.middleware import SecurityHeadersMiddleware
 from gateway.openapi import OpenApiCache
 from gateway.proxy import UpstreamPool, forward, forward_headers
 from gateway.route_table import match_route
@@ -52,11 +56,23 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.verifier = TokenVerifier(
             http_jwks_loader(http, settings.jwks_url), settings.jwt_issuer, settings.jwt_audience
         )
+        auth_client = InternalClient(
+            settings.auth_service_url,
+            settings.effective_service_token,
+            settings.internal_timeout_seconds,
+        )
+        app.state.guard = EdgeGuard(
+            settings,
+            app.state.verifier,
+            app.state.redis,
+            ApiKeyExchanger(auth_client, settings.api_key_cache_size),
+        )
         app.state.openapi_cache = OpenApiCache()
         app.state.readiness_checks = {"redis": app.state.redis.ping}
         try:
             yield
         finally:
+            await auth_client.aclose()
             await pool.close()
             await http.aclose()
             await app.state.redis.aclose()
@@ -71,6 +87,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(SecurityHeadersMiddleware)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+            expose_headers=["X-Total-Count", "X-Request-ID", "Retry-After"],
+        )
     _add_gateway_routes(app, settings)
     return app
 
@@ -108,15 +133,13 @@ def _add_gateway_routes(app: FastAPI, settings: GatewaySettings) -> None:
         route = match_route(request.url.path)
         if route is None:
             raise NotFound("Not Found")
-        await authorize(request, route, request.app.state.verifier, request.app.state.redis)
-        timeout = (
-            settings.upstream_long_timeout_seconds
-            if route.long_running
-            else settings.upstream_timeout_seconds
-        )
-        return await forward(
-            request.app.state.pool, request, route, forward_headers(request, {}), timeout
-        )
+        caller = await request.app.state.guard.admit(request, route)
+        if route.long_running:
+            timeout, max_body = settings.upstream_long_timeout_seconds, settings.max_upload_bytes
+        else:
+            timeout, max_body = settings.upstream_timeout_seconds, settings.max_body_bytes
+        headers = forward_headers(request, caller.token)
+        return await forward(request.app.state.pool, request, route, headers, timeout, max_body)
 
     app.add_route("/{path:path}", proxy, methods=PROXY_METHODS, include_in_schema=False)
 

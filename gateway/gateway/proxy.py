@@ -32,6 +32,8 @@ _DROP_REQUEST = {
     "content-length",
     "x-service-token",
     "x-forwarded-for",
+    "x-api-key",
+    "authorization",
 }
 _DROP_RESPONSE = {
     "connection",
@@ -81,22 +83,43 @@ class UpstreamPool:
         return aiohttp.ClientTimeout(total=total, sock_connect=self._connect_timeout)
 
 
-def forward_headers(request: Request, extra: dict[str, str]) -> dict[str, str]:
-    """The request's end-to-end headers plus the gateway's own (request id, client ip)."""
+class BodyTooLarge(Exception):
+    """The request body exceeds the route's limit."""
+
+
+def forward_headers(request: Request, token: str | None) -> dict[str, str]:
+    """End-to-end headers, the caller's bearer token (an API key replaced by its token),
+    and the client address as the gateway saw it (never the client's own claim)."""
     headers = {k: v for k, v in request.headers.items() if k not in _DROP_REQUEST}
-    client = request.client.host if request.client else ""
-    headers["x-forwarded-for"] = client
-    headers.update(extra)
+    headers["x-forwarded-for"] = request.client.host if request.client else ""
+    if token is not None:
+        headers["authorization"] = f"Bearer {token}"
     return headers
 
 
-async def _request_body(request: Request) -> bytes | AsyncIterator[bytes]:
+async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    seen = 0
+    async for chunk in stream:
+        seen += len(chunk)
+        if seen > limit:
+            raise BodyTooLarge
+        yield chunk
+
+
+async def _request_body(request: Request, limit: int) -> bytes | AsyncIterator[bytes]:
     length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) <= _BUFFER_LIMIT:
-        return await request.body()
-    if length is None and "transfer-encoding" not in request.headers:
+    if length is not None and length.isdigit():
+        if int(length) > limit:
+            raise BodyTooLarge
+        if int(length) <= _BUFFER_LIMIT:
+            return await request.body()
+    elif "transfer-encoding" not in request.headers:
         return b""
-    return request.stream()
+    return _limited(request.stream(), limit)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"detail": f"Request body larger than {limit} bytes"}, 413)
 
 
 def _unavailable(route: Route) -> JSONResponse:
@@ -104,7 +127,12 @@ def _unavailable(route: Route) -> JSONResponse:
 
 
 async def forward(
-    pool: UpstreamPool, request: Request, route: Route, headers: dict[str, str], timeout: float
+    pool: UpstreamPool,
+    request: Request,
+    route: Route,
+    headers: dict[str, str],
+    timeout: float,
+    max_body: int,
 ) -> Response:
     """Send the request to the route's service and relay its answer (streamed if large)."""
     # Forward the path and query exactly as received (no re-encoding).
@@ -112,7 +140,7 @@ async def forward(
     query = request.scope["query_string"].decode("latin-1")
     url = URL(raw + "?" + query if query else raw, encoded=True)
     try:
-        body = await _request_body(request)
+        body = await _request_body(request, max_body)
         upstream = await pool.session.request(
             request.method,
             url,
@@ -121,6 +149,8 @@ async def forward(
             timeout=pool.timeout(timeout),
             allow_redirects=False,
         )
+    except BodyTooLarge:
+        return _too_large(max_body)
     except aiohttp.ConnectionTimeoutError:
         return _unavailable(route)
     except TimeoutError:  # before OSError: TimeoutError is one

@@ -16,3 +16,16 @@ class GatewaySettings(ServiceSettings):
     upstream_pool_size: int = 200
     health_timeout_seconds: float = 2.0
     ui_dir: str = ""
+    # Comma-separated origins allowed by CORS (empty: same-origin only).
+    cors_origins: str = ""
+    # Fixed one-minute windows; generous for people, a brake for runaway scripts.
+    rate_limit_user_per_minute: int = 6_000
+    rate_limit_ip_per_minute: int = 30_000
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 1024 * 1024 * 1024  # batch CSV and dataset uploads
+    api_key_cache_size: int = 10_000
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """CORS_ORIGINS as a list."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]

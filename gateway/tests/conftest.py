@@ -21,9 +21,26 @@ from segshared.testing import TokenSigner
 REDIS_URL = "redis://127.0.0.1:6379/4"
 
 
-def echo_app() -> FastAPI:
-    """An upstream that reports what it received."""
+VALID_KEY = "seg_test_valid-key"
+QUOTA_KEY = "seg_test_quota-key"
+
+
+def echo_app(signer: TokenSigner) -> FastAPI:
+    """An upstream that reports what it received (and exchanges two known API keys)."""
     app = FastAPI()
+
+    @app.post("/internal/api-keys/exchange")
+    async def exchange(request: Request) -> JSONResponse:
+        key = (await request.json())["key"]
+        if request.headers.get("x-service-token") != "gw-test-token" or key not in (
+            VALID_KEY,
+            QUOTA_KEY,
+        ):
+            return JSONResponse({"detail": "Invalid API key"}, 401)
+        key_id = 1 if key == VALID_KEY else 2
+        token = signer.token(42, "user", akid=key_id, expires_in=300)
+        return JSONResponse({"access_token": token, "expires_in": 300, "api_key_id": key_id,
+                             "user_id": 42, "daily_quota": None if key_id == 1 else 2})  # fmt: skip
 
     @app.get("/ready")
     async def ready() -> dict:
@@ -69,9 +86,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def upstream_url() -> Iterator[str]:
+def upstream_url(signer: TokenSigner) -> Iterator[str]:
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(echo_app(), port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(echo_app(signer), port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -103,10 +120,15 @@ async def gateway_app(
         ml_service_url=dead_url,
         upstream_timeout_seconds=1.0,
         upstream_long_timeout_seconds=1.0,
+        service_token="gw-test-token",
+        rate_limit_user_per_minute=50,
+        rate_limit_ip_per_minute=10_000,
+        max_body_bytes=3 * 1024 * 1024,
+        cors_origins="https://app.example.com",
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        app.state.verifier = signer.verifier()
+        app.state.verifier = app.state.guard.verifier = signer.verifier()
         yield app
 
 

@@ -46,12 +46,16 @@ async def invalidate_user_tokens(
     await redis.set(valid_after_key(user_id), value, ex=ttl_seconds)
 
 
-async def ensure_not_revoked(redis: Redis, claims: Claims) -> None:
-    """Raise `Unauthorized` when the token was revoked by any of the three rules."""
+def revocation_keys(claims: Claims) -> list[str]:
+    """The Redis keys whose values decide whether `claims` is revoked (read with MGET)."""
     keys = [revoked_jti_key(claims.jti), valid_after_key(claims.user_id)]
     if claims.api_key_id is not None:
         keys.append(revoked_api_key_key(claims.api_key_id))
-    values = await redis.mget(keys)
+    return keys
+
+
+def check_revocation(claims: Claims, values: list[str | None]) -> None:
+    """Raise `Unauthorized` when the MGET `values` of `revocation_keys` revoke the token."""
     if values[0] is not None:
         raise Unauthorized("Token has been revoked")
     if values[1] is not None:
@@ -60,3 +64,8 @@ async def ensure_not_revoked(redis: Redis, claims: Claims) -> None:
             raise Unauthorized("Token has been revoked")
     if len(values) > 2 and values[2] is not None:
         raise Unauthorized("API key has been revoked")
+
+
+async def ensure_not_revoked(redis: Redis, claims: Claims) -> None:
+    """Raise `Unauthorized` when the token was revoked by any of the three rules."""
+    check_revocation(claims, await redis.mget(revocation_keys(claims)))
