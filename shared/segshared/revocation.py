@@ -6,6 +6,8 @@ auth-service writes these keys; the gateway reads them on every request (one MGE
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -54,7 +56,7 @@ def revocation_keys(claims: Claims) -> list[str]:
     return keys
 
 
-def check_revocation(claims: Claims, values: list[str | None]) -> None:
+def check_revocation(claims: Claims, values: Sequence[Any]) -> None:
     """Raise `Unauthorized` when the MGET `values` of `revocation_keys` revoke the token."""
     if values[0] is not None:
         raise Unauthorized("Token has been revoked")
