@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -31,12 +30,12 @@ def database() -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(database: str) -> AuthSettings:
+def settings(database: str, tmp_path_factory: pytest.TempPathFactory) -> AuthSettings:
     return AuthSettings(
         environment="test",
         database_url=database,
         redis_url=REDIS_URL,
-        auth_key_dir=tempfile.mkdtemp(prefix="auth-keys-"),
+        auth_key_dir=str(tmp_path_factory.mktemp("auth-keys")),
         service_token="test-service-token",
         # Nothing listens here: totals degrade to null, as when profile-service is down.
         profile_service_url="http://127.0.0.1:9",

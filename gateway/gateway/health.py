@@ -57,7 +57,7 @@ async def aggregate_health(pool: UpstreamPool, timeout: float) -> tuple[bool, di
     components["redis"] = _component(results, "redis")
     ml = results[SERVICES.index("ml")]
     components["model"] = ml.get("components", {}).get(
-        "model", {"status": "error", "latency_ms": None, "detail": "ml service unreachable"}
+        "model", {"status": "error", "latency_ms": None, "detail": "not reported by ml service"}
     )
     components["gateway"]["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
     healthy = all(c.get("status") == "ok" for c in components.values())
