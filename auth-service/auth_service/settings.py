@@ -22,9 +22,9 @@ class AuthSettings(ServiceSettings):
     lockout_max_failures: int = 5
     lockout_window_seconds: int = 900
     # Per client IP, per window: generous for normal use, lower for failed logins.
-    login_rate_limit: int = 300
-    failed_login_rate_limit: int = 100
-    register_rate_limit: int = 300
+    login_rate_limit: int = 1000
+    failed_login_rate_limit: int = 200
+    register_rate_limit: int = 1000
     ip_rate_window_seconds: int = 600
     outbox_poll_seconds: float = 0.5
 
