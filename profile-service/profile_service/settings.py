@@ -6,4 +6,9 @@ from segshared.settings import ServiceSettings
 
 
 class ProfileSettings(ServiceSettings):
-    """Settings of the profile-service."""
+    """Event consumption and export tuning."""
+
+    history_batch_size: int = 500
+    history_block_ms: int = 200
+    export_page_size: int = 2_000
+    predict_timeout_seconds: float = 5.0

@@ -1,0 +1,88 @@
+"""`/history`: the caller's predictions, filtered, paged, exported as CSV, deletable."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from segshared.customer import CUSTOMER_FIELDS
+from segshared.security import CurrentClaims
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from profile_service import repository, service
+from profile_service.deps import HistoryFilterDep, SessionDep
+from profile_service.filters import HistoryFilter
+from profile_service.models import PredictionHistory
+from profile_service.schemas import HistoryEntry, HistoryPage, Message
+
+router = APIRouter(prefix="/history", tags=["history"])
+
+EXPORT_COLUMNS = (
+    "id", "created_at", "cluster", "cluster_name", "confidence", "model_version", "profile_id",
+    *CUSTOMER_FIELDS, "batch_size",
+)  # fmt: skip
+
+
+@router.get("", response_model=HistoryPage)
+async def list_history(
+    claims: CurrentClaims,
+    session: SessionDep,
+    flt: HistoryFilterDep,
+    skip: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+) -> HistoryPage:
+    rows, total = await repository.list_history(session, claims.user_id, flt, skip, limit)
+    return HistoryPage(history=[HistoryEntry.model_validate(r) for r in rows], total=total)
+
+
+def _csv_row(entry: PredictionHistory) -> list[object]:
+    data = entry.customer_data or {}
+    return [
+        entry.id,
+        entry.created_at.isoformat(),
+        "" if entry.cluster is None else entry.cluster,
+        entry.cluster_name or "",
+        "" if entry.confidence is None else entry.confidence,
+        entry.model_version or "",
+        "" if entry.profile_id is None else entry.profile_id,
+        *(data.get(field, "") for field in CUSTOMER_FIELDS),
+        data.get("batch_size", ""),
+    ]
+
+
+async def _export_rows(
+    sessionmaker: async_sessionmaker[AsyncSession], user_id: int, flt: HistoryFilter, page: int
+) -> AsyncIterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    yield buffer.getvalue()
+    # Its own session: the response streams after the request's dependencies finish.
+    async with sessionmaker() as session:
+        async for rows in repository.stream_history(session, user_id, flt, page):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerows(_csv_row(row) for row in rows)
+            yield buffer.getvalue()
+
+
+@router.get("/export")
+async def export_history(
+    request: Request, claims: CurrentClaims, flt: HistoryFilterDep
+) -> StreamingResponse:
+    page = request.app.state.settings.export_page_size
+    return StreamingResponse(
+        _export_rows(request.app.state.sessionmaker, claims.user_id, flt, page),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="history.csv"'},
+    )
+
+
+@router.delete("/{entry_id}", response_model=Message)
+async def delete_entry(entry_id: int, claims: CurrentClaims, session: SessionDep) -> Message:
+    await service.delete_history_entry(session, claims.user_id, entry_id)
+    return Message(message="History entry deleted successfully")

@@ -1,0 +1,22 @@
+"""Annotated dependencies of the profile-service routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from segshared.db import session_dependency
+from segshared.internal_client import InternalClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from profile_service.filters import HistoryFilter, history_filter
+
+
+def ml_client(request: Request) -> InternalClient:
+    """Client for ml-service's internal endpoints."""
+    return request.app.state.ml
+
+
+SessionDep = Annotated[AsyncSession, Depends(session_dependency)]
+MlClient = Annotated[InternalClient, Depends(ml_client)]
+HistoryFilterDep = Annotated[HistoryFilter, Depends(history_filter)]

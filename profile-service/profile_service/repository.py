@@ -1,0 +1,173 @@
+"""Every query of the profile-service, nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from profile_service.filters import HistoryFilter
+from profile_service.models import CustomerProfile, PredictionHistory
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def get_profile(
+    session: AsyncSession, user_id: int, profile_id: int
+) -> CustomerProfile | None:
+    """The profile if it exists and belongs to `user_id`."""
+    profile = await session.get(CustomerProfile, profile_id)
+    return profile if profile is not None and profile.user_id == user_id else None
+
+
+async def list_profiles(
+    session: AsyncSession, user_id: int, skip: int, limit: int, q: str | None
+) -> tuple[list[CustomerProfile], int]:
+    """A page of the user's profiles, newest first, and the total before paging."""
+    filters: list[Any] = [CustomerProfile.user_id == user_id]
+    if q:
+        pattern = f"%{_escape_like(q)}%"
+        filters.append(
+            or_(CustomerProfile.name.ilike(pattern), CustomerProfile.notes.ilike(pattern))
+        )
+    total = (await session.execute(select(func.count()).where(*filters))).scalar_one()
+    rows = await session.execute(
+        select(CustomerProfile)
+        .where(*filters)
+        .order_by(CustomerProfile.created_at.desc(), CustomerProfile.id.desc())
+        .offset(skip)
+        .limit(limit)
+    )
+    return list(rows.scalars().all()), int(total)
+
+
+def _history_query(user_id: int, flt: HistoryFilter) -> Select[Any]:
+    query = select(PredictionHistory).where(PredictionHistory.user_id == user_id)
+    if flt.cluster is not None:
+        query = query.where(PredictionHistory.cluster == flt.cluster)
+    if flt.created_from is not None:
+        query = query.where(PredictionHistory.created_at >= flt.created_from)
+    if flt.created_before is not None:
+        column = PredictionHistory.created_at
+        query = query.where(
+            column <= flt.created_before if flt.before_inclusive else column < flt.created_before
+        )
+    if flt.min_confidence is not None:
+        query = query.where(PredictionHistory.confidence >= flt.min_confidence)
+    return query
+
+
+_NEWEST_FIRST = (PredictionHistory.created_at.desc(), PredictionHistory.id.desc())
+
+
+async def list_history(
+    session: AsyncSession, user_id: int, flt: HistoryFilter, skip: int, limit: int
+) -> tuple[list[PredictionHistory], int]:
+    """A page of the user's history, newest first, and the total before paging."""
+    query = _history_query(user_id, flt)
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await session.execute(query.order_by(*_NEWEST_FIRST).offset(skip).limit(limit))
+    return list(rows.scalars().all()), int(total)
+
+
+async def stream_history(
+    session: AsyncSession, user_id: int, flt: HistoryFilter, page_size: int
+) -> AsyncIterator[Sequence[PredictionHistory]]:
+    """All matching rows, newest first, in keyset pages (constant memory, any size)."""
+    last: tuple[datetime, int] | None = None
+    while True:
+        query = _history_query(user_id, flt)
+        if last is not None:
+            created, row_id = last
+            query = query.where(
+                or_(
+                    PredictionHistory.created_at < created,
+                    (PredictionHistory.created_at == created) & (PredictionHistory.id < row_id),
+                )
+            )
+        rows = (
+            (await session.execute(query.order_by(*_NEWEST_FIRST).limit(page_size))).scalars().all()
+        )
+        if not rows:
+            return
+        yield rows
+        session.expunge_all()
+        last = (rows[-1].created_at, rows[-1].id or 0)
+
+
+async def get_history_entry(
+    session: AsyncSession, user_id: int, entry_id: int
+) -> PredictionHistory | None:
+    """The entry if it exists and belongs to `user_id`."""
+    entry = await session.get(PredictionHistory, entry_id)
+    return entry if entry is not None and entry.user_id == user_id else None
+
+
+async def insert_history(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """One multi-row insert; rows whose `event_id` is already stored are skipped."""
+    if not rows:
+        return 0
+    statement = (
+        insert(PredictionHistory)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(PredictionHistory.id)
+    )
+    return len((await session.execute(statement)).all())
+
+
+async def delete_user_data(session: AsyncSession, user_id: int) -> None:
+    """Remove every profile and history row of a deleted user."""
+    await session.execute(delete(PredictionHistory).where(PredictionHistory.user_id == user_id))
+    await session.execute(delete(CustomerProfile).where(CustomerProfile.user_id == user_id))
+
+
+async def _count_by_user(session: AsyncSession, column: Any, user_ids: list[int]) -> dict[int, int]:
+    rows = await session.execute(
+        select(column, func.count()).where(column.in_(user_ids)).group_by(column)
+    )
+    return {int(uid): int(count) for uid, count in rows.all()}
+
+
+async def counts_for_users(
+    session: AsyncSession, user_ids: list[int]
+) -> dict[int, tuple[int, int]]:
+    """`{user_id: (predictions, profiles)}` for the given users (zeros included)."""
+    predictions = await _count_by_user(session, PredictionHistory.user_id, user_ids)
+    profiles = await _count_by_user(session, CustomerProfile.user_id, user_ids)
+    return {uid: (predictions.get(uid, 0), profiles.get(uid, 0)) for uid in user_ids}
+
+
+async def overall_counts(
+    session: AsyncSession, since: datetime
+) -> tuple[int, int, dict[str, int], dict[str, int]]:
+    """Totals, single predictions per cluster name, and per-UTC-day counts since `since`."""
+    total_predictions = (
+        await session.execute(select(func.count(PredictionHistory.id)))
+    ).scalar_one()
+    total_profiles = (await session.execute(select(func.count(CustomerProfile.id)))).scalar_one()
+    by_cluster = (
+        await session.execute(
+            select(PredictionHistory.cluster_name, func.count())
+            .where(PredictionHistory.cluster.is_not(None))
+            .group_by(PredictionHistory.cluster_name)
+        )
+    ).all()
+    day = func.to_char(func.timezone("UTC", PredictionHistory.created_at), "YYYY-MM-DD")
+    by_day = (
+        await session.execute(
+            select(day, func.count()).where(PredictionHistory.created_at >= since).group_by(day)
+        )
+    ).all()
+    return (
+        int(total_predictions),
+        int(total_profiles),
+        {str(name): int(count) for name, count in by_cluster},
+        {str(d): int(count) for d, count in by_day},
+    )

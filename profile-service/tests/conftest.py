@@ -1,0 +1,131 @@
+"""profile-service tests: the real app on real PostgreSQL (seg_test_profile) and Redis (db 2).
+
+ml-service is replaced by a tiny HTTP stub only for quick predict.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from profile_service.main import create_app
+from profile_service.settings import ProfileSettings
+from segshared.migrations import apply_migrations
+from segshared.redis_client import make_redis
+from segshared.testing import TokenSigner, recreate_database, truncate_schema
+
+DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/seg_test_profile"
+REDIS_URL = "redis://127.0.0.1:6379/2"
+ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
+SERVICE_TOKEN = "profile-test-token"
+
+CUSTOMER = {
+    "sex": "Female",
+    "age": 31,
+    "annual_income": 72.5,
+    "spending_score": 81,
+    "purchase_frequency": 24,
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ml_stub() -> FastAPI:
+    """Answers /internal/predict like ml-service and records what it was asked."""
+    app = FastAPI()
+    app.state.calls = []
+
+    @app.post("/internal/predict")
+    async def predict(request: Request) -> dict[str, Any]:
+        body = await request.json()
+        app.state.calls.append({"body": body, "token": request.headers.get("x-service-token")})
+        return {"cluster": 1, "cluster_name": "High Value Customers", "confidence": 88.5,
+                "model_version": "v1-test", "customer_data": body["customer"]}  # fmt: skip
+
+    return app
+
+
+@pytest.fixture(scope="session")
+def ml() -> Iterator[tuple[FastAPI, str]]:
+    app = ml_stub()
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield app, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def database() -> str:
+    recreate_database(DATABASE_URL)
+    apply_migrations(ALEMBIC_INI, DATABASE_URL)
+    return DATABASE_URL
+
+
+@pytest.fixture(scope="session")
+def signer() -> TokenSigner:
+    return TokenSigner()
+
+
+@pytest.fixture(scope="session")
+def settings(database: str, ml: tuple[FastAPI, str]) -> ProfileSettings:
+    return ProfileSettings(
+        environment="test",
+        database_url=database,
+        redis_url=REDIS_URL,
+        service_token=SERVICE_TOKEN,
+        ml_service_url=ml[1],
+        history_block_ms=20,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: ProfileSettings, signer: TokenSigner) -> AsyncIterator[FastAPI]:
+    redis = make_redis(REDIS_URL)
+    await redis.flushdb()
+    await redis.aclose()
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        application.state.token_verifier = signer.verifier()
+        yield application
+
+
+@pytest.fixture(autouse=True)
+async def clean_state(database: str) -> AsyncIterator[None]:
+    await truncate_schema(database, "profiles")
+    yield
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://profiles") as http:
+        yield http
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Any]:
+    client = make_redis(REDIS_URL)
+    yield client
+    await client.aclose()
+
+
+def auth(signer: TokenSigner, user_id: int) -> dict[str, str]:
+    """Bearer headers for `user_id`."""
+    return {"Authorization": f"Bearer {signer.token(user_id)}"}

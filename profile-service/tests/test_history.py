@@ -1,0 +1,248 @@
+"""History: events stored once, filters, export, owner-only delete, user deletion, stats."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from segshared.events import HISTORY_STREAM, USER_EVENTS_STREAM
+from segshared.testing import TokenSigner
+
+from .conftest import CUSTOMER, SERVICE_TOKEN, auth
+
+INTERNAL = {"X-Service-Token": SERVICE_TOKEN}
+
+
+def event(user_id: int, created_at: datetime, cluster: int = 1, confidence: float = 80.0,
+          **extra: Any) -> dict[str, str]:  # fmt: skip
+    fields = {
+        "event_id": uuid.uuid4().hex,
+        "user_id": str(user_id),
+        "profile_id": "",
+        "customer_data": json.dumps(CUSTOMER),
+        "cluster": str(cluster),
+        "cluster_name": f"Segment {cluster}",
+        "confidence": str(confidence),
+        "model_version": "v1-test",
+        "created_at": created_at.isoformat(),
+    }
+    fields.update(extra)
+    return fields
+
+
+async def publish(redis: Any, *events: dict[str, str]) -> None:
+    for fields in events:
+        await redis.xadd(HISTORY_STREAM, fields)
+
+
+async def wait_for_total(client: httpx.AsyncClient, headers: dict[str, str], total: int) -> dict:
+    for _ in range(100):
+        body = (await client.get("/history", headers=headers)).json()
+        if body["total"] >= total:
+            return body
+        await asyncio.sleep(0.02)
+    return body
+
+
+NOW = datetime.now(UTC)
+
+
+class TestHistoryEvents:
+    async def test_events_appear_newest_first(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+    ) -> None:
+        await publish(
+            redis, event(1, NOW - timedelta(minutes=2)), event(1, NOW - timedelta(minutes=1))
+        )
+        body = await wait_for_total(client, auth(signer, 1), 2)
+        assert body["total"] == 2
+        first = body["history"][0]
+        assert first["created_at"] > body["history"][1]["created_at"]
+        assert first["customer_data"] == CUSTOMER and first["cluster"] == 1
+        assert set(first) == {"id", "customer_data", "cluster", "cluster_name", "confidence",
+                              "model_version", "profile_id", "created_at"}  # fmt: skip
+
+    async def test_duplicate_events_are_stored_once(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+    ) -> None:
+        duplicate = event(1, NOW)
+        await publish(redis, duplicate, duplicate)
+        await wait_for_total(client, auth(signer, 1), 1)
+        await publish(redis, duplicate, event(1, NOW))
+        body = await wait_for_total(client, auth(signer, 1), 2)
+        await asyncio.sleep(0.1)
+        assert (
+            (await client.get("/history", headers=auth(signer, 1))).json()["total"]
+            == 2
+            == body["total"]
+        )
+
+    async def test_backlog_written_while_stopped_drains_on_start(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI
+    ) -> None:
+        history_consumer = app.state.consumers[0]
+        await history_consumer.stop()
+        await publish(redis, *(event(3, NOW - timedelta(seconds=i)) for i in range(25)))
+        await asyncio.sleep(0.1)
+        assert (await client.get("/history", headers=auth(signer, 3))).json()["total"] == 0
+        history_consumer.start()
+        assert (await wait_for_total(client, auth(signer, 3), 25))["total"] == 25
+
+    async def test_batch_summary_event(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+    ) -> None:
+        summary = {"batch_size": 3, "cluster_counts": {"Segment 1": 2, "Segment 2": 1}}
+        await publish(redis, event(4, NOW, cluster_name="", cluster="", confidence="",
+                                   customer_data=json.dumps(summary)))  # fmt: skip
+        entry = (await wait_for_total(client, auth(signer, 4), 1))["history"][0]
+        assert entry["cluster"] is None and entry["customer_data"] == summary
+
+
+class TestHistoryQueries:
+    @pytest.fixture
+    async def seeded(self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any) -> None:
+        await publish(
+            redis,
+            event(5, datetime(2026, 3, 1, 10, tzinfo=UTC), cluster=0, confidence=40),
+            event(5, datetime(2026, 3, 2, 23, 59, tzinfo=UTC), cluster=1, confidence=90),
+            event(5, datetime(2026, 3, 3, 0, 0, tzinfo=UTC), cluster=1, confidence=70),
+            event(6, datetime(2026, 3, 2, 12, tzinfo=UTC), cluster=1, confidence=99),
+        )
+        await wait_for_total(client, auth(signer, 5), 3)
+        await wait_for_total(client, auth(signer, 6), 1)
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [("", 3), ("cluster=1", 2), ("min_confidence=70", 2), ("date_from=2026-03-02", 2),
+         ("date_to=2026-03-02", 2), ("date_from=2026-03-02&date_to=2026-03-02", 1),
+         ("date_from=2026-03-02T23:00:00Z&date_to=2026-03-03T00:00:00%2B00:00", 2),
+         ("cluster=1&min_confidence=80", 1)],
+    )  # fmt: skip
+    async def test_filters(
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        seeded: None,
+        query: str,
+        expected: int,
+    ) -> None:
+        body = (await client.get(f"/history?{query}", headers=auth(signer, 5))).json()
+        assert body["total"] == expected == len(body["history"])
+
+    async def test_paging_keeps_the_total(
+        self, client: httpx.AsyncClient, signer: TokenSigner, seeded: None
+    ) -> None:
+        body = (await client.get("/history?skip=1&limit=1", headers=auth(signer, 5))).json()
+        assert body["total"] == 3 and len(body["history"]) == 1
+        assert body["history"][0]["created_at"].startswith("2026-03-02T23:59")
+
+    @pytest.mark.parametrize(
+        "query", ["date_from=yesterday", "limit=0", "limit=101", "skip=-1", "min_confidence=101"]
+    )
+    async def test_bad_filters_are_422(
+        self, client: httpx.AsyncClient, signer: TokenSigner, query: str
+    ) -> None:
+        assert (await client.get(f"/history?{query}", headers=auth(signer, 5))).status_code == 422
+
+    async def test_export_matches_the_filtered_list(
+        self, client: httpx.AsyncClient, signer: TokenSigner, seeded: None
+    ) -> None:
+        listed = (await client.get("/history?cluster=1", headers=auth(signer, 5))).json()["history"]
+        response = await client.get("/history/export?cluster=1", headers=auth(signer, 5))
+        assert response.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        assert [int(r["id"]) for r in rows] == [e["id"] for e in listed]
+        assert {"id", "created_at", "cluster", "cluster_name", "confidence", "sex", "age",
+                "annual_income", "spending_score", "purchase_frequency"} <= set(rows[0])  # fmt: skip
+        assert rows[0]["age"] == "31"
+
+    async def test_export_pages_through_large_histories(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI
+    ) -> None:
+        app.state.settings.export_page_size = 7
+        same_time = NOW - timedelta(hours=1)
+        await publish(
+            redis,
+            *(event(8, same_time if i % 2 else NOW - timedelta(seconds=i)) for i in range(30)),
+        )
+        await wait_for_total(client, auth(signer, 8), 30)
+        try:
+            rows = list(
+                csv.DictReader(
+                    io.StringIO((await client.get("/history/export", headers=auth(signer, 8))).text)
+                )
+            )
+        finally:
+            app.state.settings.export_page_size = 2000
+        assert len(rows) == 30 and len({r["id"] for r in rows}) == 30
+
+    async def test_delete_is_owner_only(
+        self, client: httpx.AsyncClient, signer: TokenSigner, seeded: None
+    ) -> None:
+        entry = (await client.get("/history", headers=auth(signer, 5))).json()["history"][0]
+        assert (
+            await client.delete(f"/history/{entry['id']}", headers=auth(signer, 6))
+        ).status_code == 404
+        deleted = await client.delete(f"/history/{entry['id']}", headers=auth(signer, 5))
+        assert deleted.status_code == 200 and "message" in deleted.json()
+        assert (
+            await client.delete(f"/history/{entry['id']}", headers=auth(signer, 5))
+        ).status_code == 404
+        assert (await client.get("/history", headers=auth(signer, 5))).json()["total"] == 2
+
+
+class TestUserDeletionAndStats:
+    async def test_user_deleted_event_removes_their_data(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+    ) -> None:
+        await client.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=auth(signer, 9))
+        await publish(redis, event(9, NOW), event(10, NOW))
+        await wait_for_total(client, auth(signer, 9), 1)
+        for _ in range(2):  # idempotent
+            await redis.xadd(USER_EVENTS_STREAM, {"event_id": uuid.uuid4().hex, "type": "user.deleted",
+                                                  "user_id": "9", "occurred_at": NOW.isoformat()})  # fmt: skip
+        for _ in range(150):
+            stats = (await client.get("/internal/users/9/stats", headers=INTERNAL)).json()
+            if stats == {"total_predictions": 0, "total_saved_profiles": 0}:
+                break
+            await asyncio.sleep(0.02)
+        assert stats == {"total_predictions": 0, "total_saved_profiles": 0}
+        assert (await client.get("/internal/users/10/stats", headers=INTERNAL)).json()[
+            "total_predictions"
+        ] == 1
+
+    async def test_internal_stats(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+    ) -> None:
+        await client.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=auth(signer, 11))
+        await publish(redis, event(11, NOW, cluster=2), event(12, NOW - timedelta(days=10), cluster=2),
+                      event(11, NOW, cluster="", cluster_name="", confidence="",
+                            customer_data=json.dumps({"batch_size": 2, "cluster_counts": {}})))  # fmt: skip
+        await wait_for_total(client, auth(signer, 11), 2)
+        await wait_for_total(client, auth(signer, 12), 1)
+        overall = (await client.get("/internal/stats", headers=INTERNAL)).json()
+        assert overall["total_predictions"] == 3 and overall["total_profiles"] == 1
+        assert overall["predictions_by_cluster"] == {"Segment 2": 2}
+        days = overall["predictions_last_7_days"]
+        assert len(days) == 7 and days[-1] == {"date": NOW.date().isoformat(), "count": 2}
+        many = (
+            await client.post(
+                "/internal/users/stats", json={"user_ids": [11, 12, 99]}, headers=INTERNAL
+            )
+        ).json()
+        assert many["11"] == {"total_predictions": 2, "total_saved_profiles": 1}
+        assert many["99"] == {"total_predictions": 0, "total_saved_profiles": 0}
+
+    async def test_internal_routes_need_the_service_credential(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        for headers in ({}, {"X-Service-Token": "nope"}):
+            assert (await client.get("/internal/stats", headers=headers)).status_code == 404
