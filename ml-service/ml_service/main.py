@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from segshared.app import build_app, service_resources
+from segshared.errors import Conflict
+from segshared.events import USER_EVENTS_STREAM
+from segshared.streams import StreamConsumer
 
 from ml_service import __version__
+from ml_service.api import datasets, models, predict
+from ml_service.model_store import ModelStore
 from ml_service.settings import MlSettings
+from ml_service.trainer import Trainer
+from ml_service.user_events import user_events_handler
+
+logger = logging.getLogger("ml_service.main")
+
+
+async def bootstrap_model(store: ModelStore, trainer: Trainer) -> None:
+    """First start: train on the generated default dataset unless a model exists.
+
+    With several replicas, the training lock lets one of them train; the others pick
+    the model up through the watcher.
+    """
+    await store.sync()
+    if store.model is not None:
+        return
+    try:
+        _, task = await trainer.submit({}, None)
+        await task
+    except Conflict:
+        logger.info("another replica is training the first model")
+    except Exception:
+        logger.exception("first-start training failed; train with POST /train")
 
 
 def create_app(settings: MlSettings | None = None) -> FastAPI:
@@ -19,6 +49,36 @@ def create_app(settings: MlSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_resources(app, settings):
-            yield
+            store = ModelStore(settings.model_path, settings.reload_poll_seconds)
+            trainer = Trainer(settings, app.state.sessionmaker, app.state.redis, store)
+            app.state.store, app.state.trainer = store, trainer
+            app.state.readiness_checks["model"] = lambda: _model_ready(store)
+            consumer = StreamConsumer(
+                app.state.redis, USER_EVENTS_STREAM, "ml-service",
+                user_events_handler(app.state.sessionmaker), block_ms=1000,
+            )  # fmt: skip
+            consumer.start()
+            tasks = [
+                asyncio.create_task(store.watch(app.state.redis), name="model-watch"),
+                asyncio.create_task(bootstrap_model(store, trainer), name="model-bootstrap"),
+            ]
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+                await consumer.stop()
+                trainer.close()
 
-    return build_app("ml-service", __version__, settings, lifespan)
+    app = build_app("ml-service", __version__, settings, lifespan)
+    for router in (predict.router, predict.internal, models.router, datasets.router):
+        app.include_router(router)
+    return app
+
+
+async def _model_ready(store: ModelStore) -> dict[str, str]:
+    model = store.require()
+    return {"version": model.version}

@@ -2,13 +2,84 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from segshared.db import schema_metadata
-from sqlmodel import SQLModel
+from sqlalchemy import JSON, Column, DateTime, Float, Integer, String
+from sqlmodel import Field, SQLModel
 
 SCHEMA = "ml"
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now (UTC)."""
+    return datetime.now(UTC)
 
 
 class Base(SQLModel):
     """Base of every table here: binds it to the service's own schema."""
 
     metadata = schema_metadata(SCHEMA)
+
+
+class Dataset(Base, table=True):
+    """A validated dataset kept as a canonical CSV file beside the models."""
+
+    __tablename__ = "datasets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(255), nullable=False))
+    owner_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True, index=True))
+    rows: int
+    rejected_rows: int = 0
+    columns: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rejected_examples: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    checksum: str = Field(sa_column=Column(String(64), nullable=False))
+    path: str = Field(sa_column=Column(String(1024), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class ModelVersion(Base, table=True):
+    """A trained model; its artifact lives in MODEL_DIR/versions/<version>/."""
+
+    __tablename__ = "models"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    n_clusters: int
+    silhouette_score: float = Field(sa_column=Column(Float, nullable=False))
+    inertia: float = Field(sa_column=Column(Float, nullable=False))
+    n_samples: int
+    dataset_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    trained_by: int | None = Field(
+        default=None, sa_column=Column(Integer, nullable=True, index=True)
+    )
+    trained_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    duration_seconds: float = Field(default=0.0, sa_column=Column(Float, nullable=False))
+    sha256: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+class TrainingJob(Base, table=True):
+    """An asynchronous training request; live progress is kept in Redis while it runs."""
+
+    __tablename__ = "training_jobs"
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    error: str | None = Field(default=None, sa_column=Column(String(1000), nullable=True))
+    requested_by: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    finished_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )

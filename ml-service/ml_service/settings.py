@@ -2,8 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from segshared.settings import ServiceSettings
 
 
 class MlSettings(ServiceSettings):
-    """Settings of the ml-service."""
+    """Model storage, training speed knobs and batch limits."""
+
+    model_dir: str = ".data/models"
+    default_dataset_rows: int = 5_000
+    default_seed: int = 42
+    default_k_min: int = 2
+    default_k_max: int = 10
+    # Training stays fast on large data: silhouette on a sample, mini-batches above a size.
+    silhouette_sample_size: int = 2_000
+    minibatch_threshold: int = 50_000
+    kmeans_n_init: int = 3
+    reload_poll_seconds: float = 0.5
+    max_json_batch: int = 10_000
+    csv_chunk_rows: int = 20_000
+    train_lock_seconds: int = 3_600
+
+    @property
+    def model_path(self) -> Path:
+        """MODEL_DIR as a path."""
+        return Path(self.model_dir)
+
+    @property
+    def dataset_dir(self) -> Path:
+        """Where uploaded and generated datasets are kept (beside the models)."""
+        return Path(self.model_dir) / "datasets"

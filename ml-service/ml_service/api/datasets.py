@@ -1,0 +1,107 @@
+"""`/datasets`: CSV uploads (analyst), validated and stored for training."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+from segshared.errors import Unprocessable
+from segshared.security import AnalystClaims
+from starlette.datastructures import UploadFile
+
+from ml_service import repository
+from ml_service.datasets import store_upload
+from ml_service.deps import SessionDep
+from ml_service.engine.generator import COLUMNS
+from ml_service.models import Dataset
+from ml_service.schemas import DatasetList, DatasetPublic
+
+router = APIRouter(prefix="/datasets", tags=["datasets"])
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "name": {"type": "string", "maxLength": 255},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _public(dataset: Dataset) -> DatasetPublic:
+    assert dataset.id is not None
+    return DatasetPublic(
+        dataset_id=dataset.id,
+        name=dataset.name,
+        rows=dataset.rows,
+        columns=dataset.columns,
+        rejected_rows=dataset.rejected_rows,
+        rejected_examples=dataset.rejected_examples,
+        owner_id=dataset.owner_id,
+        checksum=dataset.checksum,
+        created_at=dataset.created_at,
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DatasetPublic,
+    openapi_extra=_UPLOAD_BODY,
+)
+@router.post(
+    "/", status_code=status.HTTP_201_CREATED, response_model=DatasetPublic, include_in_schema=False
+)
+async def upload_dataset(
+    request: Request,
+    claims: AnalystClaims,
+    session: SessionDep,
+    fill_purchase_frequency: Annotated[int | None, Query(ge=0, le=365)] = None,
+) -> Any:
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise Unprocessable("Upload a CSV file as multipart/form-data in the field 'file'")
+    form = await request.form()
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Unprocessable("Upload a CSV file in the form field 'file'")
+        raw_name = form.get("name")
+        name = (
+            raw_name if isinstance(raw_name, str) and raw_name.strip() else upload.filename
+        ) or "dataset"
+        settings = request.app.state.settings
+        stored = await asyncio.to_thread(
+            store_upload, upload.file, settings.dataset_dir, settings.csv_chunk_rows,
+            fill_purchase_frequency,
+        )  # fmt: skip
+    finally:
+        await form.close()
+    dataset = Dataset(
+        name=name[:255],
+        owner_id=claims.user_id,
+        rows=stored.rows,
+        rejected_rows=stored.rejected_rows,
+        columns=list(COLUMNS),
+        rejected_examples=stored.rejected_examples,
+        checksum=stored.checksum,
+        path=str(stored.path),
+    )
+    session.add(dataset)
+    await session.flush()
+    return _public(dataset)
+
+
+@router.get("", response_model=DatasetList)
+@router.get("/", response_model=DatasetList, include_in_schema=False)
+async def list_datasets(_: AnalystClaims, session: SessionDep) -> DatasetList:
+    return DatasetList(datasets=[_public(d) for d in await repository.list_datasets(session)])

@@ -1,0 +1,114 @@
+"""Training, model registry, clusters and elbow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from segshared.errors import NotFound
+from segshared.security import AdminClaims, AnalystClaims, CurrentClaims
+
+from ml_service import registry, repository
+from ml_service.deps import RedisDep, SessionDep, StoreDep, TrainerDep
+from ml_service.models import ModelVersion
+from ml_service.schemas import (
+    Clusters,
+    Elbow,
+    JobAccepted,
+    JobStatus,
+    ModelItem,
+    ModelList,
+    TrainRequest,
+    TrainResult,
+)
+from ml_service.worker import progress_key
+
+router = APIRouter(tags=["segmentation"])
+
+
+@router.post("/train", response_model=TrainResult)
+async def train(
+    claims: AnalystClaims, trainer: TrainerDep, body: TrainRequest | None = None
+) -> Any:
+    _, task = await trainer.submit(
+        (body or TrainRequest()).model_dump(exclude_none=True), claims.user_id
+    )
+    return await task
+
+
+@router.post("/train/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
+async def start_training_job(
+    claims: AnalystClaims, trainer: TrainerDep, body: TrainRequest | None = None
+) -> JobAccepted:
+    job_id, _ = await trainer.submit(
+        (body or TrainRequest()).model_dump(exclude_none=True), claims.user_id
+    )
+    return JobAccepted(job_id=job_id)
+
+
+@router.get("/train/jobs/{job_id}", response_model=JobStatus)
+async def training_job(
+    job_id: str, _: AnalystClaims, session: SessionDep, redis: RedisDep
+) -> JobStatus:
+    job = await repository.get_job(session, job_id[:32])
+    if job is None:
+        raise NotFound("Training job not found")
+    live = await redis.hgetall(progress_key(job.id))
+    progress = 1.0 if job.status == "succeeded" else float(live.get("progress", 0))
+    stage = live.get("stage", job.status)
+    return JobStatus(
+        job_id=job.id,
+        status=job.status,
+        progress=progress,
+        stage=stage,
+        result=TrainResult.model_validate(job.result) if job.result else None,
+        error=job.error,
+    )
+
+
+@router.get("/clusters", response_model=Clusters)
+async def clusters(_: CurrentClaims, store: StoreDep) -> Clusters:
+    model = store.require()
+    stats = model.metadata["clusters"]
+    return Clusters(
+        total_customers=model.metadata["n_samples"],
+        n_clusters=model.n_clusters,
+        model_version=model.version,
+        clusters=stats,
+    )
+
+
+@router.get("/elbow", response_model=Elbow)
+async def elbow(_: CurrentClaims, store: StoreDep) -> Elbow:
+    return Elbow.model_validate(store.require().metadata["elbow"])
+
+
+def _item(row: ModelVersion, active: str | None) -> ModelItem:
+    return ModelItem(
+        version=row.version,
+        active=row.version == active,
+        n_clusters=row.n_clusters,
+        silhouette_score=row.silhouette_score,
+        inertia=row.inertia,
+        n_samples=row.n_samples,
+        dataset_id=row.dataset_id,
+        trained_by=row.trained_by,
+        trained_at=row.trained_at,
+    )
+
+
+@router.get("/models", response_model=ModelList)
+async def list_models(_: AnalystClaims, session: SessionDep, store: StoreDep) -> ModelList:
+    active = registry.read_pointer(store.root)
+    return ModelList(models=[_item(r, active) for r in await repository.list_models(session)])
+
+
+@router.post("/models/{version}/activate", response_model=ModelItem)
+async def activate_model(
+    version: str, _: AdminClaims, session: SessionDep, trainer: TrainerDep
+) -> ModelItem:
+    row = await repository.model_by_version(session, version)
+    if row is None:
+        raise NotFound("Model version not found")
+    await trainer.activate(version)
+    return _item(row, version)

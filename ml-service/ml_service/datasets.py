@@ -1,0 +1,118 @@
+"""Dataset uploads: validated row by row (vectorised per chunk) into a canonical CSV file."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+from segshared.customer import CLUSTER_FEATURES
+from segshared.errors import Unprocessable
+
+from ml_service.csv_input import column_mapping, missing_columns, read_chunks, validate_chunk
+from ml_service.engine.generator import COLUMNS, generate_customers
+
+MAX_EXAMPLES = 10
+
+
+@dataclass
+class StoredDataset:
+    """What an upload produced on disk."""
+
+    path: Path
+    rows: int
+    rejected_rows: int
+    rejected_examples: list[dict[str, Any]] = field(default_factory=list)
+    checksum: str = ""
+
+
+def _checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def store_upload(
+    source: IO[bytes], directory: Path, chunk_rows: int, fill_purchase_frequency: int | None
+) -> StoredDataset:
+    """Validate an uploaded CSV chunk by chunk and keep its valid rows (blocking: run in a thread)."""
+    try:
+        header, chunks = read_chunks(source, chunk_rows)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise Unprocessable("The file is not a readable CSV") from exc
+    if not header:
+        raise Unprocessable("The file is empty")
+    mapping = column_mapping(header)
+    missing = missing_columns(mapping, fill_purchase_frequency)
+    if missing:
+        hint = " (or pass ?fill_purchase_frequency=N)" if missing == ["purchase_frequency"] else ""
+        raise Unprocessable(f"Missing required column: {', '.join(missing)}{hint}")
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{uuid.uuid4().hex}.csv"
+    stored = StoredDataset(path=target, rows=0, rejected_rows=0)
+    offset = 0
+    try:
+        with target.open("w", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(COLUMNS)
+            for chunk in chunks:
+                checked = validate_chunk(chunk, mapping, fill_purchase_frequency)
+                ids = (
+                    chunk[mapping["customer_id"]].to_numpy()[checked.valid]
+                    if "customer_id" in mapping
+                    else np.arange(stored.rows + 1, stored.rows + 1 + len(checked.sex))
+                )
+                for customer_id, sex, values in zip(
+                    ids, checked.sex, checked.features, strict=True
+                ):
+                    writer.writerow(
+                        [
+                            customer_id,
+                            sex,
+                            int(values[0]),
+                            values[1],
+                            int(values[2]),
+                            int(values[3]),
+                        ]
+                    )
+                stored.rows += len(checked.sex)
+                stored.rejected_rows += len(checked.reasons)
+                for position, reason in sorted(checked.reasons.items()):
+                    if len(stored.rejected_examples) < MAX_EXAMPLES:
+                        stored.rejected_examples.append(
+                            {"row": offset + position, "reason": reason}
+                        )
+                offset += len(chunk)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        target.unlink(missing_ok=True)
+        raise Unprocessable(f"The file is not a readable CSV near data row {offset}") from exc
+    if stored.rows == 0:
+        target.unlink(missing_ok=True)
+        raise Unprocessable("No valid rows in the file")
+    stored.checksum = _checksum(target)
+    return stored
+
+
+def ensure_default_dataset(directory: Path, rows: int, seed: int) -> Path:
+    """The generated default dataset, created on first use (blocking)."""
+    path = directory / f"default-{rows}-{seed}.csv"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        generate_customers(rows, seed).to_csv(tmp, index=False)
+        tmp.replace(path)
+    return path
+
+
+def load_training_arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(features (n, 4), is_female (n,)) of a canonical dataset file (blocking)."""
+    frame = pd.read_csv(path, usecols=["sex", *CLUSTER_FEATURES])
+    features = frame[list(CLUSTER_FEATURES)].to_numpy(dtype=np.float64)
+    return features, (frame["sex"] == "Female").to_numpy()

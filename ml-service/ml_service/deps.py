@@ -1,0 +1,31 @@
+"""Annotated dependencies of the ml-service routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from redis.asyncio import Redis
+from segshared.db import session_dependency
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ml_service.model_store import ModelStore
+from ml_service.trainer import Trainer
+
+
+def get_store(request: Request) -> ModelStore:
+    return request.app.state.store
+
+
+def get_trainer(request: Request) -> Trainer:
+    return request.app.state.trainer
+
+
+def get_redis(request: Request) -> Redis:
+    return request.app.state.redis
+
+
+SessionDep = Annotated[AsyncSession, Depends(session_dependency)]
+StoreDep = Annotated[ModelStore, Depends(get_store)]
+TrainerDep = Annotated[Trainer, Depends(get_trainer)]
+RedisDep = Annotated[Redis, Depends(get_redis)]

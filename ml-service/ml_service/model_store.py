@@ -1,0 +1,90 @@
+"""The model this replica serves, and its hot reload (pub/sub message or pointer change).
+
+Requests read `store.model` once; a reload builds a complete new `SegmentModel` and
+swaps the reference in one assignment, so no request sees a half-loaded model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from redis.asyncio import Redis
+from segshared.errors import ServiceUnavailable
+from segshared.events import MODEL_PUBLISHED_CHANNEL
+
+from ml_service import registry
+from ml_service.engine.predictor import SegmentModel
+
+logger = logging.getLogger("ml_service.model_store")
+
+NOT_TRAINED = "Model not trained. Please train the model first"
+
+
+class ModelStore:
+    """Holds the served model; `watch()` keeps it in step with the `current` pointer."""
+
+    def __init__(self, root: Path, poll_seconds: float) -> None:
+        self.root = root
+        self.poll_seconds = poll_seconds
+        self.model: SegmentModel | None = None
+        self._refused: str | None = None
+        self._lock = asyncio.Lock()
+
+    def require(self) -> SegmentModel:
+        """The served model, or 503 when there is none yet."""
+        model = self.model
+        if model is None:
+            raise ServiceUnavailable(NOT_TRAINED)
+        return model
+
+    async def sync(self) -> bool:
+        """Load the pointed-to version if it differs from the served one; True on a swap."""
+        async with self._lock:
+            version = await asyncio.to_thread(registry.read_pointer, self.root)
+            current = self.model.version if self.model else None
+            if version is None or version == current or version == self._refused:
+                return False
+            try:
+                model = await asyncio.to_thread(registry.load_version, self.root, version)
+            except registry.ArtifactError as exc:
+                self._refused = version
+                logger.error("refusing model %s, keeping %s: %s", version, current, exc)
+                return False
+            self.model = model
+            self._refused = None
+            logger.info("serving model %s", version)
+            return True
+
+    async def watch(self, redis: Redis) -> None:
+        """Reload on `model.published` or when the pointer changes, whichever comes first."""
+        pubsub = redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(MODEL_PUBLISHED_CHANNEL)
+        except Exception:
+            logger.warning("model.published subscription failed; polling only")
+            pubsub = None
+        try:
+            while True:
+                try:
+                    if pubsub is not None:
+                        await pubsub.get_message(timeout=self.poll_seconds)
+                    else:
+                        await asyncio.sleep(self.poll_seconds)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.warning("model.published wait failed; polling the pointer")
+                    await asyncio.sleep(self.poll_seconds)
+                try:
+                    await self.sync()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.exception("model reload failed")
+        finally:
+            if pubsub is not None:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
