@@ -108,9 +108,12 @@ def validate_chunk(
 
 def read_chunks(handle: IO[bytes], rows: int) -> tuple[list[str], Iterator[pd.DataFrame]]:
     """The header and an iterator of string-typed chunks of `rows` rows."""
-    reader = pd.read_csv(
-        handle, dtype=str, keep_default_na=False, chunksize=rows, skipinitialspace=True
-    )
+    try:
+        reader = pd.read_csv(
+            handle, dtype=str, keep_default_na=False, chunksize=rows, skipinitialspace=True
+        )
+    except pd.errors.EmptyDataError:
+        return [], iter(())
     first = next(reader, None)
     if first is None:
         return [], iter(())

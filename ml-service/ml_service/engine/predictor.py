@@ -33,7 +33,7 @@ class SegmentModel:
         x = (np.asarray(features, dtype=np.float64) - self.mean) / self.scale
         distances = np.sqrt(((self.centers - x) ** 2).sum(axis=1))
         order = np.argsort(distances)
-        return int(order[0]), confidence(distances[order[0]], distances[order[1]])
+        return int(order[0]), confidence(float(distances[order[0]]), float(distances[order[1]]))
 
     def predict_many(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Vectorised (clusters, confidences %) for an (n, 4) array."""

@@ -1,0 +1,181 @@
+"""Predict, batch and internal predict: answers, errors, history events, metering."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from segshared.events import HISTORY_STREAM
+from segshared.quota import usage_today
+from segshared.testing import TokenSigner
+
+from .conftest import CUSTOMER, SERVICE_TOKEN, auth
+
+
+async def last_event(redis) -> dict:  # type: ignore[no-untyped-def]
+    entries = await redis.xrevrange(HISTORY_STREAM, count=1)
+    return entries[0][1]
+
+
+class TestPredict:
+    async def test_predict_answers_and_records_history(
+        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI, redis
+    ) -> None:  # type: ignore[no-untyped-def]
+        response = await client.post("/predict", json=CUSTOMER, headers=auth(signer, 21))
+        assert response.status_code == 200
+        body = response.json()
+        model = app.state.store.model
+        assert body["model_version"] == model.version
+        assert body["cluster_name"] == model.names[body["cluster"]]
+        assert 0 <= body["confidence"] <= 100
+        assert body["customer_data"] == {**CUSTOMER, "sex": "Female"}
+        event = await last_event(redis)
+        assert event["user_id"] == "21" and event["profile_id"] == ""
+        assert event["cluster"] == str(body["cluster"]) and len(event["event_id"]) == 32
+        assert json.loads(event["customer_data"])["sex"] == "Female"
+
+    @pytest.mark.parametrize(
+        "bad",
+        [{"age": 17}, {"age": 101}, {"annual_income": -0.1}, {"annual_income": 10000.5},
+         {"spending_score": 0}, {"spending_score": 101}, {"purchase_frequency": -1},
+         {"purchase_frequency": 366}, {"sex": "x"}, {"age": "old"}],
+    )  # fmt: skip
+    async def test_out_of_range_input_is_422(
+        self, client: httpx.AsyncClient, signer: TokenSigner, bad: dict
+    ) -> None:
+        response = await client.post("/predict", json={**CUSTOMER, **bad}, headers=auth(signer))
+        assert response.status_code == 422 and isinstance(response.json()["detail"], list)
+
+    async def test_missing_token_is_401(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/predict", json=CUSTOMER)
+        assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+
+    async def test_without_a_model_predict_is_503(
+        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI
+    ) -> None:
+        store = app.state.store
+        model, store.model = store.model, None
+        try:
+            for method, path, body in (("POST", "/predict", CUSTOMER), ("GET", "/clusters", None),
+                                       ("POST", "/predict/batch", {"customers": [CUSTOMER]})):  # fmt: skip
+                response = await client.request(method, path, json=body, headers=auth(signer))
+                assert response.status_code == 503
+                assert response.json() == {
+                    "detail": "Model not trained. Please train the model first"
+                }
+        finally:
+            store.model = model
+
+    async def test_api_key_calls_are_metered(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis
+    ) -> None:  # type: ignore[no-untyped-def]
+        headers = auth(signer, 22, akid=501)
+        await client.post("/predict", json=CUSTOMER, headers=headers)
+        await client.post(
+            "/predict/batch", json={"customers": [CUSTOMER, CUSTOMER, {"age": 1}]}, headers=headers
+        )
+        assert await usage_today(redis, 501) == 3
+
+    async def test_internal_predict_carries_the_profile(
+        self, client: httpx.AsyncClient, redis
+    ) -> None:  # type: ignore[no-untyped-def]
+        body = {"user_id": 23, "profile_id": 9, "customer": CUSTOMER}
+        denied = await client.post(
+            "/internal/predict", json=body, headers={"X-Service-Token": "nope"}
+        )
+        assert denied.status_code == 404
+        response = await client.post(
+            "/internal/predict", json=body, headers={"X-Service-Token": SERVICE_TOKEN}
+        )
+        assert response.status_code == 200 and "cluster_name" in response.json()
+        event = await last_event(redis)
+        assert (event["user_id"], event["profile_id"]) == ("23", "9")
+
+
+class TestBatch:
+    async def test_json_batch_keeps_rows_and_errors(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis
+    ) -> None:  # type: ignore[no-untyped-def]
+        customers = [CUSTOMER, {**CUSTOMER, "age": 5}, {**CUSTOMER, "sex": "male"}, "junk"]
+        response = await client.post(
+            "/predict/batch", json={"customers": customers}, headers=auth(signer, 24)
+        )
+        body = response.json()
+        assert response.status_code == 200
+        assert [r["row"] for r in body["results"]] == [0, 2]
+        assert [e["row"] for e in body["errors"]] == [1, 3]
+        event = await last_event(redis)
+        summary = json.loads(event["customer_data"])
+        assert event["cluster"] == "" and summary["batch_size"] == 4
+        assert sum(summary["cluster_counts"].values()) == 2
+
+    async def test_empty_batch_has_empty_lists(
+        self, client: httpx.AsyncClient, signer: TokenSigner
+    ) -> None:
+        body = (
+            await client.post("/predict/batch", json={"customers": []}, headers=auth(signer))
+        ).json()
+        assert body["results"] == [] and body["errors"] == []
+
+    async def test_more_than_10000_json_items_is_413(
+        self, client: httpx.AsyncClient, signer: TokenSigner
+    ) -> None:
+        response = await client.post(
+            "/predict/batch", json={"customers": [CUSTOMER] * 10_001}, headers=auth(signer)
+        )
+        assert response.status_code == 413
+
+    async def test_malformed_batch_body_is_422(
+        self, client: httpx.AsyncClient, signer: TokenSigner
+    ) -> None:
+        for content in (b"{", b'{"rows": []}', b"[]"):
+            response = await client.post("/predict/batch", content=content, headers={
+                **auth(signer), "Content-Type": "application/json"})  # fmt: skip
+            assert response.status_code == 422
+
+    async def test_csv_upload_answers_json(
+        self, client: httpx.AsyncClient, signer: TokenSigner
+    ) -> None:
+        data = "Gender,Age,Annual Income (k$),Spending Score (1-100),purchase_frequency\n" \
+               "Male,30,50,60,12\nFemale,17,50,60,12\nFemale,44,90.5,20,3\n"  # fmt: skip
+        response = await client.post(
+            "/predict/batch", files={"file": ("c.csv", data, "text/csv")}, headers=auth(signer)
+        )
+        body = response.json()
+        assert [r["row"] for r in body["results"]] == [0, 2]
+        assert body["errors"] == [{"row": 1, "detail": "age must be between 18 and 100"}]
+
+    async def test_csv_upload_answers_csv_with_columns_appended(
+        self, client: httpx.AsyncClient, signer: TokenSigner
+    ) -> None:
+        data = "id,note,sex,age,annual_income,spending_score,purchase_frequency\n" \
+               "a,x,Male,30,50,60,12\nb,y,Female,200,50,60,12\n"  # fmt: skip
+        response = await client.post(
+            "/predict/batch", files={"file": ("c.csv", data, "text/csv")},
+            headers={**auth(signer), "Accept": "text/csv"},
+        )  # fmt: skip
+        assert response.headers["content-type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO(response.text)))
+        assert rows[0] == ["id", "note", "sex", "age", "annual_income", "spending_score",
+                           "purchase_frequency", "cluster", "cluster_name", "confidence"]  # fmt: skip
+        assert rows[1][:2] == ["a", "x"] and rows[1][7] != ""
+        assert rows[2][7:] == ["", "", ""]
+
+    async def test_json_batch_as_csv(self, client: httpx.AsyncClient, signer: TokenSigner) -> None:
+        response = await client.post("/predict/batch", json={"customers": [CUSTOMER]},
+                                     headers={**auth(signer), "Accept": "text/csv"})  # fmt: skip
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        assert rows[0]["age"] == "31" and rows[0]["cluster_name"]
+
+    async def test_csv_missing_column_is_422_naming_it(
+        self, client: httpx.AsyncClient, signer: TokenSigner
+    ) -> None:
+        data = "sex,age,annual_income,spending_score\nMale,30,50,60\n"
+        response = await client.post(
+            "/predict/batch", files={"file": ("c.csv", data, "text/csv")}, headers=auth(signer)
+        )
+        assert response.status_code == 422 and "purchase_frequency" in response.json()["detail"]
