@@ -5,6 +5,7 @@ auth-service writes these keys; the gateway reads them on every request (one MGE
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -44,7 +45,10 @@ async def invalidate_user_tokens(
     `keep_jti` spares the one token that made the change (a password change ends every
     *other* session).
     """
-    value = f"{time.time():.3f}" + (f" {keep_jti}" if keep_jti else "")
+    # Rounded up to the millisecond: tokens carry iat_ms truncated, so one minted in the
+    # same millisecond, before this call, is still voided.
+    now_ms = math.ceil(time.time() * 1000)
+    value = f"{now_ms / 1000:.3f}" + (f" {keep_jti}" if keep_jti else "")
     await redis.set(valid_after_key(user_id), value, ex=ttl_seconds)
 
 
