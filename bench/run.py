@@ -1,0 +1,434 @@
+"""`make bench`: measured speed of the platform, each figure next to a baseline from the same run.
+
+Starts its own stack (fresh `seg_bench` database, free ports) unless BASE_URL points at a
+running one, drives load from a separate process (wrk), prints a table and writes the
+same figures to bench/results/latest.json. Loopback only; every phase is time-bounded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+LUA = ROOT / "bench" / "wrk" / "request.lua"
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
+CUSTOMER = {
+    "sex": "Female",
+    "age": 34,
+    "annual_income": 71.5,
+    "spending_score": 64,
+    "purchase_frequency": 22,
+}
+FEATURES = ["age", "annual_income", "spending_score", "purchase_frequency"]
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    scenario: str
+    rate: float
+    unit: str
+    p50_ms: float | None
+    p99_ms: float | None
+    errors: int
+    baseline: str
+    baseline_rate: float | None
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        return self.rate / self.baseline_rate if self.baseline_rate else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _load_stack_module() -> Any:
+    spec = importlib.util.spec_from_file_location("stack", ROOT / "scripts" / "stack.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["stack"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def wrk(url: str, method: str, body: str | None, headers: dict[str, str], connections: int,
+        seconds: int = DURATION) -> dict[str, Any]:  # fmt: skip
+    """Run wrk against one URL; returns its JSON summary line."""
+    env = {
+        **os.environ,
+        "WRK_METHOD": method,
+        "WRK_BODY": body or "",
+        "WRK_HEADERS": "|".join(f"{k}: {v}" for k, v in headers.items()),
+    }
+    threads = max(1, min(2, connections))
+    out = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "5s",
+         "-s", str(LUA), url],
+        env=env, capture_output=True, text=True, timeout=seconds + 30, check=True,
+    )  # fmt: skip
+    line = next(x for x in out.stdout.splitlines() if x.startswith("{"))
+    result = json.loads(line)
+    result["rate"] = result["requests"] / result["seconds"]
+    return result
+
+
+class Bench:
+    """Owns the stack (or a BASE_URL) and the credentials the scenarios use."""
+
+    def __init__(self) -> None:
+        self.stack: Any = None
+        self.workdir = Path(tempfile.mkdtemp(prefix="seg-bench-"))
+        self.base_url = os.environ.get("BASE_URL", "").rstrip("/")
+        self.ml_url: str | None = None
+        self.replica: subprocess.Popen[bytes] | None = None
+        self.replica_url: str | None = None
+        self.env: dict[str, str] = {}
+        self.rows: list[Row] = []
+
+    # --- stack -------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.base_url:
+            self.admin = {
+                "username": os.environ["ADMIN_USERNAME"],
+                "password": os.environ["ADMIN_PASSWORD"],
+            }
+            return
+        stack = _load_stack_module()
+        from segshared.testing import recreate_database
+
+        database = "postgresql+asyncpg://postgres@127.0.0.1:5432/seg_test_bench"
+        recreate_database(database)
+        redis.Redis.from_url("redis://127.0.0.1:6379/14").flushdb()
+        self.admin = {"username": "bench_admin", "password": "Bench-" + secrets.token_urlsafe(10)}
+        base = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_SERVICE_URL"))}
+        base.update({
+            "ENVIRONMENT": "test", "DATABASE_URL": database, "REDIS_URL": "redis://127.0.0.1:6379/14",
+            "MODEL_DIR": str(self.workdir / "models"), "AUTH_KEY_DIR": str(self.workdir / "keys"),
+            "ADMIN_USERNAME": self.admin["username"], "ADMIN_PASSWORD": self.admin["password"],
+            "LOG_LEVEL": "WARNING", "RATE_LIMIT_USER_PER_MINUTE": "100000000",
+            "RATE_LIMIT_IP_PER_MINUTE": "100000000", "LOGIN_RATE_LIMIT": "100000000",
+            "FAILED_LOGIN_RATE_LIMIT": "100000000", "REGISTER_RATE_LIMIT": "100000000",
+        })  # fmt: skip
+        for spec in (*stack.SERVICES, stack.GATEWAY):
+            base[spec.port_var] = str(_free_port())
+        self.env = stack.stack_environment(base)
+        stack.migrate(self.env)
+        stack.create_admin(self.env)
+        self.stack = stack.Stack(self.env, log_dir=self.workdir / "logs")
+        self.stack.start_all()
+        self.stack.wait_healthy(timeout=300)
+        self.base_url = self.stack.gateway_url
+        self.ml_url = self.env["ML_SERVICE_URL"]
+
+    def start_replica(self) -> None:
+        """A second ml-service process on the same MODEL_DIR (for the reload scenario)."""
+        port = _free_port()
+        self.replica_url = f"http://127.0.0.1:{port}"
+        self.replica = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "ml_service.main:create_app", "--factory", "--port",
+             str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.replica_url + "/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("ml replica did not become ready")
+
+    def stop(self) -> None:
+        if self.replica is not None:
+            self.replica.terminate()
+            self.replica.wait(10)
+        if self.stack is not None:
+            self.stack.stop_all()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # --- credentials -------------------------------------------------------------------
+    def login(self, username: str, password: str) -> str:
+        response = httpx.post(
+            self.base_url + "/auth/login",
+            json={"username": username, "password": password},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def prepare_users(self) -> None:
+        suffix = secrets.token_hex(3)
+        self.password = "Bench-pass-1"
+        self.username = f"bench_{suffix}"
+        created = httpx.post(self.base_url + "/auth/register", json={
+            "email": f"{self.username}@example.com", "username": self.username, "password": self.password}, timeout=30)  # fmt: skip
+        created.raise_for_status()
+        admin_token = self.login(**self.admin)
+        self.admin_headers = {"Authorization": f"Bearer {admin_token}"}
+        httpx.put(f"{self.base_url}/users/{created.json()['id']}/role", json={"role": "analyst"},
+                  headers=self.admin_headers, timeout=30).raise_for_status()  # fmt: skip
+        self.token = self.login(self.username, self.password)
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+        key = httpx.post(
+            self.base_url + "/auth/api-keys",
+            json={"name": "bench"},
+            headers=self.headers,
+            timeout=30,
+        )
+        key.raise_for_status()
+        self.api_key = key.json()["key"]
+
+    # --- scenarios ---------------------------------------------------------------------
+    def predict(self) -> None:
+        body = json.dumps(CUSTOMER)
+        headers = {**self.headers, "Content-Type": "application/json"}
+        for connections in (32, 1):
+            gateway = wrk(self.base_url + "/predict", "POST", body, headers, connections)
+            direct = (
+                wrk(self.ml_url + "/predict", "POST", body, headers, connections)
+                if self.ml_url
+                else None
+            )
+            notes = ""
+            if direct and connections == 1:
+                overhead = gateway["p50_ms"] - direct["p50_ms"]
+                notes = f"gateway p50 overhead {overhead:.2f} ms"
+            self.rows.append(Row(
+                f"predict c={connections}", gateway["rate"], "req/s", gateway["p50_ms"], gateway["p99_ms"],
+                gateway["errors"], "same request straight to ml-service",
+                direct["rate"] if direct else None, notes,
+                {"gateway": gateway, "direct": direct},
+            ))  # fmt: skip
+
+    def predict_apikey(self) -> None:
+        body = json.dumps(CUSTOMER)
+        headers = {"X-API-Key": self.api_key, "Content-Type": "application/json"}
+        result = wrk(self.base_url + "/predict", "POST", body, headers, 32)
+        bearer = next((r for r in self.rows if r.scenario == "predict c=32"), None)
+        self.rows.append(Row("predict-apikey c=32", result["rate"], "req/s", result["p50_ms"], result["p99_ms"],
+                             result["errors"], "predict with a bearer token (c=32)",
+                             bearer.rate if bearer else None, "", result))  # fmt: skip
+
+    def _ml_pid(self) -> int | None:
+        if self.stack is None:
+            return None
+        return self.stack.processes["ml"].pid
+
+    @staticmethod
+    def _peak_rss_mb(pid: int | None) -> float | None:
+        if pid is None:
+            return None
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return None
+
+    def _batch_once(self, rows: int) -> tuple[float, float | None]:
+        from ml_service.engine.generator import generate_customers
+
+        path = self.workdir / f"batch-{rows}.csv"
+        generate_customers(rows, seed=11).drop(columns=["customer_id"]).to_csv(path, index=False)
+        started = time.perf_counter()
+        with path.open("rb") as handle, httpx.stream(
+            "POST", self.base_url + "/predict/batch", files={"file": ("batch.csv", handle, "text/csv")},
+            headers={**self.headers, "Accept": "text/csv"}, timeout=600,
+        ) as response:  # fmt: skip
+            response.raise_for_status()
+            lines = sum(chunk.count(b"\n") for chunk in response.iter_bytes())
+        elapsed = time.perf_counter() - started
+        assert lines == rows + 1, f"expected {rows + 1} lines, got {lines}"
+        return rows / elapsed, self._peak_rss_mb(self._ml_pid())
+
+    def batch(self) -> None:
+        from ml_service.engine.generator import generate_customers
+        from sklearn.cluster import KMeans
+        from sklearn.preprocessing import StandardScaler
+
+        rate_100k, rss_100k = self._batch_once(100_000)
+        rate_1m, rss_1m = self._batch_once(1_000_000)
+        training = generate_customers(5000, seed=42)[FEATURES].to_numpy(float)
+        scaler = StandardScaler().fit(training)
+        kmeans = KMeans(n_clusters=5, n_init=3, random_state=0).fit(scaler.transform(training))
+        started = time.perf_counter()
+        frame = pd.read_csv(self.workdir / "batch-100000.csv")
+        kmeans.predict(scaler.transform(frame[FEATURES].to_numpy(float)))
+        baseline = 100_000 / (time.perf_counter() - started)
+        rss = (
+            f"ml-service peak RSS {rss_100k:.0f} MB after 100k, {rss_1m:.0f} MB after 1M"
+            if rss_100k
+            else ""
+        )
+        self.rows.append(Row("batch 100k CSV→CSV", rate_100k, "rows/s", None, None, 0,
+                             "pandas read + sklearn predict in-process", baseline,
+                             f"1M rows: {rate_1m:,.0f} rows/s; {rss}", {"rate_1m": rate_1m,
+                             "peak_rss_mb_100k": rss_100k, "peak_rss_mb_1m": rss_1m}))  # fmt: skip
+
+    def train(self) -> None:
+        from ml_service.engine.generator import generate_customers
+        from ml_service.engine.training import TrainingParams, train_segments
+        from ml_service.settings import MlSettings
+        from sklearn.cluster import KMeans
+        from sklearn.metrics import silhouette_score
+        from sklearn.preprocessing import StandardScaler
+
+        settings = MlSettings()
+        params = TrainingParams(None, 2, 10, 42, settings.silhouette_sample_size,
+                                settings.minibatch_threshold, settings.kmeans_n_init)  # fmt: skip
+        frame = generate_customers(5000, seed=42)
+        data, female = frame[FEATURES].to_numpy(float), (frame.sex == "Female").to_numpy()
+        started = time.perf_counter()
+        ours = train_segments(data, female, params)
+        ours_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        x = StandardScaler().fit_transform(data)
+        scores = {}
+        for k in range(2, 11):
+            labels = KMeans(n_clusters=k, n_init=10, random_state=42).fit_predict(x)
+            scores[k] = silhouette_score(x, labels)
+        baseline_seconds = time.perf_counter() - started
+        best_k = max(scores, key=scores.__getitem__)
+        our_full = silhouette_score(
+            x, KMeans(n_clusters=ours["n_clusters"], n_init=10, random_state=42).fit_predict(x)
+        )
+        delta = abs(scores[best_k] - our_full)
+        self.rows.append(Row("train 5k auto-k", 1 / ours_seconds, "runs/s", ours_seconds * 1000, None, 0,
+                             "KMeans(n_init=10) + full silhouette per k", 1 / baseline_seconds,
+                             f"{ours_seconds:.2f}s vs {baseline_seconds:.2f}s; k={ours['n_clusters']} vs "
+                             f"{best_k}; silhouette diff {delta:.3f}",
+                             {"seconds": ours_seconds, "baseline_seconds": baseline_seconds,
+                              "silhouette_delta": delta}))  # fmt: skip
+        big = generate_customers(1_000_000, seed=42)
+        started = time.perf_counter()
+        result = train_segments(
+            big[FEATURES].to_numpy(float), (big.sex == "Female").to_numpy(), params
+        )
+        seconds = time.perf_counter() - started
+        self.rows.append(Row("train 1M auto-k", 1_000_000 / seconds, "rows/s", seconds * 1000, None, 0,
+                             "target: under 60 s", None, f"{seconds:.1f}s, k={result['n_clusters']}",
+                             {"seconds": seconds}))  # fmt: skip
+
+    def _served(self, url: str) -> str | None:
+        try:
+            return httpx.get(url + "/ready", timeout=2).json()["components"]["model"].get("version")
+        except (httpx.HTTPError, KeyError, ValueError):
+            return None
+
+    def reload(self) -> None:
+        if self.ml_url is None:
+            return
+        self.start_replica()
+        body = json.dumps(CUSTOMER)
+        headers = {**self.headers, "Content-Type": "application/json"}
+        load: dict[str, Any] = {}
+        thread = threading.Thread(target=lambda: load.update(
+            wrk(self.base_url + "/predict", "POST", body, headers, 16, seconds=12)))  # fmt: skip
+        thread.start()
+        time.sleep(2)
+        response = httpx.post(self.base_url + "/train", json={"n_clusters": 4, "k_min": 2, "k_max": 5},
+                              headers=self.headers, timeout=300)  # fmt: skip
+        published = time.perf_counter()
+        version = response.json()["model_version"]
+        replicas = [self.ml_url, self.replica_url]
+        lag = None
+        while time.perf_counter() - published < 10:
+            if all(self._served(u) == version for u in replicas if u):
+                lag = time.perf_counter() - published
+                break
+            time.sleep(0.01)
+        thread.join()
+        self.rows.append(Row("reload (2 replicas)", 1 / lag if lag else 0.0, "swaps/s",
+                             lag * 1000 if lag else None, None, load.get("errors", -1),
+                             "target: all replicas < 1 s, 0 failed", None,
+                             f"all replicas on {version} {lag * 1000:.0f} ms after publish"
+                             if lag else "replicas did not converge", {"load": load}))  # fmt: skip
+
+    def login_rate(self) -> None:
+        from argon2 import PasswordHasher
+
+        body = json.dumps({"username": self.username, "password": self.password})
+        result = wrk(
+            self.base_url + "/auth/login",
+            "POST",
+            body,
+            {"Content-Type": "application/json"},
+            4,
+            seconds=5,
+        )
+        hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+        digest = hasher.hash("x")
+        started = time.perf_counter()
+        for _ in range(10):
+            hasher.verify(digest, "x")
+        per_verify = (time.perf_counter() - started) / 10
+        self.rows.append(Row("login c=4", result["rate"], "req/s", result["p50_ms"], result["p99_ms"],
+                             result["errors"], "argon2id verifies/s on one core", 1 / per_verify,
+                             f"one argon2id verify = {per_verify * 1000:.1f} ms", result))  # fmt: skip
+
+    # --- report ------------------------------------------------------------------------
+    def report(self) -> None:
+        header = f"{'scenario':<22} {'rate':>12} {'unit':<7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'ratio':>7}  baseline / notes"
+        print("\n" + header + "\n" + "-" * len(header))
+        for r in self.rows:
+            p50 = f"{r.p50_ms:.2f}" if r.p50_ms is not None else "-"
+            p99 = f"{r.p99_ms:.2f}" if r.p99_ms is not None else "-"
+            ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
+            print(f"{r.scenario:<22} {r.rate:>12,.1f} {r.unit:<7} {p50:>8} {p99:>8} {r.errors:>6} {ratio:>7}  "
+                  f"{r.baseline}{'; ' + r.notes if r.notes else ''}")  # fmt: skip
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps({
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "machine": {"cores": os.cpu_count()},
+            "rows": [asdict(r) | {"ratio": r.ratio} for r in self.rows],
+        }, indent=2, default=float))  # fmt: skip
+        print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 1
+    only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+    bench = Bench()
+    try:
+        bench.start()
+        bench.prepare_users()
+        np.random.seed(0)
+        for name in ("predict", "predict_apikey", "batch", "train", "reload", "login_rate"):
+            if only and name not in only:
+                continue
+            print(f"== {name}", flush=True)
+            getattr(bench, name)()
+        bench.report()
+    finally:
+        bench.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
