@@ -19,6 +19,19 @@ from gateway.api_keys import ApiKeyExchanger, api_key_from
 from gateway.route_table import Route
 from gateway.settings import GatewaySettings
 
+# One round trip for everything a request needs from Redis: the revocation (and quota)
+# values, and both rate-limit counters. KEYS = value keys..., user counter, IP counter.
+_ADMIT_SCRIPT = """
+local n = tonumber(ARGV[1])
+local values = redis.call('MGET', unpack(KEYS, 1, n))
+for i = 1, 2 do
+  local count = redis.call('INCR', KEYS[n + i])
+  if count == 1 then redis.call('EXPIRE', KEYS[n + i], 61) end
+  values[n + i] = count
+end
+return values
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Caller:
@@ -42,6 +55,7 @@ class EdgeGuard:
         self.verifier = verifier
         self.redis = redis
         self.exchanger = exchanger
+        self._admit = redis.register_script(_ADMIT_SCRIPT)
 
     async def admit(self, request: Request, route: Route) -> Caller:
         """The caller if allowed; raise 401/403/429 otherwise."""
@@ -73,14 +87,9 @@ class EdgeGuard:
             keys.append(usage_key(claims.api_key_id or 0))
         user_key = f"gw:rl:user:{claims.user_id}:{window}"
         ip_key = f"gw:rl:ip:{ip}:{window}"
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.mget(keys)
-            pipe.incr(user_key)
-            pipe.expire(user_key, 61)
-            pipe.incr(ip_key)
-            pipe.expire(ip_key, 61)
-            values, user_count, _, ip_count, _ = await pipe.execute()
-
+        *values, user_count, ip_count = await self._admit(
+            keys=[*keys, user_key, ip_key], args=[len(keys)]
+        )
         revocation_values = values[:-1] if metered else values
         check_revocation(claims, revocation_values)
         if role_rank(claims.role) < role_rank(route.access):

@@ -13,11 +13,11 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from segshared.app import build_app
-from segshared.errors import NotFound
 from segshared.internal_client import InternalClient
 from segshared.redis_client import make_redis
 from segshared.security import http_jwks_loader
 from segshared.tokens import TokenVerifier
+from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
@@ -25,13 +25,16 @@ from gateway import __version__
 from gateway.access import EdgeGuard
 from gateway.api_keys import ApiKeyExchanger
 from gateway.health import aggregate_health
-from gateway.middleware import SecurityHeadersMiddleware
+from gateway.middleware import (
+    SECURITY_HEADERS,
+    ContentSecurityPolicy,
+    ProxyHandler,
+    ProxyRoutesMiddleware,
+)
 from gateway.openapi import OpenApiCache
 from gateway.proxy import UpstreamPool, forward, forward_headers
-from gateway.route_table import match_route
+from gateway.route_table import Route
 from gateway.settings import GatewaySettings
-
-PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -83,11 +86,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         settings,
         lifespan,
         liveness=False,  # the gateway's /health aggregates the services instead
+        response_headers=SECURITY_HEADERS,
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
     )
-    app.add_middleware(SecurityHeadersMiddleware)
+    # Innermost of the user middlewares: proxied requests still get request ids, metrics,
+    # security headers and CORS, but skip FastAPI's routing and exception layers.
+    app.user_middleware.append(Middleware(ProxyRoutesMiddleware, handler=_proxy_handler(settings)))
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
@@ -127,21 +133,23 @@ def _add_gateway_routes(app: FastAPI, settings: GatewaySettings) -> None:
 
     ui_dir = Path(settings.ui_dir) if settings.ui_dir else Path(__file__).parents[2] / "frontend"
     if ui_dir.is_dir():
-        app.mount("/ui", StaticFiles(directory=ui_dir, html=True), name="ui")
+        app.mount("/ui", ContentSecurityPolicy(StaticFiles(directory=ui_dir, html=True)), name="ui")
 
-    async def proxy(request: Request) -> Response:
-        route = match_route(request.url.path)
-        if route is None:
-            raise NotFound("Not Found")
-        caller = await request.app.state.guard.admit(request, route)
+
+def _proxy_handler(settings: GatewaySettings) -> ProxyHandler:
+    """Admit the caller, then forward to the route's service."""
+
+    async def proxy(request: Request, route: Route) -> Response:
+        state = request.app.state
+        caller = await state.guard.admit(request, route)
         if route.long_running:
             timeout, max_body = settings.upstream_long_timeout_seconds, settings.max_upload_bytes
         else:
             timeout, max_body = settings.upstream_timeout_seconds, settings.max_body_bytes
         headers = forward_headers(request, caller.token)
-        return await forward(request.app.state.pool, request, route, headers, timeout, max_body)
+        return await forward(state.pool, request, route, headers, timeout, max_body)
 
-    app.add_route("/{path:path}", proxy, methods=PROXY_METHODS, include_in_schema=False)
+    return proxy
 
 
 def _gateway_openapi(app: FastAPI) -> dict:

@@ -1,10 +1,17 @@
-"""Edge middleware: security headers on every response."""
+"""Edge middleware: the proxy fast path and browser-hardening headers."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from segshared.errors import DomainError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_SECURITY_HEADERS = [
+from gateway.route_table import Route, match_route
+
+SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
@@ -12,26 +19,43 @@ _SECURITY_HEADERS = [
 ]
 _UI_CSP = (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'")
 
+ProxyHandler = Callable[[Request, Route], Awaitable[Response]]
 
-class SecurityHeadersMiddleware:
-    """Adds browser-hardening headers (and a strict CSP on the web UI)."""
+
+class ProxyRoutesMiddleware:
+    """Serves every proxied path directly, skipping FastAPI's routing and exception layers.
+
+    Proxying is the gateway's hot path; the gateway's own routes (/, /health, docs, UI)
+    and unknown paths (404) still go through FastAPI.
+    """
+
+    def __init__(self, app: ASGIApp, handler: ProxyHandler) -> None:
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = match_route(scope["path"]) if scope["type"] == "http" else None
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.handler(request, route)
+        except DomainError as exc:
+            response = JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+        await response(scope, receive, send)
+
+
+class ContentSecurityPolicy:
+    """Wraps the web UI's static files with a strict Content-Security-Policy."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        is_ui = scope["path"].startswith("/ui")
-
-        async def send_with_headers(message: Message) -> None:
+        async def send_with_csp(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.extend(_SECURITY_HEADERS)
-                if is_ui:
-                    headers.append(_UI_CSP)
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", []), _UI_CSP]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, send_with_csp)

@@ -13,15 +13,17 @@ from ml_service.model_store import ModelStore
 from ml_service.trainer import Trainer
 
 
-def get_store(request: Request) -> ModelStore:
+# Dependencies are `async def` on purpose: FastAPI runs a plain `def` one in a thread
+# pool, which costs a thread hand-off per request on the hot path.
+async def get_store(request: Request) -> ModelStore:
     return request.app.state.store
 
 
-def get_trainer(request: Request) -> Trainer:
+async def get_trainer(request: Request) -> Trainer:
     return request.app.state.trainer
 
 
-def get_redis(request: Request) -> Redis:
+async def get_redis(request: Request) -> Redis:
     return request.app.state.redis
 
 

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from profile_service.filters import HistoryFilter, history_filter
 
 
-def ml_client(request: Request) -> InternalClient:
+# Dependencies are `async def` on purpose: FastAPI runs a plain `def` one in a thread
+# pool, which costs a thread hand-off per request on the hot path.
+async def ml_client(request: Request) -> InternalClient:
     """Client for ml-service's internal endpoints."""
     return request.app.state.ml
 

@@ -38,7 +38,7 @@ class HistoryFilter:
     min_confidence: float | None
 
 
-def history_filter(
+async def history_filter(
     cluster: Annotated[int | None, Query(ge=0, le=100)] = None,
     date_from: Annotated[str | None, Query(max_length=40)] = None,
     date_to: Annotated[str | None, Query(max_length=40)] = None,

@@ -36,6 +36,7 @@ def create_app(settings: ProfileSettings | None = None) -> FastAPI:
                     app.state.redis, HISTORY_STREAM, CONSUMER_GROUP,
                     history_handler(app.state.sessionmaker),
                     batch_size=settings.history_batch_size, block_ms=settings.history_block_ms,
+                    gather_seconds=settings.history_gather_seconds,
                 ),
                 StreamConsumer(
                     app.state.redis, USER_EVENTS_STREAM, CONSUMER_GROUP,

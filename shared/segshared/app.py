@@ -25,6 +25,7 @@ def build_app(
     settings: ServiceSettings,
     lifespan: Any,
     liveness: bool = True,
+    response_headers: list[tuple[bytes, bytes]] | None = None,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
     """A FastAPI app with JSON logging, request ids, metrics, error handlers and health."""
@@ -38,7 +39,7 @@ def build_app(
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestIdMiddleware, extra_headers=response_headers)
     app.include_router(health_router(service, version, liveness))
     return app
 

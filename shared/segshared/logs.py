@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
-import uuid
 from contextvars import ContextVar
 from typing import Any
 
@@ -67,10 +67,16 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 
 
 class RequestIdMiddleware:
-    """Take `X-Request-ID` from the request (or assign one) and echo it on the response."""
+    """Take `X-Request-ID` from the request (or assign one) and echo it on the response.
 
-    def __init__(self, app: ASGIApp) -> None:
+    `extra_headers` are added to every response too (one send wrapper instead of two).
+    """
+
+    def __init__(
+        self, app: ASGIApp, extra_headers: list[tuple[bytes, bytes]] | None = None
+    ) -> None:
         self.app = app
+        self.extra_headers = extra_headers or []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,7 +88,7 @@ class RequestIdMiddleware:
                 request_id = value.decode("latin-1")[:128]
                 break
         if not request_id:
-            request_id = uuid.uuid4().hex
+            request_id = os.urandom(16).hex()  # as unique as uuid4, a fraction of the cost
             scope["headers"] = [*scope["headers"], (b"x-request-id", request_id.encode())]
         token = request_id_var.set(request_id)
         raw_id = request_id.encode("latin-1")
@@ -91,6 +97,7 @@ class RequestIdMiddleware:
             if message["type"] == "http.response.start":
                 headers = [h for h in message.get("headers", []) if h[0] != b"x-request-id"]
                 headers.append((b"x-request-id", raw_id))
+                headers.extend(self.extra_headers)
                 message["headers"] = headers
             await send(message)
 

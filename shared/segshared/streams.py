@@ -36,6 +36,7 @@ class StreamConsumer:
         batch_size: int = 500,
         block_ms: int = 200,
         reclaim_idle_ms: int = 30_000,
+        gather_seconds: float = 0.0,
     ) -> None:
         self.redis = redis
         self.stream = stream
@@ -44,6 +45,9 @@ class StreamConsumer:
         self.batch_size = batch_size
         self.block_ms = block_ms
         self.reclaim_idle_ms = reclaim_idle_ms
+        # After a partial batch, wait this long so the next one is bigger: under load,
+        # fewer and larger transactions cost far less than one per trickling event.
+        self.gather_seconds = gather_seconds
         self.consumer = f"{socket.gethostname()}-{os.getpid()}"
         self._task: asyncio.Task[None] | None = None
 
@@ -108,7 +112,9 @@ class StreamConsumer:
                 if polls % 100 == 0:
                     await self.reclaim_pending()
                 polls += 1
-                await self.poll_once()
+                handled = await self.poll_once()
+                if 0 < handled < self.batch_size and self.gather_seconds:
+                    await asyncio.sleep(self.gather_seconds)
             except asyncio.CancelledError:
                 raise
             except Exception:
