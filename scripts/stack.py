@@ -104,7 +104,7 @@ class Stack:
         return [
             sys.executable, "-m", "uvicorn", f"{spec.module}.main:create_app", "--factory",
             "--host", host, "--port", self.env[spec.port_var],
-            "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+            "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--no-proxy-headers",
             "--timeout-graceful-shutdown", "5",
         ]  # fmt: skip
 

@@ -20,6 +20,13 @@ def _optional(value: str | None, kind: type) -> Any:
     return None if value in (None, "") else kind(value)
 
 
+def _json_object(text: str) -> str:
+    """The JSON text itself, once checked to be an object (stored as-is, not re-encoded)."""
+    if not isinstance(json.loads(text), dict):
+        raise ValueError("customer_data is not a JSON object")
+    return text
+
+
 def row_from_event(fields: dict[str, str]) -> dict[str, Any] | None:
     """A history row from a stream entry's fields (see docs/internal-contracts.md)."""
     try:
@@ -28,7 +35,7 @@ def row_from_event(fields: dict[str, str]) -> dict[str, Any] | None:
             "event_id": fields["event_id"],
             "user_id": int(fields["user_id"]),
             "profile_id": _optional(fields.get("profile_id"), int),
-            "customer_data": json.loads(fields.get("customer_data") or "{}"),
+            "customer_data": _json_object(fields.get("customer_data") or "{}"),
             "cluster": _optional(fields.get("cluster"), int),
             "cluster_name": fields.get("cluster_name") or None,
             "confidence": _optional(fields.get("confidence"), float),

@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Select, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from profile_service.filters import HistoryFilter
@@ -109,17 +108,34 @@ async def get_history_entry(
     return entry if entry is not None and entry.user_id == user_id else None
 
 
+# One statement whatever the batch size: columns travel as arrays, so the SQL text is
+# constant (prepared once) instead of being rebuilt with 9 parameters per row.
+_INSERT_HISTORY = text(
+    """
+    INSERT INTO profiles.prediction_history
+        (event_id, user_id, profile_id, customer_data, cluster, cluster_name, confidence,
+         model_version, created_at)
+    SELECT * FROM unnest(
+        CAST(:event_id AS text[]), CAST(:user_id AS int[]), CAST(:profile_id AS int[]),
+        CAST(CAST(:customer_data AS text[]) AS jsonb[]), CAST(:cluster AS int[]),
+        CAST(:cluster_name AS text[]), CAST(:confidence AS float8[]),
+        CAST(:model_version AS text[]), CAST(:created_at AS timestamptz[]))
+    ON CONFLICT (event_id) DO NOTHING
+    """
+)
+_HISTORY_COLUMNS = (
+    "event_id", "user_id", "profile_id", "customer_data", "cluster", "cluster_name",
+    "confidence", "model_version", "created_at",
+)  # fmt: skip
+
+
 async def insert_history(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """One multi-row insert; rows whose `event_id` is already stored are skipped."""
+    """One multi-row insert (`customer_data` as JSON text); known `event_id`s are skipped."""
     if not rows:
         return 0
-    statement = (
-        insert(PredictionHistory)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(PredictionHistory.id)
-    )
-    return len((await session.execute(statement)).all())
+    columns = {name: [row[name] for row in rows] for name in _HISTORY_COLUMNS}
+    result = await session.execute(_INSERT_HISTORY, columns)
+    return result.rowcount
 
 
 async def delete_user_data(session: AsyncSession, user_id: int) -> None:

@@ -11,6 +11,6 @@ class ProfileSettings(ServiceSettings):
     history_batch_size: int = 500
     history_block_ms: int = 200
     # Pause after a partial batch (bounded well under the 1 s visibility promise).
-    history_gather_seconds: float = 0.1
+    history_gather_seconds: float = 0.25
     export_page_size: int = 2_000
     predict_timeout_seconds: float = 5.0
