@@ -12,7 +12,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ import httpx
 import numpy as np
 import pandas as pd
 import redis
+from segshared.testing import free_port, recreate_database
 
 ROOT = Path(__file__).resolve().parents[1]
 LUA = ROOT / "bench" / "wrk" / "request.lua"
@@ -59,12 +59,6 @@ class Row:
     @property
     def ratio(self) -> float | None:
         return self.rate / self.baseline_rate if self.baseline_rate else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _load_stack_module() -> Any:
@@ -119,7 +113,6 @@ class Bench:
             }
             return
         stack = _load_stack_module()
-        from segshared.testing import recreate_database
 
         database = "postgresql+asyncpg://postgres@127.0.0.1:5432/seg_test_bench"
         recreate_database(database)
@@ -135,7 +128,7 @@ class Bench:
             "FAILED_LOGIN_RATE_LIMIT": "100000000", "REGISTER_RATE_LIMIT": "100000000",
         })  # fmt: skip
         for spec in (*stack.SERVICES, stack.GATEWAY):
-            base[spec.port_var] = str(_free_port())
+            base[spec.port_var] = str(free_port())
         self.env = stack.stack_environment(base)
         stack.migrate(self.env)
         stack.create_admin(self.env)
@@ -147,7 +140,7 @@ class Bench:
 
     def start_replica(self) -> None:
         """A second ml-service process on the same MODEL_DIR (for the reload scenario)."""
-        port = _free_port()
+        port = free_port()
         self.replica_url = f"http://127.0.0.1:{port}"
         self.replica = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "ml_service.main:create_app", "--factory", "--port",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import secrets
-import socket
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -18,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from segshared.testing import recreate_database
+from segshared.testing import free_port, recreate_database
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATABASE_URL = os.environ.get(
@@ -34,12 +33,6 @@ def _load_stack_module() -> ModuleType:
     sys.modules["stack"] = module
     spec.loader.exec_module(module)
     return module
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +68,7 @@ def stack(stack_module: ModuleType, admin_credentials: dict[str, str]) -> Iterat
         }
     )
     for spec in (*stack_module.SERVICES, stack_module.GATEWAY):
-        base[spec.port_var] = str(_free_port())
+        base[spec.port_var] = str(free_port())
     env = stack_module.stack_environment(base)
     stack_module.migrate(env)
     stack_module.create_admin(env)

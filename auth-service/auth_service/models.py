@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from segshared.db import schema_metadata
+from segshared.db import schema_metadata, utcnow
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, text
 from sqlmodel import Field, SQLModel
 
 SCHEMA = "auth"
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now (UTC)."""
-    return datetime.now(UTC)
 
 
 class Base(SQLModel):

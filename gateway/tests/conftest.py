@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
 from segshared.redis_client import make_redis
-from segshared.testing import TokenSigner
+from segshared.testing import TokenSigner, free_port, serve_in_thread
 
 REDIS_URL = "redis://127.0.0.1:6379/4"
 
@@ -79,24 +75,10 @@ def echo_app(signer: TokenSigner) -> FastAPI:
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def upstream_url(signer: TokenSigner) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(echo_app(signer), port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with serve_in_thread(echo_app(signer)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -106,7 +88,7 @@ def signer() -> TokenSigner:
 
 @pytest.fixture(scope="session")
 def dead_url() -> str:
-    return f"http://127.0.0.1:{_free_port()}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture(scope="session")

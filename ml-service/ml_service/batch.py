@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from segshared.customer import CUSTOMER_FIELDS, CustomerInput
 from segshared.errors import Unprocessable
 
-from ml_service.csv_input import column_mapping, missing_columns, read_chunks, validate_chunk
+from ml_service.csv_input import open_customer_csv, validate_chunk
 from ml_service.engine.predictor import SegmentModel
 
 OUTPUT_COLUMNS = ("cluster", "cluster_name", "confidence")
@@ -101,16 +101,7 @@ def predict_csv(
     With `csv_out`, the input columns are written back in order with the prediction
     columns appended (empty for refused rows); otherwise per-row results are kept.
     """
-    try:
-        header, chunks = read_chunks(source, chunk_rows)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise Unprocessable("The file is not a readable CSV") from exc
-    if not header:
-        raise Unprocessable("The file is empty")
-    mapping = column_mapping(header)
-    missing = missing_columns(mapping, fill_purchase_frequency)
-    if missing:
-        raise Unprocessable(f"Missing required column: {', '.join(missing)}")
+    mapping, chunks = open_customer_csv(source, chunk_rows, fill_purchase_frequency)
     outcome = BatchOutcome()
     first = True
     try:

@@ -14,6 +14,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 from segshared.customer import CLUSTER_FEATURES
+from segshared.errors import Unprocessable
 
 # Header spellings, compared after lower-casing and dropping everything but [a-z0-9].
 _ALIASES = {
@@ -124,3 +125,21 @@ def read_chunks(handle: IO[bytes], rows: int) -> tuple[list[str], Iterator[pd.Da
         yield from reader
 
     return header, chunks()
+
+
+def open_customer_csv(
+    source: IO[bytes], chunk_rows: int, fill_purchase_frequency: int | None
+) -> tuple[dict[str, str], Iterator[pd.DataFrame]]:
+    """The column mapping and chunks of a customer CSV; 422 when unreadable or incomplete."""
+    try:
+        header, chunks = read_chunks(source, chunk_rows)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise Unprocessable("The file is not a readable CSV") from exc
+    if not header:
+        raise Unprocessable("The file is empty")
+    mapping = column_mapping(header)
+    missing = missing_columns(mapping, fill_purchase_frequency)
+    if missing:
+        hint = " (or pass ?fill_purchase_frequency=N)" if missing == ["purchase_frequency"] else ""
+        raise Unprocessable(f"Missing required column: {', '.join(missing)}{hint}")
+    return mapping, chunks

@@ -14,7 +14,7 @@ import pandas as pd
 from segshared.customer import CLUSTER_FEATURES
 from segshared.errors import Unprocessable
 
-from ml_service.csv_input import column_mapping, missing_columns, read_chunks, validate_chunk
+from ml_service.csv_input import open_customer_csv, validate_chunk
 from ml_service.engine.generator import COLUMNS, generate_customers
 
 MAX_EXAMPLES = 10
@@ -43,17 +43,7 @@ def store_upload(
     source: IO[bytes], directory: Path, chunk_rows: int, fill_purchase_frequency: int | None
 ) -> StoredDataset:
     """Validate an uploaded CSV chunk by chunk and keep its valid rows (blocking: run in a thread)."""
-    try:
-        header, chunks = read_chunks(source, chunk_rows)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise Unprocessable("The file is not a readable CSV") from exc
-    if not header:
-        raise Unprocessable("The file is empty")
-    mapping = column_mapping(header)
-    missing = missing_columns(mapping, fill_purchase_frequency)
-    if missing:
-        hint = " (or pass ?fill_purchase_frequency=N)" if missing == ["purchase_frequency"] else ""
-        raise Unprocessable(f"Missing required column: {', '.join(missing)}{hint}")
+    mapping, chunks = open_customer_csv(source, chunk_rows, fill_purchase_frequency)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{uuid.uuid4().hex}.csv"
     stored = StoredDataset(path=target, rows=0, rejected_rows=0)

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from segshared.db import schema_metadata
+from segshared.db import schema_metadata, utcnow
 from sqlalchemy import JSON, Column, DateTime, Float, Integer, String
 from sqlmodel import Field, SQLModel
 
 SCHEMA = "ml"
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now (UTC)."""
-    return datetime.now(UTC)
 
 
 class Base(SQLModel):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,21 +18,15 @@ from fastapi import FastAPI
 from ml_service import registry
 from ml_service.settings import MlSettings
 from segshared.events import USER_EVENTS_STREAM
-from segshared.testing import TokenSigner
+from segshared.testing import TokenSigner, free_port
 
 from .conftest import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, auth
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def replica(settings: MlSettings) -> Iterator[str]:
     """A second ml-service process sharing MODEL_DIR and Redis."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL,
            "MODEL_DIR": settings.model_dir, "SERVICE_TOKEN": SERVICE_TOKEN,
            "RELOAD_POLL_SECONDS": "5"}  # fmt: skip

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from segshared.db import schema_metadata
+from segshared.db import schema_metadata, utcnow
 from sqlalchemy import BigInteger, Column, DateTime, Float, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 SCHEMA = "profiles"
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now (UTC)."""
-    return datetime.now(UTC)
 
 
 class Base(SQLModel):

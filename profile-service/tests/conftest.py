@@ -5,22 +5,18 @@ ml-service is replaced by a tiny HTTP stub only for quick predict.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from profile_service.main import create_app
 from profile_service.settings import ProfileSettings
 from segshared.migrations import apply_migrations
 from segshared.redis_client import make_redis
-from segshared.testing import TokenSigner, recreate_database, truncate_schema
+from segshared.testing import TokenSigner, recreate_database, serve_in_thread, truncate_schema
 
 DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/seg_test_profile"
 REDIS_URL = "redis://127.0.0.1:6379/2"
@@ -34,12 +30,6 @@ CUSTOMER = {
     "spending_score": 81,
     "purchase_frequency": 24,
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def ml_stub() -> FastAPI:
@@ -60,15 +50,8 @@ def ml_stub() -> FastAPI:
 @pytest.fixture(scope="session")
 def ml() -> Iterator[tuple[FastAPI, str]]:
     app = ml_stub()
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield app, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    with serve_in_thread(app) as url:
+        yield app, url
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import (
@@ -22,6 +23,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now (UTC): every stored timestamp is UTC."""
+    return datetime.now(UTC)
 
 
 def schema_metadata(schema: str) -> MetaData:
