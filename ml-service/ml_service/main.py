@@ -13,9 +13,11 @@ from segshared.app import build_app, service_resources
 from segshared.errors import Conflict
 from segshared.events import USER_EVENTS_STREAM
 from segshared.streams import StreamConsumer
+from starlette.middleware import Middleware
 
 from ml_service import __version__
 from ml_service.api import datasets, models, predict
+from ml_service.fast_predict import PredictFastPath
 from ml_service.model_store import ModelStore
 from ml_service.settings import MlSettings
 from ml_service.trainer import Trainer
@@ -74,6 +76,7 @@ def create_app(settings: MlSettings | None = None) -> FastAPI:
                 trainer.close()
 
     app = build_app("ml-service", __version__, settings, lifespan)
+    app.user_middleware.append(Middleware(PredictFastPath))
     for router in (predict.router, predict.internal, models.router, datasets.router):
         app.include_router(router)
     return app

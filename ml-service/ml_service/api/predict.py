@@ -58,7 +58,8 @@ def _json(body: bytes) -> Response:
 
 @router.post("/predict", response_model=Prediction)
 async def predict(customer: CustomerInput, claims: CurrentClaims, request: Request) -> Response:
-    # The hottest route: state is read directly rather than through two more dependencies.
+    # Served by `fast_predict.PredictFastPath` in the running app; this route documents
+    # the contract and is the reference the fast path is tested against.
     state = request.app.state
     body = await predictions.predict_customer(
         state.store.require(), state.redis, customer, claims.user_id, api_key_id=claims.api_key_id
