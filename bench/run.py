@@ -79,7 +79,9 @@ def wrk(url: str, method: str, body: str | None, headers: dict[str, str], connec
         "WRK_BODY": body or "",
         "WRK_HEADERS": "|".join(f"{k}: {v}" for k, v in headers.items()),
     }
-    threads = max(1, min(2, connections))
+    # One wrk thread drives 32 connections easily; a second one would take a core from
+    # the stack on this 2-core machine and show up as server latency.
+    threads = 1
     out = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "5s",
          "-s", str(LUA), url],
