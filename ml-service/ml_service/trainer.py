@@ -33,6 +33,11 @@ from ml_service.worker import progress_key, run_training
 logger = logging.getLogger("ml_service.trainer")
 
 
+def _warm_up() -> None:
+    """Import the training code in the worker process ahead of the first request."""
+    import ml_service.worker  # noqa: F401
+
+
 class Trainer:
     """Runs trainings in a worker process and publishes their models."""
 
@@ -50,6 +55,8 @@ class Trainer:
         self._pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("spawn")
         )
+        # Start the worker now (spawn + imports take seconds), not on the first training.
+        self._pool.submit(_warm_up)
         self._tasks: dict[str, asyncio.Task[dict[str, Any]]] = {}
 
     def close(self) -> None:
