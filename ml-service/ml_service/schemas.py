@@ -125,7 +125,3 @@ class DatasetPublic(BaseModel):
     owner_id: int | None = None
     checksum: str | None = None
     created_at: datetime | None = None
-
-
-class DatasetList(BaseModel):
-    datasets: list[DatasetPublic]

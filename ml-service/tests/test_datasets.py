@@ -37,7 +37,7 @@ class TestDatasets:
         assert body["name"] == "mall" and body["rows"] == 200 and body["rejected_rows"] == 0
         assert body["columns"] == ["customer_id", "sex", "age", "annual_income", "spending_score",
                                    "purchase_frequency"]  # fmt: skip
-        listed = (await client.get("/datasets", headers=analyst)).json()["datasets"]
+        listed = (await client.get("/datasets", headers=analyst)).json()
         assert body["dataset_id"] in [d["dataset_id"] for d in listed]
 
     async def test_rejected_rows_are_counted_with_reasons(

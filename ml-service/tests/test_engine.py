@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
+from ml_service.cli import main
 from ml_service.engine.generator import generate_customers
 from ml_service.engine.naming import name_clusters
 from ml_service.engine.predictor import SegmentModel, confidence
@@ -98,3 +102,16 @@ class TestNaming:
                              "Young Enthusiasts", "Loyal Customers", "Occasional Buyers"]  # fmt: skip
         assert len(set(names)) == len(names)
         assert sum(n.startswith("Mixed Segment") for n in names) == 2
+
+
+class TestGeneratorCli:
+    def test_cli_writes_a_deterministic_dataset(self, tmp_path: Path) -> None:
+
+        first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+        assert main(["generate", "--rows", "300", "--seed", "3", "--out", str(first)]) == 0
+        main(["generate", "--rows", "300", "--seed", "3", "--out", str(second)])
+        frame = pd.read_csv(first)
+        assert list(frame.columns) == ["customer_id", "sex", "age", "annual_income",
+                                       "spending_score", "purchase_frequency"]  # fmt: skip
+        assert len(frame) == 300 and first.read_bytes() == second.read_bytes()
+        assert frame.age.between(18, 100).all() and frame.spending_score.between(1, 100).all()

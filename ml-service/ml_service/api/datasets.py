@@ -15,7 +15,7 @@ from ml_service.datasets import store_upload
 from ml_service.deps import SessionDep
 from ml_service.engine.generator import COLUMNS
 from ml_service.models import Dataset
-from ml_service.schemas import DatasetList, DatasetPublic
+from ml_service.schemas import DatasetPublic
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
@@ -101,7 +101,7 @@ async def upload_dataset(
     return _public(dataset)
 
 
-@router.get("", response_model=DatasetList)
-@router.get("/", response_model=DatasetList, include_in_schema=False)
-async def list_datasets(_: AnalystClaims, session: SessionDep) -> DatasetList:
-    return DatasetList(datasets=[_public(d) for d in await repository.list_datasets(session)])
+@router.get("", response_model=list[DatasetPublic])
+@router.get("/", response_model=list[DatasetPublic], include_in_schema=False)
+async def list_datasets(_: AnalystClaims, session: SessionDep) -> list[DatasetPublic]:
+    return [_public(d) for d in await repository.list_datasets(session)]
