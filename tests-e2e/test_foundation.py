@@ -54,6 +54,10 @@ class TestRouting:
     def test_openapi_is_merged_from_the_services(self, gateway: httpx.Client) -> None:
         paths = gateway.get("/openapi.json").json()["paths"]
         assert not any(p.startswith("/internal") for p in paths)
+        for path in ("/", "/health", "/metrics", "/auth/login", "/users/", "/admin/stats",
+                     "/profiles/", "/history/export", "/predict/batch", "/train/jobs/{job_id}",
+                     "/models/{version}/activate", "/datasets"):  # fmt: skip
+            assert path in paths, path
 
 
 class TestDeadService:

@@ -107,7 +107,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
 
 def _add_gateway_routes(app: FastAPI, settings: GatewaySettings) -> None:
-    @app.get("/", include_in_schema=False)
+    @app.get("/", tags=["health"])
     async def root(request: Request) -> Response:
         if "text/html" in request.headers.get("accept", ""):
             return RedirectResponse("/ui/", status_code=307)

@@ -64,7 +64,7 @@ def health_router(service: str, version: str, liveness: bool = True) -> APIRoute
         body = {"status": "ok" if ok else "error", "service": service, "components": components}
         return JSONResponse(body, 200 if ok else 503)
 
-    @router.get("/metrics", include_in_schema=False)
+    @router.get("/metrics")
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
