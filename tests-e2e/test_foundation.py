@@ -75,3 +75,13 @@ class TestDeadService:
         finally:
             stack.start(stack_module.SERVICES[0])
             stack.wait_healthy(timeout=120)
+
+
+class TestSlashes:
+    def test_collections_answer_with_or_without_a_trailing_slash(
+        self, gateway: httpx.Client, admin_headers: dict[str, str]
+    ) -> None:
+        for path in ("/users", "/users/", "/profiles", "/profiles/", "/history", "/history/",
+                     "/admin/users", "/admin/users/", "/datasets", "/datasets/"):  # fmt: skip
+            response = gateway.get(path, headers=admin_headers)
+            assert response.status_code == 200, (path, response.status_code)

@@ -46,6 +46,9 @@ def build_app(
         title=service,
         version=version,
         lifespan=lifespan_then_freeze,
+        # Behind the gateway a slash redirect would point at the service's own address;
+        # collection routes declare both spellings instead.
+        redirect_slashes=False,
         **fastapi_kwargs,
     )
     app.state.settings = settings

@@ -28,6 +28,7 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 @router.get("/users", response_model=AdminUserList)
+@router.get("/users/", response_model=AdminUserList, include_in_schema=False)
 async def list_users(
     _: AdminClaims,
     session: SessionDep,

@@ -47,6 +47,7 @@ async def delete_me(
 
 
 @router.get("/", response_model=UserList)
+@router.get("", response_model=UserList, include_in_schema=False)
 async def list_users(
     _: AdminClaims, session: SessionDep, skip: Skip = 0, limit: Limit = 100
 ) -> UserList:

@@ -28,6 +28,7 @@ EXPORT_COLUMNS = (
 
 
 @router.get("", response_model=HistoryPage)
+@router.get("/", response_model=HistoryPage, include_in_schema=False)
 async def list_history(
     claims: CurrentClaims,
     session: SessionDep,
