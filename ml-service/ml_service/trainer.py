@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from redis.asyncio import Redis
-from segshared.errors import Conflict, NotFound, validation_error
+from segshared.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    ServiceUnavailable,
+    Unprocessable,
+    validation_error,
+)
 from segshared.events import MODEL_PUBLISHED_CHANNEL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -111,8 +118,13 @@ class Trainer:
         await self.redis.hset(progress_key(job_id), mapping={"progress": "0", "stage": "queued"})
         task = asyncio.create_task(self._run(job_id, params, dataset, dataset_id, user_id, lock))
         self._tasks[job_id] = task
-        task.add_done_callback(lambda _: self._tasks.pop(job_id, None))
+        task.add_done_callback(lambda done: self._finished(job_id, done))
         return job_id, task
+
+    def _finished(self, job_id: str, task: asyncio.Task[dict[str, Any]]) -> None:
+        self._tasks.pop(job_id, None)
+        if not task.cancelled():
+            task.exception()  # already logged and stored on the job; mark it retrieved
 
     async def _set_job(self, job_id: str, **fields: Any) -> None:
         async with self.sessionmaker() as session, session.begin():
@@ -153,7 +165,11 @@ class Trainer:
             await self._set_job(
                 job_id, status="failed", error=message[:1000], finished_at=datetime.now(UTC)
             )
-            raise
+            if isinstance(exc, DomainError):
+                raise
+            if isinstance(exc, ValueError):  # the data can't be clustered as asked
+                raise Unprocessable(f"Training failed: {message}") from exc
+            raise ServiceUnavailable("Training failed; see the ml-service log") from exc
         finally:
             await self.redis.delete(lock)
 

@@ -81,3 +81,24 @@ class TestDatasets:
         assert (await client.post("/datasets", json={}, headers=analyst)).status_code == 422
         assert (await client.post("/datasets", files={"file": ("x.csv", "a\n1", "text/csv")},
                                   headers=auth(signer))).status_code == 403  # fmt: skip
+
+    async def test_training_on_too_few_rows_is_422(
+        self, client: httpx.AsyncClient, signer: TokenSigner
+    ) -> None:
+        analyst = auth(signer, 41, "analyst")
+        rows = "sex,age,annual_income,spending_score,purchase_frequency\n" + "\n".join(
+            f"Male,{30 + i},{40 + i},{10 + i},{i}" for i in range(5)
+        )
+        dataset = (
+            await client.post(
+                "/datasets", files={"file": ("few.csv", rows, "text/csv")}, headers=analyst
+            )
+        ).json()
+        response = await client.post(
+            "/train", json={"dataset_id": dataset["dataset_id"]}, headers=analyst
+        )
+        assert response.status_code == 422 and "rows" in response.json()["detail"]
+        jobs = await client.post(
+            "/train/jobs", json={"dataset_id": dataset["dataset_id"]}, headers=analyst
+        )
+        assert jobs.status_code == 202
