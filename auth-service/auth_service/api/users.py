@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 from segshared.security import AdminClaims, CurrentClaims
 
 from auth_service import accounts, administration, repository
+from auth_service.api import admin
 from auth_service.deps import ClientIp, ContextDep, SessionDep
 from auth_service.schemas import (
     Message,
-    RoleUpdate,
     UserList,
     UserPublic,
     UserUpdate,
@@ -60,16 +60,8 @@ async def get_user(user_id: int, _: AdminClaims, session: SessionDep) -> Any:
     return await administration.get_user(session, user_id)
 
 
-@router.put("/{user_id}/role", response_model=UserPublic)
-async def change_role(
-    user_id: int, body: RoleUpdate, admin: AdminClaims, session: SessionDep, ctx: ContextDep
-) -> Any:
-    return await administration.change_role(session, ctx, admin, user_id, body.role)
-
-
-@router.delete("/{user_id}", response_model=Message)
-async def delete_user(
-    user_id: int, admin: AdminClaims, session: SessionDep, ctx: ContextDep
-) -> Message:
-    await administration.delete(session, ctx, admin, user_id)
-    return Message(message="User deleted successfully")
+# The same admin operations as under /admin/users (API.md lists both paths).
+router.add_api_route(
+    "/{user_id}/role", admin.change_role, methods=["PUT"], response_model=UserPublic
+)
+router.add_api_route("/{user_id}", admin.delete_user, methods=["DELETE"], response_model=Message)
