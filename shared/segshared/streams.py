@@ -50,6 +50,7 @@ class StreamConsumer:
         self.gather_seconds = gather_seconds
         self.consumer = f"{socket.gethostname()}-{os.getpid()}"
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     async def ensure_group(self) -> None:
         """Create the group (from the stream's start, so a backlog is never skipped)."""
@@ -94,7 +95,7 @@ class StreamConsumer:
         """Consume forever; errors are logged and retried after a pause, never fatal."""
         await self.ensure_group()
         # Own entries read before a crash (same consumer name) come back with id "0".
-        while True:
+        while not self._stopping.is_set():
             try:
                 response: Any = await self.redis.xreadgroup(
                     self.group, self.consumer, {self.stream: "0"}, count=self.batch_size
@@ -107,7 +108,7 @@ class StreamConsumer:
                 logger.exception("stream %s: replaying own pending entries failed", self.stream)
                 await asyncio.sleep(1)
         polls = 0
-        while True:
+        while not self._stopping.is_set():
             try:
                 if polls % 100 == 0:
                     await self.reclaim_pending()
@@ -123,12 +124,24 @@ class StreamConsumer:
 
     def start(self) -> None:
         """Run in the background of the current event loop."""
+        self._stopping.clear()
         self._task = asyncio.create_task(self.run(), name=f"consumer:{self.stream}")
 
-    async def stop(self) -> None:
-        """Cancel the background task and wait for it."""
-        if self._task is not None:
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        """Finish the batch in hand, then stop; cancel only if that takes too long.
+
+        Cancelling in the middle of a database transaction can leave its connection
+        hanging, so the loop is asked to stop between batches first.
+        """
+        if self._task is None:
+            return
+        self._stopping.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace_seconds + self.block_ms / 1000)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        except Exception:
+            logger.exception("stream %s: consumer ended with an error", self.stream)
+        self._task = None
