@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Literal
 
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
+_PROCESS_SECRET = secrets.token_urlsafe(32)
 
 
 class ServiceSettings(BaseSettings):
@@ -51,5 +53,6 @@ class ServiceSettings(BaseSettings):
 
     @property
     def effective_service_token(self) -> str:
-        """The internal credential; development without one uses a per-host dev value."""
-        return self.service_token or "dev-only-service-token-not-for-production"
+        """The internal credential. Unset (development only) it is a random value of this
+        process, so /internal stays closed rather than open to a well-known default."""
+        return self.service_token or _PROCESS_SECRET
