@@ -17,13 +17,16 @@ from typing import Any
 
 import httpx
 import pytest
-from segshared.testing import free_port, recreate_database
+from segshared.testing import (
+    database_url_for_tests,
+    free_port,
+    recreate_database,
+    redis_url_for_tests,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
-TEST_DATABASE_URL = os.environ.get(
-    "E2E_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/seg_test_e2e"
-)
-TEST_REDIS_URL = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_DATABASE_URL = os.environ.get("E2E_DATABASE_URL", database_url_for_tests("e2e"))
+TEST_REDIS_URL = os.environ.get("E2E_REDIS_URL", redis_url_for_tests(15))
 
 
 def _load_stack_module() -> ModuleType:

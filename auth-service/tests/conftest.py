@@ -14,10 +14,15 @@ from auth_service.settings import AuthSettings
 from fastapi import FastAPI
 from segshared.migrations import apply_migrations
 from segshared.redis_client import make_redis
-from segshared.testing import recreate_database, truncate_schema
+from segshared.testing import (
+    database_url_for_tests,
+    recreate_database,
+    redis_url_for_tests,
+    truncate_schema,
+)
 
-DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/seg_test_auth"
-REDIS_URL = "redis://127.0.0.1:6379/1"
+DATABASE_URL = database_url_for_tests("auth")
+REDIS_URL = redis_url_for_tests(1)
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 PASSWORD = "Passw0rd-123"
 

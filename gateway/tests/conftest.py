@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
 from segshared.redis_client import make_redis
-from segshared.testing import TokenSigner, free_port, serve_in_thread
+from segshared.testing import TokenSigner, free_port, redis_url_for_tests, serve_in_thread
 
-REDIS_URL = "redis://127.0.0.1:6379/4"
+REDIS_URL = redis_url_for_tests(4)
 
 
 VALID_KEY = "seg_test_valid-key"

@@ -14,10 +14,15 @@ from ml_service.main import create_app
 from ml_service.settings import MlSettings
 from segshared.migrations import apply_migrations
 from segshared.redis_client import make_redis
-from segshared.testing import TokenSigner, recreate_database
+from segshared.testing import (
+    TokenSigner,
+    database_url_for_tests,
+    recreate_database,
+    redis_url_for_tests,
+)
 
-DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/seg_test_ml"
-REDIS_URL = "redis://127.0.0.1:6379/3"
+DATABASE_URL = database_url_for_tests("ml")
+REDIS_URL = redis_url_for_tests(3)
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 SERVICE_TOKEN = "ml-test-token"
 CUSTOMER = {

@@ -16,10 +16,17 @@ from profile_service.main import create_app
 from profile_service.settings import ProfileSettings
 from segshared.migrations import apply_migrations
 from segshared.redis_client import make_redis
-from segshared.testing import TokenSigner, recreate_database, serve_in_thread, truncate_schema
+from segshared.testing import (
+    TokenSigner,
+    database_url_for_tests,
+    recreate_database,
+    redis_url_for_tests,
+    serve_in_thread,
+    truncate_schema,
+)
 
-DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/seg_test_profile"
-REDIS_URL = "redis://127.0.0.1:6379/2"
+DATABASE_URL = database_url_for_tests("profile")
+REDIS_URL = redis_url_for_tests(2)
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 SERVICE_TOKEN = "profile-test-token"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import socket
 import threading
 import time
@@ -20,6 +21,21 @@ from sqlalchemy.engine import make_url
 
 from segshared.settings import ServiceSettings
 from segshared.tokens import TokenVerifier
+
+
+def database_url_for_tests(name: str) -> str:
+    """The URL of test database `seg_test_<name>`.
+
+    `SEG_TEST_SUFFIX` is appended to the name and `SEG_TEST_PG` replaces the server part,
+    so several checkouts can run their suites at once without sharing databases.
+    """
+    server = os.environ.get("SEG_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+    return f"{server}/seg_test_{name}{os.environ.get('SEG_TEST_SUFFIX', '')}"
+
+
+def redis_url_for_tests(db: int) -> str:
+    """The URL of Redis database `db` for tests; `SEG_TEST_REDIS_PORT` picks the server."""
+    return f"redis://127.0.0.1:{os.environ.get('SEG_TEST_REDIS_PORT', '6379')}/{db}"
 
 
 def _admin_dsn(url: str) -> tuple[str, str]:

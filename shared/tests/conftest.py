@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 from segshared.redis_client import make_redis
+from segshared.testing import redis_url_for_tests
 
-REDIS_URL = "redis://127.0.0.1:6379/5"
+REDIS_URL = redis_url_for_tests(5)
 
 
 @pytest.fixture
