@@ -55,7 +55,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await pool.start()
         http = httpx.AsyncClient(timeout=settings.internal_timeout_seconds)
         app.state.pool = pool
-        app.state.redis = make_redis(settings.redis_url)
+        app.state.redis = make_redis(
+            settings.redis_url, settings.redis_pool_size, settings.redis_pool_timeout_seconds
+        )
         app.state.verifier = TokenVerifier(
             http_jwks_loader(http, settings.jwks_url), settings.jwt_issuer, settings.jwt_audience
         )
