@@ -62,13 +62,13 @@ async def _export_rows(
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
     yield buffer.getvalue()
-    # Its own session: the response streams after the request's dependencies finish.
-    async with sessionmaker() as session:
-        async for rows in repository.stream_history(session, user_id, flt, page):
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerows(_csv_row(row) for row in rows)
-            yield buffer.getvalue()
+    # No request session: the response streams after the request's dependencies finish,
+    # and each page is read in a transaction of its own.
+    async for rows in service.history_pages(sessionmaker, user_id, flt, page):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(_csv_row(row) for row in rows)
+        yield buffer.getvalue()
 
 
 @router.get("/export")
