@@ -38,6 +38,11 @@ def _load_stack_module() -> ModuleType:
     return module
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fuzzing runs last: its throwaway accounts and random writes can't disturb other tests."""
+    items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)
+
+
 @pytest.fixture(scope="session")
 def stack_module() -> ModuleType:
     return _load_stack_module()

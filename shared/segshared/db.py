@@ -42,7 +42,7 @@ def schema_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, pool_size: int = 10, pool_timeout: float = 10.0) -> AsyncEngine:
+def make_engine(url: str, pool_size: int = 10, pool_timeout: float = 20.0) -> AsyncEngine:
     """An asyncpg engine: `pool_size` connections plus as many overflow ones; a request
     waits up to `pool_timeout` s for one (then 503), and pre-ping means a restarted
     PostgreSQL costs no failed request once it is back."""

@@ -23,7 +23,9 @@ from auth_service.schemas import (
     UserWithTotals,
 )
 
-router = APIRouter(prefix="/admin", tags=["admin"], responses=error_responses(401, 403, 422, 503))
+router = APIRouter(
+    prefix="/admin", tags=["admin"], responses=error_responses(400, 401, 403, 422, 503)
+)
 
 
 @router.get("/users", response_model=AdminUserList)

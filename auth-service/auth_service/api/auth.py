@@ -24,7 +24,7 @@ from auth_service.schemas import (
     UserPublic,
 )
 
-router = APIRouter(prefix="/auth", tags=["auth"], responses=error_responses(422, 503))
+router = APIRouter(prefix="/auth", tags=["auth"], responses=error_responses(400, 422, 503))
 
 _LOGIN_BODY = {
     "requestBody": {

@@ -20,7 +20,7 @@ from auth_service.schemas import (
     UserWithTotals,
 )
 
-router = APIRouter(prefix="/users", tags=["users"], responses=error_responses(401, 422, 503))
+router = APIRouter(prefix="/users", tags=["users"], responses=error_responses(400, 401, 422, 503))
 
 
 @router.get("/me/profile", response_model=UserWithTotals)

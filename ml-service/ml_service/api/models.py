@@ -24,7 +24,7 @@ from ml_service.schemas import (
 )
 from ml_service.worker import progress_key
 
-router = APIRouter(tags=["segmentation"], responses=error_responses(401, 422, 503))
+router = APIRouter(tags=["segmentation"], responses=error_responses(400, 401, 422, 503))
 
 
 @router.post("/train", response_model=TrainResult, responses=error_responses(403, 404, 409))

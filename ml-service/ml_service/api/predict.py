@@ -21,7 +21,7 @@ from ml_service.deps import RedisDep, StoreDep
 from ml_service.engine.predictor import SegmentModel
 from ml_service.schemas import BatchAnswer, InternalPredict, Prediction
 
-router = APIRouter(tags=["segmentation"], responses=error_responses(401, 422, 503))
+router = APIRouter(tags=["segmentation"], responses=error_responses(400, 401, 422, 503))
 internal = APIRouter(prefix="/internal", dependencies=[ServiceCaller], include_in_schema=False)
 
 _BATCH_BODY = {

@@ -13,7 +13,9 @@ from profile_service import repository, service
 from profile_service.deps import MlClient, SessionDep
 from profile_service.schemas import Message, ProfileCreate, ProfilePublic, ProfileUpdate
 
-router = APIRouter(prefix="/profiles", tags=["profiles"], responses=error_responses(401, 422, 503))
+router = APIRouter(
+    prefix="/profiles", tags=["profiles"], responses=error_responses(400, 401, 422, 503)
+)
 
 
 @router.post("/", status_code=status.HTTP_201_CREATED, response_model=ProfilePublic)
