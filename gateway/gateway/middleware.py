@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from segshared.errors import DEPENDENCY_ERRORS, DomainError, dependency_failure, error_response
+from segshared.errors import REDIS_ERRORS, DomainError, dependency_failure, error_response
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,10 +46,9 @@ class ProxyRoutesMiddleware:
             response = await self.handler(request, route)
         except DomainError as exc:
             response = error_response(exc)
-        except DEPENDENCY_ERRORS as exc:  # Redis down or its pool exhausted: 503, not 500
+        except REDIS_ERRORS as exc:  # Redis down or its pool exhausted: 503, not 500
             failure = dependency_failure(exc)
-            if failure is None:
-                raise
+            assert failure is not None
             logger.warning("%s admitting %s: %s", type(exc).__name__, route.prefix, failure.detail)
             response = error_response(failure)
         await response(scope, receive, send)

@@ -15,7 +15,7 @@ import orjson
 from pydantic import ValidationError
 from segshared.customer import CustomerInput
 from segshared.errors import (
-    DEPENDENCY_ERRORS,
+    REDIS_ERRORS,
     DomainError,
     PayloadTooLarge,
     Unauthorized,
@@ -109,9 +109,8 @@ class PredictFastPath:
             response = Response(payload, media_type="application/json")
         except DomainError as exc:
             response = error_response(exc)
-        except DEPENDENCY_ERRORS as exc:  # Redis down: 503 like the FastAPI route, not 500
+        except REDIS_ERRORS as exc:  # Redis down: 503 like the FastAPI route, not 500
             failure = dependency_failure(exc)
-            if failure is None:
-                raise
+            assert failure is not None
             response = error_response(failure)
         await response(scope, receive, send)

@@ -119,9 +119,9 @@ _POSTGRES_CONNECT_ERRORS = (
     asyncpg.TooManyConnectionsError,
     asyncpg.InterfaceError,
 )
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
+    *REDIS_ERRORS,
     sqlalchemy.exc.DBAPIError,
     sqlalchemy.exc.TimeoutError,
     *_POSTGRES_CONNECT_ERRORS,
@@ -143,7 +143,7 @@ def dependency_failure(
 
     `conflicts` maps unique-index names to their 409 message (e.g. "Username already taken").
     """
-    if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+    if isinstance(exc, REDIS_ERRORS):
         # A blocking pool that waited its whole timeout raises ConnectionError from a timeout.
         if isinstance(exc.__cause__, asyncio.TimeoutError):
             return ServiceUnavailable(
