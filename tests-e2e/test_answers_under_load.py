@@ -51,7 +51,7 @@ class TestOversizedBody:
             "/auth/register", content=_chunks(12 * 1024 * 1024),
             headers={"Content-Type": "application/json"},
         )  # fmt: skip
-        assert response.status_code == 413
+        assert response.status_code == 413, response.text
         assert response.json() == {"detail": f"Request body larger than {10 * 1024 * 1024} bytes"}
 
     def test_chunked_body_under_the_limit_reaches_the_service(self, gateway: httpx.Client) -> None:

@@ -48,6 +48,10 @@ _DROP_RESPONSE = {
 }
 # Bodies up to this size are buffered (cheaper than chunked streaming); larger stream.
 _BUFFER_LIMIT = 1 << 20
+# Idle pooled connections are dropped before the services' uvicorn closes them (its
+# keep-alive is 5 s): reusing one the service is closing fails the request (a 503 after
+# a burst left many idle connections).
+_KEEPALIVE_SECONDS = 4.0
 
 
 class UpstreamPool:
@@ -62,7 +66,10 @@ class UpstreamPool:
     async def start(self) -> None:
         """Open the connection pool (inside the running loop)."""
         connector = aiohttp.TCPConnector(
-            limit=self._pool_size, limit_per_host=self._pool_size, ttl_dns_cache=300
+            limit=self._pool_size,
+            limit_per_host=self._pool_size,
+            ttl_dns_cache=300,
+            keepalive_timeout=_KEEPALIVE_SECONDS,
         )
         self._session = aiohttp.ClientSession(
             connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",)
