@@ -50,7 +50,10 @@ def run_schemathesis(
     ]  # fmt: skip
     for operation_id in EXCLUDED:
         command += ["--exclude-operation-id", operation_id]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    # Run in the report dir: schemathesis keeps a cache in its working directory.
+    done = subprocess.run(
+        command, cwd=report_dir, capture_output=True, text=True, timeout=900, check=False
+    )
     reports = sorted(report_dir.glob("*.json"))
     report = json.loads(reports[-1].read_text()) if reports else {}
     return done.returncode, done.stdout + done.stderr, report

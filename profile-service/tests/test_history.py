@@ -220,7 +220,9 @@ class TestUserDeletionAndStats:
     ) -> None:
         await client.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=auth(signer, 9))
         await publish(redis, event(9, NOW), event(10, NOW))
+        # Separate XADDs may land in separate consumer batches: wait for both.
         await wait_for_total(client, auth(signer, 9), 1)
+        await wait_for_total(client, auth(signer, 10), 1)
         for _ in range(2):  # idempotent
             await redis.xadd(USER_EVENTS_STREAM, {"event_id": uuid.uuid4().hex, "type": "user.deleted",
                                                   "user_id": "9", "occurred_at": NOW.isoformat()})  # fmt: skip
