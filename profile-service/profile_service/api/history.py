@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -22,7 +23,7 @@ from profile_service.schemas import HistoryEntry, HistoryPage, Message
 
 router = APIRouter(prefix="/history", tags=["history"], responses=error_responses(401, 422, 503))
 
-_CSV = {
+_CSV: dict[int | str, dict[str, Any]] = {
     200: {"description": "The rows as CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
 }
 EXPORT_COLUMNS = (
