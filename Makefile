@@ -1,4 +1,4 @@
-.PHONY: up test lint fmt migrate bench install
+.PHONY: up test lint fmt migrate bench install fuzz
 
 install:  ## install the locked dependencies
 	scripts/install.sh
@@ -8,6 +8,9 @@ up:  ## run the whole stack locally (gateway on :8000)
 
 test:  ## lint + every test suite + compose validation
 	scripts/test.sh
+
+fuzz:  ## schemathesis against a fresh e2e stack (also part of make test)
+	uv run --frozen pytest tests-e2e -m fuzz
 
 lint:
 	uv run ruff check . && uv run ruff format --check . && uv run mypy shared/segshared

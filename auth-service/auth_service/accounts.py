@@ -12,6 +12,13 @@ from auth_service.context import AuthContext
 from auth_service.models import User, utcnow
 from auth_service.schemas import UserCreate, UserUpdate, UserWithTotals
 
+# The unique indexes behind the checks below: a concurrent duplicate passes the check and
+# fails at insert, and the error handler answers it with the same 409 as the check.
+UNIQUE_CONFLICTS = {
+    "uq_users_email_lower": "Email already registered",
+    "uq_users_username_lower": "Username already taken",
+}
+
 
 async def register(session: AsyncSession, ctx: AuthContext, data: UserCreate, ip: str) -> User:
     """Create a `user`-role account; email and username unique regardless of case."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from segshared.db import session_dependency
-from sqlalchemy.ext.asyncio import AsyncSession
+from segshared.db import SessionDep as SessionDep  # the one transaction per request
 
 from auth_service.context import AuthContext
 
@@ -26,6 +25,5 @@ async def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-SessionDep = Annotated[AsyncSession, Depends(session_dependency)]
 ContextDep = Annotated[AuthContext, Depends(get_context)]
 ClientIp = Annotated[str, Depends(client_ip)]

@@ -13,7 +13,7 @@ from segshared.app import build_app, service_resources
 from segshared.internal_client import InternalClient
 from segshared.tokens import TokenVerifier
 
-from auth_service import __version__, outbox
+from auth_service import __version__, accounts, outbox
 from auth_service.api import admin, auth, internal, users
 from auth_service.context import AuthContext
 from auth_service.limits import LoginLimits
@@ -63,7 +63,9 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
                     await relay
                 await profiles.aclose()
 
-    app = build_app("auth-service", __version__, settings, lifespan)
+    app = build_app(
+        "auth-service", __version__, settings, lifespan, unique_conflicts=accounts.UNIQUE_CONFLICTS
+    )
     for module in (auth, users, admin, internal):
         app.include_router(module.router)
     return app

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from segshared.params import Text, storable_text
 
 Role = Literal["user", "analyst", "admin"]
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,50}$")
+Email = Annotated[EmailStr, AfterValidator(storable_text)]
 
 
 def check_password(value: str) -> str:
@@ -29,10 +31,10 @@ def check_username(value: str) -> str:
 
 
 class UserCreate(BaseModel):
-    email: EmailStr
+    email: Email
     username: str
-    full_name: str | None = Field(default=None, max_length=255)
-    password: str
+    full_name: Text | None = Field(default=None, max_length=255)
+    password: Text
 
     _username = field_validator("username")(check_username)
     _password = field_validator("password")(check_password)
@@ -41,11 +43,11 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     """Self-service update; `role`/`is_active` are not fields here, so they are ignored."""
 
-    email: EmailStr | None = None
+    email: Email | None = None
     username: str | None = None
-    full_name: str | None = Field(default=None, max_length=255)
-    password: str | None = None
-    current_password: str | None = Field(default=None, max_length=128)
+    full_name: Text | None = Field(default=None, max_length=255)
+    password: Text | None = None
+    current_password: Text | None = Field(default=None, max_length=128)
 
     @field_validator("username")
     @classmethod
@@ -92,12 +94,12 @@ class RoleUpdate(BaseModel):
 
 
 class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=320)
-    password: str = Field(min_length=1, max_length=1024)
+    username: Text = Field(min_length=1, max_length=320)
+    password: Text = Field(min_length=1, max_length=1024)
 
 
 class RefreshRequest(BaseModel):
-    refresh_token: str = Field(min_length=1, max_length=512)
+    refresh_token: Text = Field(min_length=1, max_length=512)
 
 
 class TokenPair(BaseModel):
@@ -113,7 +115,7 @@ class Message(BaseModel):
 
 
 class ApiKeyCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: Text = Field(min_length=1, max_length=100)
     daily_quota: int | None = Field(default=None, ge=1, le=10_000_000)
 
 
@@ -137,7 +139,7 @@ class ApiKeyPublic(BaseModel):
 
 
 class ApiKeyExchange(BaseModel):
-    key: str = Field(min_length=1, max_length=256)
+    key: Text = Field(min_length=1, max_length=256)
 
 
 class ApiKeyToken(BaseModel):

@@ -51,6 +51,26 @@ class TestRegister:
         assert response.json() == {"detail": detail}
 
     @pytest.mark.parametrize(
+        ("field", "message"),
+        [("username", "Username already taken"), ("email", "Email already registered")],
+    )
+    async def test_simultaneous_duplicates_get_one_201_and_409s_never_500(
+        self, client: httpx.AsyncClient, field: str, message: str
+    ) -> None:
+        def body(i: int) -> dict[str, str]:
+            # Only `field` is shared (differing in case); the other one is unique.
+            same = {"username": "Racer", "email": "Racer@example.com"}[field]
+            other = {"username": f"racer{i}", "email": f"racer{i}@example.com"}
+            return {**other, field: same.upper() if i % 2 else same, "password": PASSWORD}
+
+        responses = await asyncio.gather(
+            *(client.post("/auth/register", json=body(i)) for i in range(6))
+        )
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [201, 409, 409, 409, 409, 409]
+        assert {r.json()["detail"] for r in responses if r.status_code == 409} == {message}
+
+    @pytest.mark.parametrize(
         ("username", "password"),
         [("ab", PASSWORD), ("bad name", PASSWORD), ("x" * 51, PASSWORD),
          ("fine", "short1"), ("fine", "lettersonly"), ("fine", "12345678"), ("fine", "a1" * 65)],

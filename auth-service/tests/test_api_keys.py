@@ -55,9 +55,17 @@ class TestApiKeys:
         self, client: httpx.AsyncClient, register: Register
     ) -> None:
         account = await register()
-        for body in ({}, {"name": ""}, {"name": "x", "daily_quota": 0}):
+        for body in ({}, {"name": ""}, {"name": "x", "daily_quota": 0}, {"name": "nul\u0000"}):
             response = await client.post("/auth/api-keys", json=body, headers=account["headers"])
             assert response.status_code == 422
+
+    async def test_ids_beyond_the_column_are_422(
+        self, client: httpx.AsyncClient, register: Register
+    ) -> None:
+        account = await register()
+        for key_id in ("0", str(2**31), "400242058371482451422706925568"):
+            response = await client.delete(f"/auth/api-keys/{key_id}", headers=account["headers"])
+            assert response.status_code == 422, key_id
 
     async def test_exchange_mints_a_short_token_for_the_owner(
         self, client: httpx.AsyncClient, register: Register

@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from segshared.app import build_app
+from segshared.health import NOT_READY
 from segshared.internal_client import InternalClient
 from segshared.redis_client import make_redis
 from segshared.security import http_jwks_loader
@@ -55,7 +56,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await pool.start()
         http = httpx.AsyncClient(timeout=settings.internal_timeout_seconds)
         app.state.pool = pool
-        app.state.redis = make_redis(settings.redis_url)
+        app.state.redis = make_redis(
+            settings.redis_url, settings.redis_pool_size, settings.redis_pool_timeout_seconds
+        )
         app.state.verifier = TokenVerifier(
             http_jwks_loader(http, settings.jwks_url), settings.jwt_issuer, settings.jwt_audience
         )
@@ -113,7 +116,7 @@ def _add_gateway_routes(app: FastAPI, settings: GatewaySettings) -> None:
             return RedirectResponse("/ui/", status_code=307)
         return JSONResponse({"status": "ok", "service": "gateway", "version": __version__})
 
-    @app.get("/health", tags=["health"])
+    @app.get("/health", tags=["health"], responses=NOT_READY)
     async def health(request: Request) -> JSONResponse:
         healthy, body = await aggregate_health(
             request.app.state.pool, settings.health_timeout_seconds

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
-from segshared.errors import DomainError
+from segshared.errors import REDIS_ERRORS, DomainError, dependency_failure, error_response
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.route_table import Route, match_route
+
+logger = logging.getLogger("gateway.middleware")
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -42,7 +45,12 @@ class ProxyRoutesMiddleware:
         try:
             response = await self.handler(request, route)
         except DomainError as exc:
-            response = JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+            response = error_response(exc)
+        except REDIS_ERRORS as exc:  # Redis down or its pool exhausted: 503, not 500
+            failure = dependency_failure(exc)
+            assert failure is not None
+            logger.warning("%s admitting %s: %s", type(exc).__name__, route.prefix, failure.detail)
+            response = error_response(failure)
         await response(scope, receive, send)
 
 

@@ -48,6 +48,10 @@ _DROP_RESPONSE = {
 }
 # Bodies up to this size are buffered (cheaper than chunked streaming); larger stream.
 _BUFFER_LIMIT = 1 << 20
+# Idle pooled connections are dropped before the services' uvicorn closes them (its
+# keep-alive is 5 s): reusing one the service is closing fails the request (a 503 after
+# a burst left many idle connections).
+_KEEPALIVE_SECONDS = 4.0
 
 
 class UpstreamPool:
@@ -62,7 +66,10 @@ class UpstreamPool:
     async def start(self) -> None:
         """Open the connection pool (inside the running loop)."""
         connector = aiohttp.TCPConnector(
-            limit=self._pool_size, limit_per_host=self._pool_size, ttl_dns_cache=300
+            limit=self._pool_size,
+            limit_per_host=self._pool_size,
+            ttl_dns_cache=300,
+            keepalive_timeout=_KEEPALIVE_SECONDS,
         )
         self._session = aiohttp.ClientSession(
             connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",)
@@ -97,16 +104,29 @@ def forward_headers(request: Request, token: str | None) -> dict[str, str]:
     return headers
 
 
-async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
-    seen = 0
-    async for chunk in stream:
-        seen += len(chunk)
-        if seen > limit:
-            raise BodyTooLarge
-        yield chunk
+class _LimitedBody:
+    """A streamed (chunked) request body, refused past `limit` bytes.
+
+    aiohttp reports an error raised inside a streamed body as a connection error, so
+    `exceeded` is what tells "too large" (413) from "upstream unreachable" (503).
+    """
+
+    def __init__(self, stream: AsyncIterator[bytes], limit: int) -> None:
+        self._stream = stream
+        self._limit = limit
+        self.exceeded = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        seen = 0
+        async for chunk in self._stream:
+            seen += len(chunk)
+            if seen > self._limit:
+                self.exceeded = True
+                raise BodyTooLarge
+            yield chunk
 
 
-async def _request_body(request: Request, limit: int) -> bytes | AsyncIterator[bytes]:
+async def _request_body(request: Request, limit: int) -> bytes | _LimitedBody:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit():
         if int(length) > limit:
@@ -115,7 +135,7 @@ async def _request_body(request: Request, limit: int) -> bytes | AsyncIterator[b
             return await request.body()
     elif "transfer-encoding" not in request.headers:
         return b""
-    return _limited(request.stream(), limit)
+    return _LimitedBody(request.stream(), limit)
 
 
 def _too_large(limit: int) -> JSONResponse:
@@ -141,6 +161,9 @@ async def forward(
     url = URL(raw + "?" + query if query else raw, encoded=True)
     try:
         body = await _request_body(request, max_body)
+    except BodyTooLarge:
+        return _too_large(max_body)
+    try:
         upstream = await pool.session.request(
             request.method,
             url,
@@ -149,13 +172,13 @@ async def forward(
             timeout=pool.timeout(timeout),
             allow_redirects=False,
         )
-    except BodyTooLarge:
-        return _too_large(max_body)
     except aiohttp.ConnectionTimeoutError:
         return _unavailable(route)
     except TimeoutError:  # before OSError: TimeoutError is one
         return JSONResponse({"detail": f"{route.service} service timed out"}, 504)
     except (aiohttp.ClientConnectionError, OSError) as exc:
+        if isinstance(body, _LimitedBody) and body.exceeded:
+            return _too_large(max_body)
         logger.warning("upstream %s unreachable: %s", route.service, type(exc).__name__)
         return _unavailable(route)
 

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from redis.asyncio import Redis
-from segshared.db import session_dependency
-from sqlalchemy.ext.asyncio import AsyncSession
+from segshared.db import SessionDep as SessionDep  # the one transaction per request
 
 from ml_service.model_store import ModelStore
 from ml_service.trainer import Trainer
@@ -27,7 +26,6 @@ async def get_redis(request: Request) -> Redis:
     return request.app.state.redis
 
 
-SessionDep = Annotated[AsyncSession, Depends(session_dependency)]
 StoreDep = Annotated[ModelStore, Depends(get_store)]
 TrainerDep = Annotated[Trainer, Depends(get_trainer)]
 RedisDep = Annotated[Redis, Depends(get_redis)]

@@ -14,9 +14,17 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 from segshared.customer import CustomerInput
-from segshared.errors import DomainError, PayloadTooLarge, Unauthorized, Unprocessable
+from segshared.errors import (
+    REDIS_ERRORS,
+    DomainError,
+    PayloadTooLarge,
+    Unauthorized,
+    Unprocessable,
+    dependency_failure,
+    error_response,
+)
 from segshared.tokens import bearer_token
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ml_service import predictions
@@ -100,5 +108,9 @@ class PredictFastPath:
             )  # fmt: skip
             response = Response(payload, media_type="application/json")
         except DomainError as exc:
-            response = JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+            response = error_response(exc)
+        except REDIS_ERRORS as exc:  # Redis down: 503 like the FastAPI route, not 500
+            failure = dependency_failure(exc)
+            assert failure is not None
+            response = error_response(failure)
         await response(scope, receive, send)

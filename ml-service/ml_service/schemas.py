@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from segshared.customer import CustomerInput
+from segshared.params import INT4_MAX
 
 
 class Prediction(BaseModel):
@@ -18,8 +19,8 @@ class Prediction(BaseModel):
 
 
 class InternalPredict(BaseModel):
-    user_id: int
-    profile_id: int | None = None
+    user_id: int = Field(ge=1, le=INT4_MAX)
+    profile_id: int | None = Field(default=None, ge=1, le=INT4_MAX)
     customer: CustomerInput
 
 
@@ -45,7 +46,7 @@ class TrainRequest(BaseModel):
     n_clusters: int | None = Field(default=None, ge=2, le=15)
     k_min: int | None = Field(default=None, ge=2, le=15)
     k_max: int | None = Field(default=None, ge=2, le=15)
-    dataset_id: int | None = Field(default=None, ge=1)
+    dataset_id: int | None = Field(default=None, ge=1, le=INT4_MAX)
 
 
 class TrainResult(BaseModel):

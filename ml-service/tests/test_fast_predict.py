@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from ml_service.fast_predict import PredictFastPath
-from segshared.testing import TokenSigner
+from segshared.errors import REDIS_UNAVAILABLE
+from segshared.redis_client import make_redis
+from segshared.testing import TokenSigner, free_port
 from starlette.types import Receive, Scope, Send
 
 from .conftest import CUSTOMER, auth
@@ -64,3 +67,26 @@ async def test_fast_path_matches_the_route(
     assert shape(fast) == shape(slow)
     if fast.status_code == 401:
         assert fast.headers["www-authenticate"] == slow.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.fixture
+async def redis_down(app: FastAPI) -> AsyncIterator[None]:
+    """The app's Redis replaced by one nothing listens on (as when Redis is stopped)."""
+    alive = app.state.redis
+    app.state.redis = make_redis(f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        yield
+    finally:
+        await app.state.redis.aclose()
+        app.state.redis = alive
+
+
+@pytest.mark.usefixtures("redis_down")
+async def test_redis_down_answers_503_on_both_paths(
+    client: httpx.AsyncClient, app: FastAPI, signer: TokenSigner
+) -> None:
+    fast = await client.post("/predict", headers=auth(signer, 5), json=CUSTOMER)
+    async with reference(app) as ref_client:
+        slow = await ref_client.post("/predict", headers=auth(signer, 5), json=CUSTOMER)
+    assert fast.status_code == slow.status_code == 503
+    assert fast.json() == slow.json() == {"detail": REDIS_UNAVAILABLE}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from segshared.db import session_dependency
+from segshared.db import SessionDep as SessionDep  # the one transaction per request
 from segshared.internal_client import InternalClient
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from profile_service.filters import HistoryFilter, history_filter
 
@@ -19,6 +18,5 @@ async def ml_client(request: Request) -> InternalClient:
     return request.app.state.ml
 
 
-SessionDep = Annotated[AsyncSession, Depends(session_dependency)]
 MlClient = Annotated[InternalClient, Depends(ml_client)]
 HistoryFilterDep = Annotated[HistoryFilter, Depends(history_filter)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -75,29 +74,25 @@ async def list_history(
     return list(rows.scalars().all()), int(total)
 
 
-async def stream_history(
-    session: AsyncSession, user_id: int, flt: HistoryFilter, page_size: int
-) -> AsyncIterator[Sequence[PredictionHistory]]:
-    """All matching rows, newest first, in keyset pages (constant memory, any size)."""
-    last: tuple[datetime, int] | None = None
-    while True:
-        query = _history_query(user_id, flt)
-        if last is not None:
-            created, row_id = last
-            query = query.where(
-                or_(
-                    PredictionHistory.created_at < created,
-                    (PredictionHistory.created_at == created) & (PredictionHistory.id < row_id),
-                )
+async def history_page(
+    session: AsyncSession,
+    user_id: int,
+    flt: HistoryFilter,
+    page_size: int,
+    after: tuple[datetime, int] | None,
+) -> list[PredictionHistory]:
+    """Matching rows, newest first, after the keyset cursor `after` (created_at, id)."""
+    query = _history_query(user_id, flt)
+    if after is not None:
+        created, row_id = after
+        query = query.where(
+            or_(
+                PredictionHistory.created_at < created,
+                (PredictionHistory.created_at == created) & (PredictionHistory.id < row_id),
             )
-        rows = (
-            (await session.execute(query.order_by(*_NEWEST_FIRST).limit(page_size))).scalars().all()
         )
-        if not rows:
-            return
-        yield rows
-        session.expunge_all()
-        last = (rows[-1].created_at, rows[-1].id or 0)
+    rows = await session.execute(query.order_by(*_NEWEST_FIRST).limit(page_size))
+    return list(rows.scalars().all())
 
 
 async def get_history_entry(

@@ -14,21 +14,22 @@ from segshared.customer import (
     Sex,
     SpendingScore,
 )
+from segshared.params import Text
 
 Name = Field(min_length=1, max_length=255)
 Notes = Field(default=None, max_length=2000)
 
 
 class ProfileCreate(CustomerInput):
-    name: str = Name
-    notes: str | None = Notes
+    name: Text = Name
+    notes: Text | None = Notes
 
 
 class ProfileUpdate(BaseModel):
     """Any subset of the profile's fields."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=255)
-    notes: str | None = Notes
+    name: Text | None = Field(default=None, min_length=1, max_length=255)
+    notes: Text | None = Notes
     sex: Sex | None = None
     age: Age | None = None
     annual_income: AnnualIncome | None = None

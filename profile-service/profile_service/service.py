@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 from segshared.customer import CUSTOMER_FIELDS
 from segshared.errors import NotFound, ServiceUnavailable
 from segshared.internal_client import InternalClient
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from profile_service import repository
+from profile_service.filters import HistoryFilter
 from profile_service.models import CustomerProfile, PredictionHistory, utcnow
 from profile_service.schemas import ProfileCreate, ProfileUpdate
 
@@ -69,6 +72,24 @@ async def predict_profile(
     if response.status_code != 200:
         raise ServiceUnavailable(f"Segmentation service failed ({response.status_code})")
     return response.json()
+
+
+async def history_pages(
+    sessionmaker: async_sessionmaker[AsyncSession], user_id: int, flt: HistoryFilter, size: int
+) -> AsyncIterator[list[PredictionHistory]]:
+    """Every matching history row, newest first, in keyset pages of `size`.
+
+    Each page is read in its own short transaction, so a slow reader of the stream holds
+    no pooled connection between pages.
+    """
+    after: tuple[datetime, int] | None = None
+    while True:
+        async with sessionmaker() as session:
+            rows = await repository.history_page(session, user_id, flt, size, after)
+        if not rows:
+            return
+        yield rows
+        after = (rows[-1].created_at, rows[-1].id or 0)
 
 
 async def delete_history_entry(session: AsyncSession, user_id: int, entry_id: int) -> None:

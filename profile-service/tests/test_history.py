@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from profile_service import service
+from profile_service.filters import history_filter
 from segshared.events import HISTORY_STREAM, USER_EVENTS_STREAM
 from segshared.testing import TokenSigner
 
@@ -184,6 +186,19 @@ class TestHistoryQueries:
             app.state.settings.export_page_size = 2000
         assert len(rows) == 30 and len({r["id"] for r in rows}) == 30
 
+    async def test_export_holds_no_connection_between_pages(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI
+    ) -> None:
+        await publish(redis, *(event(9, NOW - timedelta(seconds=i)) for i in range(10)))
+        await wait_for_total(client, auth(signer, 9), 10)
+        pool = app.state.engine.pool
+        seen = []
+        flt = await history_filter()
+        async for rows in service.history_pages(app.state.sessionmaker, 9, flt, 3):
+            assert pool.checkedout() == 0  # a slow reader here ties up no connection
+            seen.extend(row.id for row in rows)
+        assert len(seen) == len(set(seen)) == 10
+
     async def test_delete_is_owner_only(
         self, client: httpx.AsyncClient, signer: TokenSigner, seeded: None
     ) -> None:
@@ -205,7 +220,9 @@ class TestUserDeletionAndStats:
     ) -> None:
         await client.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=auth(signer, 9))
         await publish(redis, event(9, NOW), event(10, NOW))
+        # Separate XADDs may land in separate consumer batches: wait for both.
         await wait_for_total(client, auth(signer, 9), 1)
+        await wait_for_total(client, auth(signer, 10), 1)
         for _ in range(2):  # idempotent
             await redis.xadd(USER_EVENTS_STREAM, {"event_id": uuid.uuid4().hex, "type": "user.deleted",
                                                   "user_id": "9", "occurred_at": NOW.isoformat()})  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -42,6 +44,24 @@ class TestProfileCrud:
         )
         assert response.status_code == 422
         assert isinstance(response.json()["detail"], list)
+
+    @pytest.mark.parametrize(
+        ("method", "path", "body"),
+        [
+            ("GET", "/profiles/400242058371482451422706925568", None),
+            ("GET", f"/profiles/{2**31}", None),
+            ("GET", f"/profiles/?skip={2**63}", None),
+            ("GET", "/profiles/?q=a%00b", None),
+            ("POST", "/profiles/", {"name": "a\u0000b", **CUSTOMER}),
+            ("PUT", "/profiles/1", {"notes": "\u0000"}),
+            ("DELETE", f"/history/{2**63}", None),
+        ],
+    )
+    async def test_values_postgres_cannot_take_are_422(
+        self, client: httpx.AsyncClient, signer: TokenSigner, method: str, path: str, body: Any
+    ) -> None:
+        response = await client.request(method, path, json=body, headers=auth(signer, 1))
+        assert response.status_code == 422, response.text
 
     async def test_list_is_own_newest_first_with_total(
         self, client: httpx.AsyncClient, signer: TokenSigner

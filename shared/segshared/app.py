@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,9 +27,14 @@ def build_app(
     lifespan: Any,
     liveness: bool = True,
     response_headers: list[tuple[bytes, bytes]] | None = None,
+    unique_conflicts: Mapping[str, str] | None = None,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
-    """A FastAPI app with JSON logging, request ids, metrics, error handlers and health."""
+    """A FastAPI app with JSON logging, request ids, metrics, error handlers and health.
+
+    `unique_conflicts` maps the service's unique-index names to the 409 message a
+    violation answers (a race the service's own check could not see).
+    """
     configure_logging(service, settings.log_level)
 
     @asynccontextmanager
@@ -52,6 +57,7 @@ def build_app(
         **fastapi_kwargs,
     )
     app.state.settings = settings
+    app.state.unique_conflicts = dict(unique_conflicts or {})
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware, extra_headers=response_headers)
@@ -67,8 +73,12 @@ async def service_resources(
 
     Pass `verifier` to use a local key set (auth-service); others fetch the JWKS over HTTP.
     """
-    engine = make_engine(settings.database_url, settings.db_pool_size)
-    redis = make_redis(settings.redis_url)
+    engine = make_engine(
+        settings.database_url, settings.db_pool_size, settings.db_pool_timeout_seconds
+    )
+    redis = make_redis(
+        settings.redis_url, settings.redis_pool_size, settings.redis_pool_timeout_seconds
+    )
     http = httpx.AsyncClient(timeout=settings.internal_timeout_seconds)
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Annotated
 
+from fastapi import Depends
 from sqlalchemy import MetaData, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,7 +18,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from starlette.requests import Request
 
-from segshared.errors import DomainError
+from segshared.errors import DomainError, ServiceUnavailable, dependency_failure
+
+logger = logging.getLogger("segshared.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,6 +29,7 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+COMMIT_FAILED = "The change could not be saved: postgres refused the commit; nothing was stored"
 
 
 def utcnow() -> datetime:
@@ -35,9 +42,17 @@ def schema_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    """An asyncpg engine; pool pre-ping so a restarted Postgres doesn't fail a request."""
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+def make_engine(url: str, pool_size: int = 10, pool_timeout: float = 20.0) -> AsyncEngine:
+    """An asyncpg engine: `pool_size` connections plus as many overflow ones; a request
+    waits up to `pool_timeout` s for one (then 503), and pre-ping means a restarted
+    PostgreSQL costs no failed request once it is back."""
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=pool_timeout,
+        pool_pre_ping=True,
+    )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -45,22 +60,50 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+async def _commit(session: AsyncSession, request: Request) -> None:
+    try:
+        await session.commit()
+    except DBAPIError as exc:
+        conflicts = getattr(request.app.state, "unique_conflicts", None)
+        failure = dependency_failure(exc, conflicts)
+        if failure is None:
+            logger.warning("commit failed on %s: %s", request.url.path, exc.orig)
+            failure = ServiceUnavailable(COMMIT_FAILED)
+        raise failure from exc
+
+
+async def _rollback(session: AsyncSession) -> None:
+    # On a lost connection the rollback fails too; the original error is what matters.
+    try:
+        await session.rollback()
+    except Exception:
+        logger.warning("rollback failed", exc_info=True)
+
+
 async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: commit on success, roll back on any error.
 
+    Declared with `scope="function"` (`SessionDep`), so the commit runs before the
+    response is sent: a 2xx means committed, and a failed commit answers 409/503.
     A `DomainError(keep_changes=True)` still commits (security events must persist).
     """
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
         try:
             yield session
-            await session.commit()
         except DomainError as exc:
-            await (session.commit() if exc.keep_changes else session.rollback())
+            if exc.keep_changes:
+                await _commit(session, request)
+            else:
+                await _rollback(session)
             raise
         except BaseException:
-            await session.rollback()
+            await _rollback(session)
             raise
+        await _commit(session, request)
+
+
+SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]
 
 
 async def ping_database(engine: AsyncEngine) -> None:

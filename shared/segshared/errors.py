@@ -1,13 +1,24 @@
-"""Domain errors and the one handler that renders them as `{"detail": ...}`."""
+"""Domain errors and the one handler that renders them as `{"detail": ...}`.
+
+Failures of a dependency (PostgreSQL, Redis) are domain errors too: `dependency_failure`
+maps them to 503 (naming the dependency) or 409, so no outage or race answers 500.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import socket
+from collections.abc import Mapping
 from typing import Any
 
+import asyncpg
+import redis.exceptions
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger("segshared.errors")
@@ -90,6 +101,85 @@ class ServiceUnavailable(DomainError):
     default_detail = "Service unavailable"
 
 
+DATABASE_UNAVAILABLE = "Database unavailable (postgres); try again shortly"
+REDIS_UNAVAILABLE = "Redis unavailable; try again shortly"
+# Seconds a client should wait when a connection pool is exhausted (a burst, not an outage).
+POOL_RETRY_AFTER = 1
+_DEFAULT_CONFLICT = "Conflicts with an existing record"
+# SQLSTATEs: unique violation; serialization failure and deadlock (a concurrent change won).
+_UNIQUE_VIOLATION = "23505"
+_RETRYABLE = {"40001", "40P01"}
+# asyncpg raises these unwrapped while connecting (SQLAlchemy wraps only DBAPI errors);
+# Redis and the HTTP clients wrap their own, so in a service a bare one is PostgreSQL's.
+_POSTGRES_CONNECT_ERRORS = (
+    ConnectionError,
+    socket.gaierror,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+)
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (
+    *REDIS_ERRORS,
+    sqlalchemy.exc.DBAPIError,
+    sqlalchemy.exc.TimeoutError,
+    *_POSTGRES_CONNECT_ERRORS,
+)
+
+
+def _sqlstate(exc: sqlalchemy.exc.DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
+
+
+def _constraint(exc: sqlalchemy.exc.DBAPIError) -> str | None:
+    return getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+
+
+def dependency_failure(
+    exc: BaseException, conflicts: Mapping[str, str] | None = None
+) -> DomainError | None:
+    """The answer for a failed dependency call, or None when `exc` is not one.
+
+    `conflicts` maps unique-index names to their 409 message (e.g. "Username already taken").
+    """
+    if isinstance(exc, REDIS_ERRORS):
+        # A blocking pool that waited its whole timeout raises ConnectionError from a timeout.
+        if isinstance(exc.__cause__, asyncio.TimeoutError):
+            return ServiceUnavailable(
+                "Redis connection pool exhausted; retry shortly",
+                {"Retry-After": str(POOL_RETRY_AFTER)},
+            )
+        return ServiceUnavailable(REDIS_UNAVAILABLE)
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):
+        return ServiceUnavailable(
+            "Database connection pool exhausted (postgres); retry shortly",
+            {"Retry-After": str(POOL_RETRY_AFTER)},
+        )
+    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        state = _sqlstate(exc)
+        if state == _UNIQUE_VIOLATION:
+            return Conflict((conflicts or {}).get(_constraint(exc) or "", _DEFAULT_CONFLICT))
+        if state in _RETRYABLE:
+            return Conflict("A concurrent change got there first; try again")
+        cause = getattr(exc.orig, "__cause__", None)
+        if (
+            exc.connection_invalidated
+            or isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError)
+            or isinstance(cause, _POSTGRES_CONNECT_ERRORS)
+        ):
+            return ServiceUnavailable(DATABASE_UNAVAILABLE)
+        return None
+    if isinstance(exc, _POSTGRES_CONNECT_ERRORS):
+        return ServiceUnavailable(DATABASE_UNAVAILABLE)
+    return None
+
+
+def error_response(exc: DomainError) -> JSONResponse:
+    """The `{"detail": ...}` answer of a domain error."""
+    return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+
+
 def validation_error(loc: list[str | int], msg: str, type_: str = "value_error") -> Unprocessable:
     """A 422 shaped like FastAPI's own list, for rules checked in code."""
     return Unprocessable([{"type": type_, "loc": loc, "msg": msg, "input": None}])
@@ -97,7 +187,17 @@ def validation_error(loc: list[str | int], msg: str, type_: str = "value_error")
 
 async def _domain_error_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+    return error_response(exc)
+
+
+async def _dependency_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    failure = dependency_failure(exc, getattr(request.app.state, "unique_conflicts", None))
+    if failure is None:
+        return await _unhandled_error_handler(request, exc)
+    logger.warning(
+        "%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, failure.detail
+    )
+    return error_response(failure)
 
 
 async def _http_error_handler(_: Request, exc: Exception) -> JSONResponse:
@@ -131,4 +231,33 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
+    for dependency_error in DEPENDENCY_ERRORS:
+        app.add_exception_handler(dependency_error, _dependency_error_handler)
     app.add_exception_handler(Exception, _unhandled_error_handler)
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a message, or FastAPI's list of field errors for a 422."""
+
+    detail: str | list[dict[str, Any]]
+
+
+_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Not authenticated (missing, invalid, expired or revoked credentials)",
+    403: "Not enough permissions",
+    404: "Not found (or not yours)",
+    409: "Conflicts with existing data or a running operation",
+    413: "Request body too large",
+    422: "Invalid input",
+    429: "Too many requests (see Retry-After)",
+    503: "A dependency is unavailable (the detail names it); nothing was changed",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error statuses a route can answer."""
+    return {
+        code: {"model": ErrorBody, "description": _DESCRIPTIONS.get(code, "Error")}
+        for code in sorted(set(codes))
+    }

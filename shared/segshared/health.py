@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,6 +41,12 @@ async def run_check(check: ReadinessCheck, timeout: float = 2.0) -> dict[str, ob
     return entry
 
 
+# Readiness answers the same body either way; 503 when a component is down.
+NOT_READY: dict[int | str, dict[str, object]] = {
+    503: {"description": "A component is down (status 'error' on it)"}
+}
+
+
 def health_router(service: str, version: str, liveness: bool = True) -> APIRouter:
     """Routes whose readiness checks come from `app.state.readiness_checks`.
 
@@ -54,7 +60,7 @@ def health_router(service: str, version: str, liveness: bool = True) -> APIRoute
         async def health() -> dict[str, str]:
             return {"status": "ok", "service": service, "version": version}
 
-    @router.get("/ready")
+    @router.get("/ready", responses=NOT_READY)
     async def ready(request: Request) -> JSONResponse:
         checks: dict[str, ReadinessCheck] = request.app.state.readiness_checks
         names = list(checks)
@@ -64,7 +70,7 @@ def health_router(service: str, version: str, liveness: bool = True) -> APIRoute
         body = {"status": "ok" if ok else "error", "service": service, "components": components}
         return JSONResponse(body, 200 if ok else 503)
 
-    @router.get("/metrics")
+    @router.get("/metrics", response_class=PlainTextResponse)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -24,8 +24,15 @@ class ServiceSettings(BaseSettings):
     environment: Environment = "development"
     log_level: str = "INFO"
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/segmentation"
+    # PostgreSQL pool per process: DB_POOL_SIZE connections plus as many overflow ones; a
+    # request waits DB_POOL_TIMEOUT_SECONDS for one, then answers 503 with Retry-After.
     db_pool_size: int = 10
+    db_pool_timeout_seconds: float = 20.0
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Redis pool per process: commands beyond REDIS_POOL_SIZE in flight wait up to
+    # REDIS_POOL_TIMEOUT_SECONDS for a connection, then answer 503 with Retry-After.
+    redis_pool_size: int = 100
+    redis_pool_timeout_seconds: float = 5.0
     # Credential services present to each other's /internal endpoints.
     service_token: str = ""
     jwt_issuer: str = "segmentation-auth"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from segshared.errors import error_responses
+from segshared.params import Limit, RowId, Skip, Text
 from segshared.security import AdminClaims
 
 from auth_service import accounts, administration, repository
@@ -21,10 +23,9 @@ from auth_service.schemas import (
     UserWithTotals,
 )
 
-router = APIRouter(prefix="/admin", tags=["admin"])
-
-Skip = Annotated[int, Query(ge=0)]
-Limit = Annotated[int, Query(ge=1, le=100)]
+router = APIRouter(
+    prefix="/admin", tags=["admin"], responses=error_responses(400, 401, 403, 422, 503)
+)
 
 
 @router.get("/users", response_model=AdminUserList)
@@ -35,7 +36,7 @@ async def list_users(
     ctx: ContextDep,
     skip: Skip = 0,
     limit: Limit = 100,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[Text | None, Query(max_length=100)] = None,
     role: Role | None = None,
     is_active: bool | None = None,
 ) -> AdminUserList:
@@ -49,29 +50,31 @@ async def list_users(
     )
 
 
-@router.get("/users/{user_id}", response_model=UserWithTotals)
-async def get_user(user_id: int, _: AdminClaims, session: SessionDep, ctx: ContextDep) -> Any:
+@router.get("/users/{user_id}", response_model=UserWithTotals, responses=error_responses(404))
+async def get_user(user_id: RowId, _: AdminClaims, session: SessionDep, ctx: ContextDep) -> Any:
     user = await administration.get_user(session, user_id)
     return (await accounts.with_totals(ctx, [user]))[0]
 
 
-@router.put("/users/{user_id}/role", response_model=UserPublic)
+@router.put("/users/{user_id}/role", response_model=UserPublic, responses=error_responses(400, 404))
 async def change_role(
-    user_id: int, body: RoleUpdate, admin: AdminClaims, session: SessionDep, ctx: ContextDep
+    user_id: RowId, body: RoleUpdate, admin: AdminClaims, session: SessionDep, ctx: ContextDep
 ) -> Any:
     return await administration.change_role(session, ctx, admin, user_id, body.role)
 
 
-@router.put("/users/{user_id}/toggle-active", response_model=UserPublic)
+@router.put(
+    "/users/{user_id}/toggle-active", response_model=UserPublic, responses=error_responses(400, 404)
+)
 async def toggle_active(
-    user_id: int, admin: AdminClaims, session: SessionDep, ctx: ContextDep
+    user_id: RowId, admin: AdminClaims, session: SessionDep, ctx: ContextDep
 ) -> Any:
     return await administration.toggle_active(session, ctx, admin, user_id)
 
 
-@router.delete("/users/{user_id}", response_model=Message)
+@router.delete("/users/{user_id}", response_model=Message, responses=error_responses(400, 404))
 async def delete_user(
-    user_id: int, admin: AdminClaims, session: SessionDep, ctx: ContextDep
+    user_id: RowId, admin: AdminClaims, session: SessionDep, ctx: ContextDep
 ) -> Message:
     await administration.delete(session, ctx, admin, user_id)
     return Message(message="User deleted successfully")

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 from pydantic import ValidationError
-from segshared.errors import Unprocessable
+from segshared.errors import Unprocessable, error_responses
+from segshared.params import RowId
 from segshared.security import CurrentClaims
 
 from auth_service import accounts, api_keys, sessions
@@ -23,7 +24,7 @@ from auth_service.schemas import (
     UserPublic,
 )
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], responses=error_responses(400, 422, 503))
 
 _LOGIN_BODY = {
     "requestBody": {
@@ -68,28 +69,34 @@ async def _login_fields(request: Request) -> LoginRequest:
         raise Unprocessable(errors) from exc
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
+@router.post(
+    "/register", status_code=status.HTTP_201_CREATED, response_model=UserPublic,
+    responses=error_responses(409, 429),
+)  # fmt: skip
 async def register(body: UserCreate, session: SessionDep, ctx: ContextDep, ip: ClientIp) -> Any:
     return await accounts.register(session, ctx, body, ip)
 
 
-@router.post("/login", response_model=TokenPair, openapi_extra=_LOGIN_BODY)
+@router.post(
+    "/login", response_model=TokenPair, openapi_extra=_LOGIN_BODY,
+    responses=error_responses(401, 403, 429),
+)  # fmt: skip
 async def login(request: Request, session: SessionDep, ctx: ContextDep, ip: ClientIp) -> Any:
     fields = await _login_fields(request)
     return await sessions.login(session, ctx, fields.username, fields.password, ip)
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", response_model=TokenPair, responses=error_responses(401, 403))
 async def refresh(body: RefreshRequest, session: SessionDep, ctx: ContextDep) -> Any:
     return await sessions.refresh(session, ctx, body.refresh_token)
 
 
-@router.get("/me", response_model=UserPublic)
+@router.get("/me", response_model=UserPublic, responses=error_responses(401))
 async def me(claims: CurrentClaims, session: SessionDep) -> Any:
     return await accounts.current_user(session, claims)
 
 
-@router.post("/logout", response_model=Message)
+@router.post("/logout", response_model=Message, responses=error_responses(401))
 async def logout(claims: CurrentClaims, session: SessionDep, ctx: ContextDep) -> Message:
     await sessions.logout(session, ctx, claims)
     return Message(message="Successfully logged out")
@@ -100,7 +107,10 @@ async def jwks(ctx: ContextDep) -> dict[str, Any]:
     return ctx.signer.jwks
 
 
-@router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
+@router.post(
+    "/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated,
+    responses=error_responses(401),
+)  # fmt: skip
 async def create_api_key(
     body: ApiKeyCreate, claims: CurrentClaims, session: SessionDep, ip: ClientIp
 ) -> Any:
@@ -109,14 +119,14 @@ async def create_api_key(
     return await api_keys.create(session, user.id, body, ip)
 
 
-@router.get("/api-keys", response_model=list[ApiKeyPublic])
+@router.get("/api-keys", response_model=list[ApiKeyPublic], responses=error_responses(401))
 async def list_api_keys(claims: CurrentClaims, session: SessionDep, ctx: ContextDep) -> Any:
     return await api_keys.list_for(session, ctx.redis, claims.user_id)
 
 
-@router.delete("/api-keys/{key_id}", response_model=Message)
+@router.delete("/api-keys/{key_id}", response_model=Message, responses=error_responses(401, 404))
 async def revoke_api_key(
-    key_id: int, claims: CurrentClaims, session: SessionDep, ctx: ContextDep, ip: ClientIp
+    key_id: RowId, claims: CurrentClaims, session: SessionDep, ctx: ContextDep, ip: ClientIp
 ) -> Message:
     await api_keys.revoke(session, ctx.redis, claims.user_id, key_id, ip)
     return Message(message="API key revoked")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
+from segshared.errors import error_responses
+from segshared.params import Limit, RowId, Skip
 from segshared.security import AdminClaims, CurrentClaims
 
 from auth_service import accounts, administration, repository
@@ -18,10 +20,7 @@ from auth_service.schemas import (
     UserWithTotals,
 )
 
-router = APIRouter(prefix="/users", tags=["users"])
-
-Skip = Annotated[int, Query(ge=0)]
-Limit = Annotated[int, Query(ge=1, le=100)]
+router = APIRouter(prefix="/users", tags=["users"], responses=error_responses(400, 401, 422, 503))
 
 
 @router.get("/me/profile", response_model=UserWithTotals)
@@ -30,7 +29,7 @@ async def my_profile(claims: CurrentClaims, session: SessionDep, ctx: ContextDep
     return (await accounts.with_totals(ctx, [user]))[0]
 
 
-@router.put("/me", response_model=UserPublic)
+@router.put("/me", response_model=UserPublic, responses=error_responses(400, 409))
 async def update_me(
     body: UserUpdate, claims: CurrentClaims, session: SessionDep, ctx: ContextDep
 ) -> Any:
@@ -46,7 +45,7 @@ async def delete_me(
     return Message(message="Account deleted successfully")
 
 
-@router.get("/", response_model=UserList)
+@router.get("/", response_model=UserList, responses=error_responses(403))
 @router.get("", response_model=UserList, include_in_schema=False)
 async def list_users(
     _: AdminClaims, session: SessionDep, skip: Skip = 0, limit: Limit = 100
@@ -55,13 +54,18 @@ async def list_users(
     return UserList(users=[UserPublic.model_validate(u) for u in users], total=total)
 
 
-@router.get("/{user_id}", response_model=UserPublic)
-async def get_user(user_id: int, _: AdminClaims, session: SessionDep) -> Any:
+@router.get("/{user_id}", response_model=UserPublic, responses=error_responses(403, 404))
+async def get_user(user_id: RowId, _: AdminClaims, session: SessionDep) -> Any:
     return await administration.get_user(session, user_id)
 
 
 # The same admin operations as under /admin/users (API.md lists both paths).
+_ADMIN_ON_USER = error_responses(400, 403, 404)
 router.add_api_route(
-    "/{user_id}/role", admin.change_role, methods=["PUT"], response_model=UserPublic
-)
-router.add_api_route("/{user_id}", admin.delete_user, methods=["DELETE"], response_model=Message)
+    "/{user_id}/role", admin.change_role, methods=["PUT"], response_model=UserPublic,
+    responses=_ADMIN_ON_USER,
+)  # fmt: skip
+router.add_api_route(
+    "/{user_id}", admin.delete_user, methods=["DELETE"], response_model=Message,
+    responses=_ADMIN_ON_USER,
+)  # fmt: skip

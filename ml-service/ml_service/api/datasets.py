@@ -6,7 +6,8 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
-from segshared.errors import Unprocessable
+from segshared.errors import Unprocessable, error_responses, validation_error
+from segshared.params import storable_text
 from segshared.security import AnalystClaims
 from starlette.datastructures import UploadFile
 
@@ -17,7 +18,9 @@ from ml_service.engine.generator import COLUMNS
 from ml_service.models import Dataset
 from ml_service.schemas import DatasetPublic
 
-router = APIRouter(prefix="/datasets", tags=["datasets"])
+router = APIRouter(
+    prefix="/datasets", tags=["datasets"], responses=error_responses(401, 403, 422, 503)
+)
 
 _UPLOAD_BODY = {
     "requestBody": {
@@ -58,6 +61,7 @@ def _public(dataset: Dataset) -> DatasetPublic:
     status_code=status.HTTP_201_CREATED,
     response_model=DatasetPublic,
     openapi_extra=_UPLOAD_BODY,
+    responses=error_responses(400, 413),
 )
 @router.post(
     "/", status_code=status.HTTP_201_CREATED, response_model=DatasetPublic, include_in_schema=False
@@ -79,6 +83,10 @@ async def upload_dataset(
         name = (
             raw_name if isinstance(raw_name, str) and raw_name.strip() else upload.filename
         ) or "dataset"
+        try:
+            storable_text(name)
+        except ValueError as exc:
+            raise validation_error(["body", "name"], str(exc)) from exc
         settings = request.app.state.settings
         stored = await asyncio.to_thread(
             store_upload, upload.file, settings.dataset_dir, settings.csv_chunk_rows,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
-from segshared.errors import NotFound
+from fastapi import APIRouter, Path, status
+from segshared.errors import NotFound, error_responses
+from segshared.params import Text
 from segshared.security import AdminClaims, AnalystClaims, CurrentClaims
 
 from ml_service import registry, repository
@@ -23,10 +24,10 @@ from ml_service.schemas import (
 )
 from ml_service.worker import progress_key
 
-router = APIRouter(tags=["segmentation"])
+router = APIRouter(tags=["segmentation"], responses=error_responses(400, 401, 422, 503))
 
 
-@router.post("/train", response_model=TrainResult)
+@router.post("/train", response_model=TrainResult, responses=error_responses(403, 404, 409))
 async def train(
     claims: AnalystClaims, trainer: TrainerDep, body: TrainRequest | None = None
 ) -> Any:
@@ -36,7 +37,10 @@ async def train(
     return await task
 
 
-@router.post("/train/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
+@router.post(
+    "/train/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted,
+    responses=error_responses(403, 404, 409),
+)  # fmt: skip
 async def start_training_job(
     claims: AnalystClaims, trainer: TrainerDep, body: TrainRequest | None = None
 ) -> JobAccepted:
@@ -46,9 +50,12 @@ async def start_training_job(
     return JobAccepted(job_id=job_id)
 
 
-@router.get("/train/jobs/{job_id}", response_model=JobStatus)
+@router.get("/train/jobs/{job_id}", response_model=JobStatus, responses=error_responses(403, 404))
 async def training_job(
-    job_id: str, _: AnalystClaims, session: SessionDep, redis: RedisDep
+    job_id: Annotated[Text, Path(max_length=64)],
+    _: AnalystClaims,
+    session: SessionDep,
+    redis: RedisDep,
 ) -> JobStatus:
     job = await repository.get_job(session, job_id[:32])
     if job is None:
@@ -97,15 +104,20 @@ def _item(row: ModelVersion, active: str | None) -> ModelItem:
     )
 
 
-@router.get("/models", response_model=ModelList)
+@router.get("/models", response_model=ModelList, responses=error_responses(403))
 async def list_models(_: AnalystClaims, session: SessionDep, store: StoreDep) -> ModelList:
     active = registry.read_pointer(store.root)
     return ModelList(models=[_item(r, active) for r in await repository.list_models(session)])
 
 
-@router.post("/models/{version}/activate", response_model=ModelItem)
+@router.post(
+    "/models/{version}/activate", response_model=ModelItem, responses=error_responses(403, 404)
+)
 async def activate_model(
-    version: str, _: AdminClaims, session: SessionDep, trainer: TrainerDep
+    version: Annotated[Text, Path(max_length=64)],
+    _: AdminClaims,
+    session: SessionDep,
+    trainer: TrainerDep,
 ) -> ModelItem:
     row = await repository.model_by_version(session, version)
     if row is None:

@@ -12,7 +12,7 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from segshared.customer import CustomerInput
-from segshared.errors import PayloadTooLarge, Unprocessable
+from segshared.errors import PayloadTooLarge, Unprocessable, error_responses
 from segshared.security import CurrentClaims, ServiceCaller
 from starlette.datastructures import UploadFile
 
@@ -21,7 +21,7 @@ from ml_service.deps import RedisDep, StoreDep
 from ml_service.engine.predictor import SegmentModel
 from ml_service.schemas import BatchAnswer, InternalPredict, Prediction
 
-router = APIRouter(tags=["segmentation"])
+router = APIRouter(tags=["segmentation"], responses=error_responses(400, 401, 422, 503))
 internal = APIRouter(prefix="/internal", dependencies=[ServiceCaller], include_in_schema=False)
 
 _BATCH_BODY = {
@@ -52,11 +52,17 @@ _BATCH_BODY = {
 }
 
 
+_CSV_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"description": "With `Accept: text/csv`: the rows with cluster, cluster_name and "
+          "confidence appended", "content": {"text/csv": {"schema": {"type": "string"}}}}
+}  # fmt: skip
+
+
 def _json(body: bytes) -> Response:
     return Response(body, media_type="application/json")
 
 
-@router.post("/predict", response_model=Prediction)
+@router.post("/predict", response_model=Prediction, responses=error_responses(413))
 async def predict(customer: CustomerInput, claims: CurrentClaims, request: Request) -> Response:
     # Served by `fast_predict.PredictFastPath` in the running app; this route documents
     # the contract and is the reference the fast path is tested against.
@@ -110,7 +116,10 @@ async def _record_batch(
     await predictions.record(redis, event, claims.api_key_id, outcome.predicted)
 
 
-@router.post("/predict/batch", response_model=BatchAnswer, openapi_extra=_BATCH_BODY)
+@router.post(
+    "/predict/batch", response_model=BatchAnswer, openapi_extra=_BATCH_BODY,
+    responses={**error_responses(400, 413), **_CSV_ANSWER},
+)  # fmt: skip
 async def predict_batch(
     request: Request,
     claims: CurrentClaims,

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from segshared.customer import CUSTOMER_FIELDS
+from segshared.errors import error_responses
+from segshared.params import BigRowId, Limit, Skip
 from segshared.security import CurrentClaims
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,8 +21,11 @@ from profile_service.filters import HistoryFilter
 from profile_service.models import PredictionHistory
 from profile_service.schemas import HistoryEntry, HistoryPage, Message
 
-router = APIRouter(prefix="/history", tags=["history"])
+router = APIRouter(prefix="/history", tags=["history"], responses=error_responses(401, 422, 503))
 
+_CSV: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The rows as CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
+}
 EXPORT_COLUMNS = (
     "id", "created_at", "cluster", "cluster_name", "confidence", "model_version", "profile_id",
     *CUSTOMER_FIELDS, "batch_size",
@@ -33,8 +38,8 @@ async def list_history(
     claims: CurrentClaims,
     session: SessionDep,
     flt: HistoryFilterDep,
-    skip: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+    skip: Skip = 0,
+    limit: Limit = 100,
 ) -> HistoryPage:
     rows, total = await repository.list_history(session, claims.user_id, flt, skip, limit)
     return HistoryPage(history=[HistoryEntry.model_validate(r) for r in rows], total=total)
@@ -62,16 +67,16 @@ async def _export_rows(
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
     yield buffer.getvalue()
-    # Its own session: the response streams after the request's dependencies finish.
-    async with sessionmaker() as session:
-        async for rows in repository.stream_history(session, user_id, flt, page):
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerows(_csv_row(row) for row in rows)
-            yield buffer.getvalue()
+    # No request session: the response streams after the request's dependencies finish,
+    # and each page is read in a transaction of its own.
+    async for rows in service.history_pages(sessionmaker, user_id, flt, page):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(_csv_row(row) for row in rows)
+        yield buffer.getvalue()
 
 
-@router.get("/export")
+@router.get("/export", response_class=StreamingResponse, responses=_CSV)
 async def export_history(
     request: Request, claims: CurrentClaims, flt: HistoryFilterDep
 ) -> StreamingResponse:
@@ -83,7 +88,7 @@ async def export_history(
     )
 
 
-@router.delete("/{entry_id}", response_model=Message)
-async def delete_entry(entry_id: int, claims: CurrentClaims, session: SessionDep) -> Message:
+@router.delete("/{entry_id}", response_model=Message, responses=error_responses(404))
+async def delete_entry(entry_id: BigRowId, claims: CurrentClaims, session: SessionDep) -> Message:
     await service.delete_history_entry(session, claims.user_id, entry_id)
     return Message(message="History entry deleted successfully")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from segshared.params import RowId
 from segshared.security import ServiceCaller
 
 from profile_service import stats
@@ -13,7 +14,7 @@ router = APIRouter(prefix="/internal", dependencies=[ServiceCaller], include_in_
 
 
 @router.get("/users/{user_id}/stats", response_model=UserStats)
-async def user_stats(user_id: int, session: SessionDep) -> UserStats:
+async def user_stats(user_id: RowId, session: SessionDep) -> UserStats:
     return (await stats.for_users(session, [user_id]))[str(user_id)]
 
 
