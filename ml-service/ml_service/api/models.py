@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -33,7 +34,8 @@ async def train(
     _, task = await trainer.submit(
         (body or TrainRequest()).model_dump(exclude_none=True), claims.user_id
     )
-    return await task
+    # A client that goes away does not cancel the training (it runs on as a job).
+    return await asyncio.shield(task)
 
 
 @router.post("/train/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
