@@ -33,6 +33,7 @@ from segshared.errors import (
     validation_error,
 )
 from segshared.events import MODEL_PUBLISHED_CHANNEL
+from segshared.process import die_with_parent
 from segshared.retry import Backoff, sleep_unless
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -66,7 +67,10 @@ def _warm_up() -> None:
 
 def _new_pool() -> concurrent.futures.ProcessPoolExecutor:
     pool = concurrent.futures.ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("spawn")
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        # A worker left behind by a killed service would train on for nobody.
+        initializer=die_with_parent,
     )
     # Start the worker now (spawn + imports take seconds), not on the first training.
     pool.submit(_warm_up)
