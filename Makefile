@@ -1,4 +1,4 @@
-.PHONY: up test lint fmt migrate bench install
+.PHONY: up test test-faults lint fmt migrate bench install
 
 install:  ## install the locked dependencies
 	scripts/install.sh
@@ -8,6 +8,9 @@ up:  ## run the whole stack locally (gateway on :8000)
 
 test:  ## lint + every test suite + compose validation
 	scripts/test.sh
+
+test-faults:  ## fault injection: kill/restart services, PostgreSQL, Redis under load
+	scripts/install.sh && uv run --frozen pytest tests-e2e/faults
 
 lint:
 	uv run ruff check . && uv run ruff format --check . && uv run mypy shared/segshared
