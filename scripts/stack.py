@@ -193,9 +193,10 @@ class Stack:
                 process.wait()
 
     def stop_all(self, timeout: float = 10.0) -> None:
-        """Stop the gateway first (no new requests), then every service at once."""
+        """Stop the gateway first (no new requests), then every service at once; each
+        step kills what is left after `timeout` (a service's own shutdown is ~5 s at most)."""
         self._stop_together([GATEWAY.name], timeout / 2)
-        self._stop_together([s.name for s in SERVICES], timeout / 2)
+        self._stop_together([s.name for s in SERVICES], timeout)
 
     def supervise(self, log: Callable[[str], None] = print) -> None:
         """Restart processes that exited on their own, with backoff; say so in `log`."""

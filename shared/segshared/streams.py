@@ -302,7 +302,7 @@ class StreamConsumer:
                                    self.stream, self.group)  # fmt: skip
                     self._group_ready, self._held, self._retry_at = False, [], None
                 delay = backoff.next()
-                kind = "transient" if is_transient(exc) else "entry"
+                kind = "transient" if is_transient(exc) or _is_nogroup(exc) else "entry"
                 CONSUMER_FAILURES.labels(self.stream, self.group, kind).inc()
                 log = logger.warning if kind == "transient" else logger.exception
                 log("stream %s: consumer step failed (%s: %s); retrying in %.1fs",
