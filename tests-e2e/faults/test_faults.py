@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import secrets
+import shutil
 import signal
 import sys
 import tempfile
@@ -78,6 +79,7 @@ def infra() -> Iterator[tuple[PrivatePostgres, PrivateRedis]]:
     finally:
         private_redis.stop()
         postgres.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +119,7 @@ def fault_stack(infra: tuple[PrivatePostgres, PrivateRedis]) -> Iterator[Any]:
         raise
     finally:
         running.stop_all()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +190,10 @@ class TestFaults:
             recovery = time.monotonic() - restarted_at
             time.sleep(2)
         statuses = load.statuses()
-        assert set(statuses) <= {200, 503}, statuses  # a dead service is a 503, never a 500
+        errors = {o.error for o in load.outcomes if o.status == 0}
+        # A dead service is a 503 (502 for the rare request it dies in the middle of
+        # answering), never a 500 or a dropped connection.
+        assert set(statuses) <= {200, 502, 503}, (statuses, errors)
         assert max(o.seconds for o in load.outcomes) < 35  # answered within the timeout
         tally, _ = converged_history(url, user, load.answered(), 60)
         report(request, "kill -9 ml-service under predict load",
