@@ -1,4 +1,4 @@
-.PHONY: up test lint fmt migrate bench install fuzz
+.PHONY: up test test-faults lint fmt migrate bench install fuzz
 
 install:  ## install the locked dependencies
 	scripts/install.sh
@@ -11,6 +11,9 @@ test:  ## lint + every test suite + compose validation
 
 fuzz:  ## schemathesis against a fresh e2e stack (also part of make test)
 	uv run --frozen pytest tests-e2e -m fuzz
+
+test-faults:  ## fault injection: kill/restart services, PostgreSQL, Redis under load
+	scripts/install.sh && uv run --frozen pytest tests-e2e/faults
 
 lint:
 	uv run ruff check . && uv run ruff format --check . && uv run mypy shared/segshared

@@ -23,8 +23,13 @@ fi
 
 if ! redis_ok; then
   if command -v redis-server >/dev/null 2>&1; then
-    echo "starting local Redis"
-    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no
+    # AOF on (fsync every second): a Redis restart keeps stream backlogs, consumer groups
+    # and revocations; a crash loses at most the last second of writes.
+    echo "starting local Redis (AOF in .data/redis)"
+    REDIS_DIR="$(cd "$(dirname "$0")/.." && pwd)/.data/redis"
+    mkdir -p "$REDIS_DIR"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" \
+      --appendonly yes --appendfsync everysec --dir "$REDIS_DIR"
     for _ in $(seq 1 30); do redis_ok && break; sleep 0.5; done
   fi
   redis_ok || { echo "Redis is not reachable on 127.0.0.1:$REDIS_PORT and no local server is installed." >&2

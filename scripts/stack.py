@@ -1,24 +1,31 @@
 """Local process runner: migrate, create the first admin, run every service and the gateway.
 
-`python scripts/stack.py up` is what `make up` runs; `tests-e2e/` imports `Stack` to boot
-the same processes on free ports against a test database.
+`python scripts/stack.py up` is what `make up` runs: it restarts a service that crashes
+(with backoff) and stops everything on Ctrl-C, SIGTERM or SIGHUP. If the runner dies
+without stopping them (SIGKILL), the kernel sends its services SIGTERM, so no orphan
+keeps a port.
+`tests-e2e/` and `bench/` import `Stack` to boot the same processes on free ports.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
+import select
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 import httpx
+from segshared.process import die_with_parent
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,14 +93,38 @@ def create_admin(env: dict[str, str]) -> None:
     )
 
 
+class StopRequested(Exception):
+    """Raised while waiting when a stop signal arrived."""
+
+
+@dataclass
+class _Restart:
+    """Crash bookkeeping of one service."""
+
+    count: int = 0
+    due: float | None = None
+
+
+# A crashed service is restarted after 1, 2, 4 ... 30 s; a run this long resets the delay.
+RESTART_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+STABLE_SECONDS = 60.0
+
+
 @dataclass
 class Stack:
-    """The running processes; stop() ends them all (SIGTERM, then SIGKILL)."""
+    """The running processes; stop() ends them all (SIGTERM, then SIGKILL).
+
+    `supervise()` (called periodically by `up`) restarts processes that exited on their own.
+    Start processes from one long-lived thread: the kernel signals a child when the
+    thread that started it ends.
+    """
 
     env: dict[str, str]
     log_dir: Path | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _threads: list[threading.Thread] = field(default_factory=list)
+    _started_at: dict[str, float] = field(default_factory=dict)
+    _restarts: dict[str, _Restart] = field(default_factory=dict)
 
     @property
     def gateway_url(self) -> str:
@@ -122,9 +153,14 @@ class Stack:
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
+            # Own session: Ctrl-C reaches the runner only, which stops services in order.
             start_new_session=True,
+            # The runner dying unannounced (SIGKILL, OOM) stops the service too (SIGTERM:
+            # its graceful shutdown is bounded).
+            preexec_fn=die_with_parent,
         )
         self.processes[spec.name] = process
+        self._started_at[spec.name] = time.monotonic()
         if out is subprocess.PIPE:
             thread = threading.Thread(target=_prefix, args=(spec.name, process), daemon=True)
             thread.start()
@@ -137,26 +173,61 @@ class Stack:
 
     def stop(self, name: str, timeout: float = 10.0) -> None:
         """Stop one process gracefully (SIGTERM), killing it after `timeout`."""
-        process = self.processes.pop(name, None)
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        self._stop_together([name], timeout)
 
-    def stop_all(self) -> None:
-        """Stop the gateway first, then the services."""
-        for name in [GATEWAY.name, *(s.name for s in SERVICES)]:
-            self.stop(name)
+    def _stop_together(self, names: list[str], timeout: float) -> None:
+        """SIGTERM every named process at once, SIGKILL what is left after `timeout`."""
+        running = []
+        for name in names:
+            self._restarts.pop(name, None)
+            process = self.processes.pop(name, None)
+            if process is not None and process.poll() is None:
+                _signal_group(process, signal.SIGTERM)
+                running.append(process)
+        deadline = time.monotonic() + timeout
+        for process in running:
+            try:
+                process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
 
-    def wait_healthy(self, timeout: float = 180.0) -> dict:
+    def stop_all(self, timeout: float = 10.0) -> None:
+        """Stop the gateway first (no new requests), then every service at once; each
+        step kills what is left after `timeout` (a service's own shutdown is ~5 s at most)."""
+        self._stop_together([GATEWAY.name], timeout / 2)
+        self._stop_together([s.name for s in SERVICES], timeout)
+
+    def supervise(self, log: Callable[[str], None] = print) -> None:
+        """Restart processes that exited on their own, with backoff; say so in `log`."""
+        now = time.monotonic()
+        for spec in (*SERVICES, GATEWAY):
+            process = self.processes.get(spec.name)
+            if process is None:
+                continue
+            state = self._restarts.setdefault(spec.name, _Restart())
+            if state.due is None and process.poll() is not None:
+                if now - self._started_at.get(spec.name, now) >= STABLE_SECONDS:
+                    state.count = 0
+                delay = RESTART_DELAYS[min(state.count, len(RESTART_DELAYS) - 1)]
+                state.count += 1
+                state.due = now + delay
+                log(f"{spec.name} exited with code {process.returncode}; restarting in "
+                    f"{delay:.0f}s (restart {state.count})")  # fmt: skip
+            elif state.due is not None and now >= state.due:
+                state.due = None
+                self.start(spec)
+                log(f"{spec.name} restarted (pid {self.processes[spec.name].pid})")
+
+    def wait_healthy(
+        self, timeout: float = 180.0, should_stop: Callable[[], bool] = lambda: False
+    ) -> dict:
         """Poll the gateway's /health until every component is green."""
         deadline = time.monotonic() + timeout
         last: dict | str = "no answer"
         while time.monotonic() < deadline:
+            if should_stop():
+                raise StopRequested
             for name, process in self.processes.items():
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited with code {process.returncode}")
@@ -171,6 +242,11 @@ class Stack:
         raise TimeoutError(f"stack not healthy after {timeout:.0f}s: {last}")
 
 
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.killpg(process.pid, signum)
+
+
 def _prefix(name: str, process: subprocess.Popen[bytes]) -> None:
     assert process.stdout is not None
     label = f"{name:>8} | ".encode()
@@ -179,33 +255,63 @@ def _prefix(name: str, process: subprocess.Popen[bytes]) -> None:
         sys.stdout.buffer.flush()
 
 
+class StopSignals:
+    """Ctrl-C, SIGTERM and SIGHUP request a stop; `wait()` sleeps until one arrives.
+
+    The handler only sets a flag: it can run again while the main thread is anywhere,
+    including inside itself (`uv run` forwards a SIGTERM on top of the process group's),
+    so it must take no lock. Python's wakeup fd makes `wait()` return at once.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._read, write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(write, False)
+        signal.set_wakeup_fd(write)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, self._handle)
+
+    def _handle(self, _signum: int, _frame: object) -> None:
+        self.requested = True
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep up to `timeout` seconds; True once a stop was requested."""
+        if not self.requested:
+            select.select([self._read], [], [], timeout)
+            with contextlib.suppress(BlockingIOError):
+                while os.read(self._read, 512):
+                    pass
+        return self.requested
+
+
 def up() -> int:
-    """Run the stack in the foreground until Ctrl-C or SIGTERM."""
+    """Run the stack in the foreground until Ctrl-C, SIGTERM or SIGHUP."""
+    signals = StopSignals()
     env = stack_environment(dict(os.environ))
-    migrate(env)
-    create_admin(env)
+    try:
+        migrate(env)
+        create_admin(env)
+    except subprocess.CalledProcessError:
+        if signals.requested:  # the signal reached the migration too
+            return 0
+        raise
+    if signals.requested:
+        return 0
     stack = Stack(env)
-    stopping = threading.Event()
-
-    def request_stop(_signum: int, _frame: object) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
     stack.start_all()
     try:
-        stack.wait_healthy()
+        stack.wait_healthy(should_stop=lambda: signals.requested)
         url = stack.gateway_url
         print(f"\nStack is up.\n  API:     {url}\n  Docs:    {url}/docs\n"
               f"  Web UI:  {url}/ui/\n  Health:  {url}/health\nCtrl-C stops it.\n", flush=True)  # fmt: skip
-        while not stopping.wait(1.0):
-            for name, process in stack.processes.items():
-                if process.poll() is not None:
-                    print(f"{name} exited with code {process.returncode}; stopping", flush=True)
-                    stopping.set()
+        while not signals.wait(0.5):
+            stack.supervise(lambda line: print(line, flush=True))
+        print("stopping", flush=True)
+    except StopRequested:
+        print("stopping", flush=True)
     except (RuntimeError, TimeoutError) as exc:
         print(f"stack failed to start: {exc}", file=sys.stderr, flush=True)
-        stack.stop_all()
         return 1
     finally:
         stack.stop_all()

@@ -10,7 +10,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from segshared.app import build_app, service_resources
+from segshared.events import USER_EVENTS_STREAM
 from segshared.internal_client import InternalClient
+from segshared.streams import trim_loop
 from segshared.tokens import TokenVerifier
 
 from auth_service import __version__, accounts, outbox
@@ -49,18 +51,33 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
                 limits=LoginLimits(app.state.redis, settings),
                 profile_stats=ProfileStats(profiles),
             )
-            relay = asyncio.create_task(
-                outbox.run_relay(
-                    app.state.sessionmaker, app.state.redis, settings.outbox_poll_seconds
+            background = [
+                asyncio.create_task(
+                    outbox.run_relay(
+                        app.state.sessionmaker, app.state.redis, settings.outbox_poll_seconds
+                    ),
+                    name="outbox-relay",
                 ),
-                name="outbox-relay",
-            )
+                # auth-service produces the user-events stream: it trims what every consumer
+                # group (profile-service, ml-service) has acked.
+                asyncio.create_task(
+                    trim_loop(
+                        app.state.redis,
+                        (USER_EVENTS_STREAM,),
+                        settings.stream_trim_seconds,
+                        settings.stream_backlog_alarm,
+                    ),
+                    name="user-events-trim",
+                ),
+            ]
             try:
                 yield
             finally:
-                relay.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await relay
+                for task in background:
+                    task.cancel()
+                for task in background:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
                 await profiles.aclose()
 
     app = build_app(

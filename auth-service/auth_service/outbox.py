@@ -8,6 +8,7 @@ import uuid
 
 from redis.asyncio import Redis
 from segshared.events import USER_DELETED, USER_EVENTS_STREAM
+from segshared.retry import Backoff
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service import repository
@@ -47,13 +48,20 @@ async def relay_once(sessionmaker: async_sessionmaker[AsyncSession], redis: Redi
 async def run_relay(
     sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, interval: float
 ) -> None:
-    """Relay forever; a failure is logged and retried (events stay pending)."""
+    """Relay forever; a failure (Redis or the database down) is logged and retried with
+    capped, jittered backoff while the events stay pending in the outbox."""
+    backoff = Backoff(interval, 30.0)
     while True:
+        delay = interval
         try:
             if await relay_once(sessionmaker, redis):
+                backoff.reset()
                 continue
+            backoff.reset()
         except asyncio.CancelledError:
             raise
-        except Exception:
-            logger.exception("outbox relay failed; retrying")
-        await asyncio.sleep(interval)
+        except Exception as exc:
+            delay = backoff.next()
+            logger.warning("outbox relay failed (%s: %s); retrying in %.1fs",
+                           type(exc).__name__, exc, delay)  # fmt: skip
+        await asyncio.sleep(delay)

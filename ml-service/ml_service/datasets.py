@@ -91,13 +91,20 @@ def store_upload(
 
 
 def ensure_default_dataset(directory: Path, rows: int, seed: int) -> Path:
-    """The generated default dataset, created on first use (blocking)."""
+    """The generated default dataset, created on first use (blocking).
+
+    Replicas may generate it at the same time: each writes its own temp file and renames
+    it into place, so the path only ever shows a complete file (the content is the same).
+    """
     path = directory / f"default-{rows}-{seed}.csv"
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        generate_customers(rows, seed).to_csv(tmp, index=False)
-        tmp.replace(path)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            generate_customers(rows, seed).to_csv(tmp, index=False)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
     return path
 
 

@@ -11,8 +11,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from segshared.app import build_app, service_resources
 from segshared.errors import Conflict
-from segshared.events import USER_EVENTS_STREAM
-from segshared.streams import StreamConsumer
+from segshared.events import HISTORY_STREAM, USER_EVENTS_STREAM
+from segshared.retry import Backoff
+from segshared.streams import StreamConsumer, trim_loop
 from starlette.middleware import Middleware
 
 from ml_service import __version__
@@ -26,22 +27,31 @@ from ml_service.user_events import user_events_handler
 logger = logging.getLogger("ml_service.main")
 
 
-async def bootstrap_model(store: ModelStore, trainer: Trainer) -> None:
-    """First start: train on the generated default dataset unless a model exists.
+async def bootstrap_model(store: ModelStore, trainer: Trainer, retry_cap_seconds: float) -> None:
+    """First start: train on the generated default dataset until a model exists.
 
-    With several replicas, the training lock lets one of them train; the others pick
-    the model up through the watcher.
+    With several replicas, the training lock lets one of them train; the others wait and
+    pick the model up through the watcher, or take over if that replica dies (its lock
+    expires). Failures (database or Redis down, a dead worker) are retried with backoff.
     """
-    await store.sync()
-    if store.model is not None:
-        return
-    try:
-        _, task = await trainer.submit({}, None)
-        await task
-    except Conflict:
-        logger.info("another replica is training the first model")
-    except Exception:
-        logger.exception("first-start training failed; train with POST /train")
+    backoff = Backoff(1.0, retry_cap_seconds)
+    while True:
+        await store.sync()
+        if store.model is not None:
+            return
+        try:
+            _, task = await trainer.submit({}, None)
+            await task
+            continue
+        except Conflict:
+            delay = backoff.next()
+            logger.info("another replica or job is training the first model; checking again "
+                        "in %.1fs", delay)  # fmt: skip
+        except Exception as exc:
+            delay = backoff.next()
+            logger.warning("first-start training failed (%s: %s); retrying in %.1fs",
+                           type(exc).__name__, exc, delay)  # fmt: skip
+        await asyncio.sleep(delay)
 
 
 def create_app(settings: MlSettings | None = None) -> FastAPI:
@@ -58,11 +68,26 @@ def create_app(settings: MlSettings | None = None) -> FastAPI:
             consumer = StreamConsumer(
                 app.state.redis, USER_EVENTS_STREAM, "ml-service",
                 user_events_handler(app.state.sessionmaker), block_ms=1000,
+                retry=settings.stream_retry,
             )  # fmt: skip
             consumer.start()
+            trainer.start()
             tasks = [
                 asyncio.create_task(store.watch(app.state.redis), name="model-watch"),
-                asyncio.create_task(bootstrap_model(store, trainer), name="model-bootstrap"),
+                asyncio.create_task(
+                    bootstrap_model(store, trainer, settings.bootstrap_retry_cap_seconds),
+                    name="model-bootstrap",
+                ),
+                # ml-service produces the history stream: it trims what profile-service acked.
+                asyncio.create_task(
+                    trim_loop(
+                        app.state.redis,
+                        (HISTORY_STREAM,),
+                        settings.stream_trim_seconds,
+                        settings.stream_backlog_alarm,
+                    ),
+                    name="history-trim",
+                ),
             ]
             try:
                 yield
@@ -73,7 +98,7 @@ def create_app(settings: MlSettings | None = None) -> FastAPI:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
                 await consumer.stop()
-                trainer.close()
+                await trainer.aclose()
 
     app = build_app("ml-service", __version__, settings, lifespan)
     app.user_middleware.append(Middleware(PredictFastPath))

@@ -78,3 +78,9 @@ class TrainingJob(Base, table=True):
     finished_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # The process running the job and when it last said so; a stale heartbeat means the
+    # process died and the job is failed as interrupted.
+    owner: str | None = Field(default=None, sa_column=Column(String(128), nullable=True))
+    heartbeat_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )

@@ -14,9 +14,6 @@ from segshared.quota import seconds_until_utc_midnight, usage_key
 
 from ml_service.engine.predictor import SegmentModel
 
-# Bounded backlog: profile-service normally drains within a second.
-STREAM_MAX_LENGTH = 1_000_000
-
 
 def history_event(
     user_id: int,
@@ -44,7 +41,9 @@ def history_event(
 async def record(redis: Redis, event: dict[str, str], api_key_id: int | None, rows: int) -> None:
     """Append the history event and meter the API key, in one round trip."""
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.xadd(HISTORY_STREAM, event, maxlen=STREAM_MAX_LENGTH, approximate=True)
+        # No MAXLEN: the stream is trimmed only below what profile-service has acked
+        # (segshared.streams.trim_loop), so a slow consumer never loses history.
+        pipe.xadd(HISTORY_STREAM, event)
         if api_key_id is not None and rows:
             key = usage_key(api_key_id)
             pipe.incrby(key, rows)

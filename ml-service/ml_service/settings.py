@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from segshared.settings import ServiceSettings
 
 
@@ -22,7 +23,13 @@ class MlSettings(ServiceSettings):
     reload_poll_seconds: float = 0.5
     max_json_batch: int = 10_000
     csv_chunk_rows: int = 20_000
-    train_lock_seconds: int = 3_600
+    # One training per dataset at a time: a lock with this TTL, renewed by the job's
+    # heartbeat; jobs whose heartbeat is older than job_stale_seconds are failed.
+    train_lock_ttl_seconds: float = Field(default=30.0, gt=1, le=3600)
+    job_heartbeat_seconds: float = Field(default=5.0, gt=0, le=600)
+    job_stale_seconds: float = Field(default=30.0, gt=1, le=86_400)
+    # First start: retry the bootstrap training (with backoff up to this) until a model exists.
+    bootstrap_retry_cap_seconds: float = Field(default=60.0, gt=0, le=3600)
 
     @property
     def model_path(self) -> Path:

@@ -56,6 +56,7 @@ def settings(database: str, tmp_path_factory: pytest.TempPathFactory) -> MlSetti
         model_dir=str(tmp_path_factory.mktemp("models")),
         default_dataset_rows=800,
         reload_poll_seconds=0.2,
+        stream_trim_seconds=0.2,
     )
 
 

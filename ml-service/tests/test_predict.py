@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -94,6 +95,33 @@ class TestPredict:
         assert response.status_code == 200 and "cluster_name" in response.json()
         event = await last_event(redis)
         assert (event["user_id"], event["profile_id"]) == ("23", "9")
+
+
+class TestHistoryStreamTrimming:
+    async def test_only_what_the_consumer_group_acked_is_trimmed(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis
+    ) -> None:  # type: ignore[no-untyped-def]
+        """Review M6: no MAXLEN; entries go once profile-service's group has acked them."""
+        group = "profile-service"
+        await redis.xgroup_create(HISTORY_STREAM, group, id="$", mkstream=True)
+        try:
+            for _ in range(300):
+                assert (
+                    await client.post("/predict", json=CUSTOMER, headers=auth(signer, 22))
+                ).status_code == 200
+            read = await redis.xreadgroup(group, "c", {HISTORY_STREAM: ">"}, count=1000)
+            ids = [entry_id for entry_id, _ in read[0][1]]
+            assert len(ids) == 300
+            await redis.xack(HISTORY_STREAM, group, *ids[:200])  # 100 still pending
+            for _ in range(100):  # the trim loop runs every STREAM_TRIM_SECONDS (0.2 s here)
+                remaining = {entry_id for entry_id, _ in await redis.xrange(HISTORY_STREAM)}
+                if ids[0] not in remaining:
+                    break
+                await asyncio.sleep(0.05)
+            assert ids[0] not in remaining  # acked entries are gone...
+            assert set(ids[200:]) <= remaining  # ...pending ones all kept
+        finally:
+            await redis.xgroup_destroy(HISTORY_STREAM, group)
 
 
 class TestBatch:

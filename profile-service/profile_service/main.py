@@ -36,11 +36,12 @@ def create_app(settings: ProfileSettings | None = None) -> FastAPI:
                     app.state.redis, HISTORY_STREAM, CONSUMER_GROUP,
                     history_handler(app.state.sessionmaker),
                     batch_size=settings.history_batch_size, block_ms=settings.history_block_ms,
-                    gather_seconds=settings.history_gather_seconds,
+                    gather_seconds=settings.history_gather_seconds, retry=settings.stream_retry,
                 ),
                 StreamConsumer(
                     app.state.redis, USER_EVENTS_STREAM, CONSUMER_GROUP,
                     user_events_handler(app.state.sessionmaker), block_ms=1000,
+                    retry=settings.stream_retry,
                 ),
             ]  # fmt: skip
             app.state.consumers = consumers

@@ -69,3 +69,14 @@ class PredictionHistory(Base, table=True):
     confidence: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     model_version: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class DeletedUser(Base, table=True):
+    """Tombstone of a deleted user: history events for them that arrive late are dropped."""
+
+    __tablename__ = "deleted_users"
+
+    user_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    deleted_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

@@ -105,6 +105,7 @@ async def get_history_entry(
 
 # One statement whatever the batch size: columns travel as arrays, so the SQL text is
 # constant (prepared once) instead of being rebuilt with 9 parameters per row.
+# Events of deleted users (tombstoned) are skipped: they may arrive after the deletion.
 _INSERT_HISTORY = text(
     """
     INSERT INTO profiles.prediction_history
@@ -115,8 +116,21 @@ _INSERT_HISTORY = text(
         CAST(CAST(:customer_data AS text[]) AS jsonb[]), CAST(:cluster AS int[]),
         CAST(:cluster_name AS text[]), CAST(:confidence AS float8[]),
         CAST(:model_version AS text[]), CAST(:created_at AS timestamptz[]))
+        AS e(event_id, user_id, profile_id, customer_data, cluster, cluster_name, confidence,
+             model_version, created_at)
+    WHERE NOT EXISTS (SELECT 1 FROM profiles.deleted_users d WHERE d.user_id = e.user_id)
     ON CONFLICT (event_id) DO NOTHING
     """
+)
+# History inserts (shared) and user deletions (exclusive) take this transaction-level
+# advisory lock first, so a deletion never runs beside an insert that could not yet see
+# its tombstone: the insert's next statement sees it, or the deletion sees its rows.
+_HISTORY_DELETION_LOCK = 0x5E6_0001
+_LOCK_SHARED = text("SELECT pg_advisory_xact_lock_shared(:key)")
+_LOCK_EXCLUSIVE = text("SELECT pg_advisory_xact_lock(:key)")
+_TOMBSTONE = text(
+    "INSERT INTO profiles.deleted_users (user_id, deleted_at) VALUES (:user_id, now()) "
+    "ON CONFLICT (user_id) DO NOTHING"
 )
 _HISTORY_COLUMNS = (
     "event_id", "user_id", "profile_id", "customer_data", "cluster", "cluster_name",
@@ -129,12 +143,16 @@ async def insert_history(session: AsyncSession, rows: list[dict[str, Any]]) -> i
     if not rows:
         return 0
     columns = {name: [row[name] for row in rows] for name in _HISTORY_COLUMNS}
+    await session.execute(_LOCK_SHARED, {"key": _HISTORY_DELETION_LOCK})
     result = await session.execute(_INSERT_HISTORY, columns)
     return result.rowcount
 
 
 async def delete_user_data(session: AsyncSession, user_id: int) -> None:
-    """Remove every profile and history row of a deleted user."""
+    """Remove every profile and history row of a deleted user, and keep a tombstone so
+    history events for them consumed later are not stored (idempotent)."""
+    await session.execute(_LOCK_EXCLUSIVE, {"key": _HISTORY_DELETION_LOCK})
+    await session.execute(_TOMBSTONE, {"user_id": user_id})
     await session.execute(delete(PredictionHistory).where(PredictionHistory.user_id == user_id))
     await session.execute(delete(CustomerProfile).where(CustomerProfile.user_id == user_id))
 

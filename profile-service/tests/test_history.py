@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from profile_service import service
 from profile_service.filters import history_filter
 from segshared.events import HISTORY_STREAM, USER_EVENTS_STREAM
+from segshared.streams import dead_letter_stream
 from segshared.testing import TokenSigner
 
 from .conftest import CUSTOMER, SERVICE_TOKEN, auth
@@ -97,6 +98,26 @@ class TestHistoryEvents:
         assert (await client.get("/history", headers=auth(signer, 3))).json()["total"] == 0
         history_consumer.start()
         assert (await wait_for_total(client, auth(signer, 3), 25))["total"] == 25
+
+    async def test_poison_event_is_dead_lettered_and_later_events_are_stored(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+    ) -> None:
+        """Review M6: an entry the database refuses (int4 overflow) never stalls the stream."""
+        poison = event(99_999_999_999, NOW)
+        await publish(redis, event(15, NOW - timedelta(seconds=1)), poison, event(15, NOW))
+        await wait_for_total(client, auth(signer, 15), 2)
+        dead: list = []
+        for _ in range(300):  # 5 deliveries, 0.5 s doubling: about 8 s
+            dead = await redis.xrange(dead_letter_stream(HISTORY_STREAM))
+            if dead:
+                break
+            await asyncio.sleep(0.05)
+        [(_, fields)] = dead
+        assert fields["event_id"] == poison["event_id"] and fields["dead.deliveries"] == "5"
+        assert "out of int32 range" in fields["dead.error"]
+        await publish(redis, event(15, NOW))
+        assert (await wait_for_total(client, auth(signer, 15), 3))["total"] == 3
+        assert (await redis.xpending(HISTORY_STREAM, "profile-service"))["pending"] == 0
 
     async def test_batch_summary_event(
         self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
@@ -235,6 +256,25 @@ class TestUserDeletionAndStats:
         assert (await client.get("/internal/users/10/stats", headers=INTERNAL)).json()[
             "total_predictions"
         ] == 1
+
+    async def test_history_consumed_after_the_deletion_is_not_stored(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+    ) -> None:
+        """Review L2: events from before the deletion, consumed after it (a backlog)."""
+        await client.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=auth(signer, 13))
+        await redis.xadd(USER_EVENTS_STREAM, {"event_id": uuid.uuid4().hex, "type": "user.deleted",
+                                              "user_id": "13", "occurred_at": NOW.isoformat()})  # fmt: skip
+        for _ in range(150):
+            stats = (await client.get("/internal/users/13/stats", headers=INTERNAL)).json()
+            if stats["total_saved_profiles"] == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert stats["total_saved_profiles"] == 0
+        await publish(redis, event(13, NOW - timedelta(seconds=5)), event(14, NOW))
+        await wait_for_total(client, auth(signer, 14), 1)
+        await asyncio.sleep(0.3)  # one more batch interval
+        assert (await client.get("/history", headers=auth(signer, 13))).json()["total"] == 0
+        assert (await client.get("/history", headers=auth(signer, 14))).json()["total"] == 1
 
     async def test_internal_stats(
         self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any

@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from segshared.retry import RetryPolicy
 
 Environment = Literal["development", "test", "production"]
 _PROCESS_SECRET = secrets.token_urlsafe(32)
@@ -42,6 +44,14 @@ class ServiceSettings(BaseSettings):
     profile_service_url: str = "http://127.0.0.1:8002"
     ml_service_url: str = "http://127.0.0.1:8003"
     internal_timeout_seconds: float = 3.0
+    # Redis stream consumers: an entry failing this many deliveries goes to `<stream>:dead`;
+    # failed deliveries and outages are retried after base * 2^n seconds, capped.
+    stream_max_deliveries: int = Field(default=5, ge=1, le=100)
+    stream_retry_base_seconds: float = Field(default=0.5, gt=0, le=60)
+    stream_retry_cap_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Producers trim acked stream entries this often and warn above this backlog.
+    stream_trim_seconds: float = Field(default=5.0, gt=0, le=3600)
+    stream_backlog_alarm: int = Field(default=100_000, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -57,6 +67,15 @@ class ServiceSettings(BaseSettings):
         if self.environment == "production" and len(self.service_token) < 32:
             raise ValueError("SERVICE_TOKEN must be set (>= 32 chars) in production")
         return self
+
+    @property
+    def stream_retry(self) -> RetryPolicy:
+        """How stream consumers retry and when they dead-letter."""
+        return RetryPolicy(
+            self.stream_max_deliveries,
+            self.stream_retry_base_seconds,
+            self.stream_retry_cap_seconds,
+        )
 
     @property
     def effective_service_token(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, status
@@ -34,7 +35,8 @@ async def train(
     _, task = await trainer.submit(
         (body or TrainRequest()).model_dump(exclude_none=True), claims.user_id
     )
-    return await task
+    # A client that goes away does not cancel the training (it runs on as a job).
+    return await asyncio.shield(task)
 
 
 @router.post(

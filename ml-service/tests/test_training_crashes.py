@@ -1,0 +1,184 @@
+"""Training survives crashes: dead worker, dead process (stale heartbeat), shutdown, bootstrap."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from ml_service.engine.generator import generate_customers
+from ml_service.main import bootstrap_model
+from ml_service.model_store import ModelStore
+from ml_service.models import TrainingJob
+from ml_service.settings import MlSettings
+from ml_service.trainer import INTERRUPTED, Trainer
+from ml_service.worker import progress_key
+from segshared.testing import TokenSigner
+
+from .conftest import auth
+
+DEADLINE_SECONDS = 120
+
+
+async def wait_for(check: Any, what: str, seconds: float = DEADLINE_SECONDS) -> Any:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        value = await check()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{what}: not within {seconds}s")
+
+
+@pytest.fixture(scope="module")
+async def big_dataset(
+    app: FastAPI, signer: TokenSigner, tmp_path_factory: pytest.TempPathFactory
+) -> int:
+    """A dataset large enough that a training takes seconds (time to kill its worker)."""
+    path = tmp_path_factory.mktemp("big") / "big.csv"
+    generate_customers(300_000, 7).drop(columns=["customer_id"]).to_csv(path, index=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ml", timeout=120) as http:
+        with path.open("rb") as handle:
+            created = await http.post("/datasets", files={"file": ("big.csv", handle, "text/csv")},
+                                      headers=auth(signer, 41, "analyst"))  # fmt: skip
+    assert created.status_code == 201, created.text
+    return int(created.json()["dataset_id"])
+
+
+async def job_status(client: httpx.AsyncClient, headers: dict[str, str], job_id: str) -> dict:
+    return (await client.get(f"/train/jobs/{job_id}", headers=headers)).json()
+
+
+async def worker_is_training(redis: Any, job_id: str) -> bool:
+    """The worker process has started on the job (it reports its first stage itself)."""
+    return (await redis.hget(progress_key(job_id), "stage")) not in (None, "queued")
+
+
+@pytest.fixture
+async def spare_trainer(
+    app: FastAPI, settings: MlSettings, tmp_path: Path
+) -> AsyncIterator[tuple[Trainer, ModelStore]]:
+    """A second trainer (another 'replica') with its own worker and an empty model dir."""
+    own = settings.model_copy(update={"model_dir": str(tmp_path / "models")})
+    store = ModelStore(own.model_path, own.reload_poll_seconds)
+    trainer = Trainer(own, app.state.sessionmaker, app.state.redis, store)
+    trainer.start()
+    yield trainer, store
+    await trainer.aclose()
+
+
+class TestWorkerDeath:
+    async def test_killed_worker_fails_the_job_and_the_next_training_succeeds(
+        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI, redis: Any,
+        big_dataset: int,
+    ) -> None:  # fmt: skip
+        analyst = auth(signer, 31, "analyst")
+        accepted = await client.post(
+            "/train/jobs", json={"dataset_id": big_dataset, "k_min": 2, "k_max": 10},
+            headers=analyst,
+        )  # fmt: skip
+        assert accepted.status_code == 202, accepted.text
+        job_id = accepted.json()["job_id"]
+        await wait_for(lambda: worker_is_training(redis, job_id), "worker started")
+        [pid] = app.state.trainer.worker_pids()
+        os.kill(pid, signal.SIGKILL)
+
+        async def finished() -> dict | None:
+            status = await job_status(client, analyst, job_id)
+            return status if status["status"] in ("failed", "succeeded") else None
+
+        final = await wait_for(finished, "job finished")
+        assert final["status"] == "failed" and "worker process died" in final["error"]
+        # The pool was replaced and the dataset's lock released: the same dataset trains now.
+        again = await client.post(
+            "/train", json={"dataset_id": big_dataset, "n_clusters": 3}, headers=analyst
+        )
+        assert again.status_code == 200, again.text
+        assert app.state.trainer.worker_pids() != [pid]
+
+    async def test_worker_dead_while_idle_is_replaced_for_the_next_job(
+        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI
+    ) -> None:
+        [pid] = await wait_for(
+            lambda: asyncio.sleep(0, app.state.trainer.worker_pids()), "worker up"
+        )
+        os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.5)  # the executor notices and marks itself broken
+        response = await client.post(
+            "/train", json={"n_clusters": 2}, headers=auth(signer, 31, "analyst")
+        )
+        assert response.status_code == 200, response.text
+
+
+class TestDeadProcesses:
+    async def test_only_jobs_with_a_stale_heartbeat_are_failed(
+        self, app: FastAPI, settings: MlSettings
+    ) -> None:
+        now = datetime.now(UTC)
+        dead, alive, queued_long_ago = (uuid.uuid4().hex for _ in range(3))
+        async with app.state.sessionmaker() as session, session.begin():
+            session.add_all([
+                TrainingJob(id=dead, status="running", params={}, owner="gone-1",
+                            heartbeat_at=now - timedelta(minutes=10)),
+                TrainingJob(id=alive, status="running", params={}, owner="other-replica-2",
+                            heartbeat_at=now),
+                TrainingJob(id=queued_long_ago, status="queued", params={}, owner=None,
+                            heartbeat_at=None, created_at=now - timedelta(hours=1)),
+            ])  # fmt: skip
+        failed = await app.state.trainer.fail_stale_jobs()
+        assert set(failed) >= {dead, queued_long_ago} and alive not in failed
+        async with app.state.sessionmaker() as session, session.begin():
+            rows = {j: await session.get(TrainingJob, j) for j in (dead, alive, queued_long_ago)}
+            assert rows[dead].status == rows[queued_long_ago].status == "failed"
+            assert rows[dead].error == INTERRUPTED and rows[dead].finished_at is not None
+            assert rows[alive].status == "running"
+            rows[alive].status = "failed"  # leave nothing running for other tests
+
+    async def test_a_live_job_keeps_a_short_lock_alive_and_releases_it(
+        self, spare_trainer: tuple[Trainer, ModelStore], redis: Any, big_dataset: int
+    ) -> None:
+        trainer, _ = spare_trainer
+        lock = f"ml:train-lock:{big_dataset}"
+        job_id, task = await trainer.submit({"dataset_id": big_dataset, "n_clusters": 4}, None)
+        assert await redis.get(lock) == job_id
+        ttl_ms = await redis.pttl(lock)
+        assert 0 < ttl_ms <= trainer.settings.train_lock_ttl_seconds * 1000
+        await task
+        assert await redis.get(lock) is None
+
+
+class TestShutdown:
+    async def test_shutdown_marks_the_running_job_failed(
+        self, spare_trainer: tuple[Trainer, ModelStore], app: FastAPI, redis: Any,
+        big_dataset: int,
+    ) -> None:  # fmt: skip
+        trainer, _ = spare_trainer
+        job_id, task = await trainer.submit({"dataset_id": big_dataset}, None)
+        await wait_for(lambda: worker_is_training(redis, job_id), "worker started")
+        await trainer.aclose()
+        assert task.cancelled()
+        async with app.state.sessionmaker() as session:
+            job = await session.get(TrainingJob, job_id)
+        assert job is not None and job.status == "failed"
+        assert job.error is not None and job.error.startswith("interrupted")
+        assert await redis.get(f"ml:train-lock:{big_dataset}") is None
+
+
+class TestBootstrap:
+    async def test_first_model_is_retried_until_it_exists(
+        self, spare_trainer: tuple[Trainer, ModelStore], redis: Any
+    ) -> None:
+        """A replica that died holding the bootstrap lock delays, but never stops, it."""
+        trainer, store = spare_trainer
+        await redis.set("ml:train-lock:default", "a-dead-replicas-job", px=1500)
+        await asyncio.wait_for(bootstrap_model(store, trainer, retry_cap_seconds=1.0), 120)
+        assert store.model is not None
