@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from ml_service.cli import main
+from ml_service.engine.features import FEATURES as INPUT_FEATURES
 from ml_service.engine.generator import generate_customers
 from ml_service.engine.naming import name_clusters
-from ml_service.engine.features import FEATURES as INPUT_FEATURES
 from ml_service.engine.predictor import Predictor, confidence
 from ml_service.engine.training import TrainingParams, train_segments
 from sklearn.cluster import KMeans

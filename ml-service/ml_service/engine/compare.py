@@ -24,7 +24,7 @@ from sklearn.metrics import (
 )
 from sklearn.preprocessing import StandardScaler
 
-from ml_service.engine.algorithms import FitOptions, Fitter, Scaling, make_fitter
+from ml_service.engine.algorithms import FitOptions, Fitter, Scaling, make_fitter, threads_for
 from ml_service.engine.features import (
     ALGORITHMS,
     FEATURES,
@@ -139,18 +139,17 @@ def compare_models(
     k_range = range(params.k_min, params.k_max + 1)
     steps = len(algorithms) * len(k_range)
     candidates: list[Candidate] = []
-    for algorithm in algorithms:
-        progress(0.05 + 0.9 * len(candidates) / steps, f"preparing {algorithm}")
-        reference = make_fitter(algorithm, x, scaling, options)
-        refits: list[Fitter] = [
-            make_fitter(
-                algorithm, x[resample], scaling, replace(options, seed=options.seed + round_ + 1)
-            )
-            for round_, resample in enumerate(resamples)
-        ]
-        for k in k_range:
-            candidates.append(_candidate(algorithm, k, x, scoring, reference, refits))
-            progress(0.05 + 0.9 * len(candidates) / steps, f"{algorithm} k={k}")
+    with threads_for(m, params.minibatch_threshold):
+        for algorithm in algorithms:
+            progress(0.05 + 0.9 * len(candidates) / steps, f"preparing {algorithm}")
+            reference = make_fitter(algorithm, x, scaling, options)
+            refits: list[Fitter] = [
+                make_fitter(algorithm, x[rows], scaling, replace(options, seed=params.seed + i))
+                for i, rows in enumerate(resamples, start=1)
+            ]
+            for k in k_range:
+                candidates.append(_candidate(algorithm, k, x, scoring, reference, refits))
+                progress(0.05 + 0.9 * len(candidates) / steps, f"{algorithm} k={k}")
     result = tuple(candidates)
     return Comparison(result, recommend(result), m)
 

@@ -9,10 +9,16 @@ import numpy as np
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-from ml_service.engine.algorithms import FitOptions, Fitted, Scaling, make_fitter
+from ml_service.engine.algorithms import FitOptions, Fitted, Scaling, make_fitter, threads_for
 from ml_service.engine.drift import fit_drift_reference
 from ml_service.engine.explain import explain_clusters
-from ml_service.engine.features import FEATURES, check_algorithm, column_indices, select_features
+from ml_service.engine.features import (
+    FEATURES,
+    Algorithm,
+    check_algorithm,
+    column_indices,
+    select_features,
+)
 from ml_service.engine.model import ElbowCurve, TrainedModel
 from ml_service.engine.projection import fit_projection
 
@@ -82,6 +88,19 @@ def train_segments(
     largest = max(params.k_max, params.n_clusters or 0)
     if n < largest + 1:
         raise ValueError(f"Need more than {largest} rows, got {n}")
+    with threads_for(n, params.minibatch_threshold):
+        return _train(inputs, female, params, algorithm, features, progress)
+
+
+def _train(
+    inputs: np.ndarray,
+    female: np.ndarray,
+    params: TrainingParams,
+    algorithm: Algorithm,
+    features: tuple[str, ...],
+    progress: Progress,
+) -> TrainedModel:
+    n = len(inputs)
     progress(0.05, "scaling")
     data = inputs[:, column_indices(features)]
     scaler = StandardScaler().fit(data)
