@@ -24,7 +24,7 @@ from sklearn.metrics import (
 )
 from sklearn.preprocessing import StandardScaler
 
-from ml_service.engine.algorithms import FitOptions, Fitter, Scaling, make_fitter, threads_for
+from ml_service.engine.algorithms import FitOptions, Fitter, Scaling, make_fitter, one_thread
 from ml_service.engine.features import (
     ALGORITHMS,
     FEATURES,
@@ -58,7 +58,11 @@ class CompareParams:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One algorithm at one k. Scores are None when the fit found fewer than 2 clusters."""
+    """One algorithm at one k; `sizes` are cluster sizes in the compared sample.
+
+    When the fit put every row in one cluster, silhouette is -1 and the other two
+    scores are None (they are undefined then).
+    """
 
     algorithm: Algorithm
     k: int
@@ -71,6 +75,8 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Recommendation:
+    """The candidate to train (see `recommend`)."""
+
     algorithm: Algorithm
     k: int
 
@@ -139,7 +145,7 @@ def compare_models(
     k_range = range(params.k_min, params.k_max + 1)
     steps = len(algorithms) * len(k_range)
     candidates: list[Candidate] = []
-    with threads_for(m, params.minibatch_threshold):
+    with one_thread():
         for algorithm in algorithms:
             progress(0.05 + 0.9 * len(candidates) / steps, f"preparing {algorithm}")
             reference = make_fitter(algorithm, x, scaling, options)

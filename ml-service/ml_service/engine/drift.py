@@ -14,7 +14,7 @@ finite value reaches the bins past them, whose training share is 0 as well).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -39,19 +39,19 @@ class DriftReference:
     features: tuple[str, ...]
     edges: np.ndarray  # (d, N_BINS - 1), sorted, +inf padded
     proportions: np.ndarray  # (d, N_BINS), each row sums to 1
+    _columns: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         d = len(self.features)
         if self.edges.shape != (d, N_BINS - 1) or self.proportions.shape != (d, N_BINS):
             raise ValueError("drift bins have the wrong shape")
+        object.__setattr__(self, "_columns", column_indices(self.features))
 
     def bin_indices(self, values: np.ndarray) -> np.ndarray:
         """(n, d) bin of each used feature (0..9) for (n, 4) input rows, or (d,) for one row."""
-        x = np.asarray(values, dtype=np.float64)[..., column_indices(self.features)]
-        if x.ndim == 1:
-            return np.array(
-                [np.searchsorted(e, v, side="right") for e, v in zip(self.edges, x, strict=True)]
-            )
+        x = np.asarray(values, dtype=np.float64)[..., self._columns]
+        if x.ndim == 1:  # the count of edges <= v is searchsorted(side="right"), in one call
+            return np.count_nonzero(self.edges <= x[:, None], axis=1)
         return np.column_stack(
             [np.searchsorted(e, x[:, j], side="right") for j, e in enumerate(self.edges)]
         )
@@ -111,6 +111,8 @@ def low_confidence_share(confidences: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class FeatureDrift:
+    """PSI of one feature and its status."""
+
     psi: float
     status: DriftStatus
 

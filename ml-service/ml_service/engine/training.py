@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-from ml_service.engine.algorithms import FitOptions, Fitted, Scaling, make_fitter, threads_for
+from ml_service.engine.algorithms import FitOptions, Fitted, Scaling, make_fitter, one_thread
 from ml_service.engine.drift import fit_drift_reference
 from ml_service.engine.explain import explain_clusters
 from ml_service.engine.features import (
@@ -88,7 +88,7 @@ def train_segments(
     largest = max(params.k_max, params.n_clusters or 0)
     if n < largest + 1:
         raise ValueError(f"Need more than {largest} rows, got {n}")
-    with threads_for(n, params.minibatch_threshold):
+    with one_thread():
         return _train(inputs, female, params, algorithm, features, progress)
 
 
