@@ -309,7 +309,7 @@ class Bench:
         baseline_seconds = time.perf_counter() - started
         best_k = max(scores, key=scores.__getitem__)
         our_full = silhouette_score(
-            x, KMeans(n_clusters=ours["n_clusters"], n_init=10, random_state=42).fit_predict(x)
+            x, KMeans(n_clusters=ours.n_clusters, n_init=10, random_state=42).fit_predict(x)
         )
         delta = abs(scores[best_k] - our_full)
         self.rows.append(Row("train 5k auto-k", 1 / ours_seconds, "runs/s", ours_seconds * 1000, None, 0,
@@ -325,7 +325,7 @@ class Bench:
         )
         seconds = time.perf_counter() - started
         self.rows.append(Row("train 1M auto-k", 1_000_000 / seconds, "rows/s", seconds * 1000, None, 0,
-                             "target: under 60 s", None, f"{seconds:.1f}s, k={result['n_clusters']}",
+                             "target: under 60 s", None, f"{seconds:.1f}s, k={result.n_clusters}",
                              {"seconds": seconds}))  # fmt: skip
 
     def _served(self, url: str) -> str | None:

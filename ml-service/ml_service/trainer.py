@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ml_service import registry, repository
 from ml_service.datasets import ensure_default_dataset
+from ml_service.engine.model import TrainedModel
 from ml_service.engine.training import TrainingParams
 from ml_service.model_store import ModelStore
 from ml_service.models import Dataset, ModelVersion, TrainingJob
@@ -329,41 +330,31 @@ class Trainer:
             logger.exception("could not mark training job %s failed", job_id)
 
     async def publish(
-        self, trained: dict[str, Any], dataset_id: int | None, user_id: int | None, duration: float
+        self, trained: TrainedModel, dataset_id: int | None, user_id: int | None, duration: float
     ) -> dict[str, Any]:
         """Write the version, record it, point `current` at it and announce it."""
         trained_at = datetime.now(UTC)
         async with self.sessionmaker() as session, session.begin():
             model_id = await repository.next_model_id(session)
-            fingerprint = hashlib.sha256(trained["centers"].tobytes()).hexdigest()[:8]
+            fingerprint = hashlib.sha256(trained.centers.tobytes()).hexdigest()[:8]
             version = f"v{model_id}-{fingerprint}"
-            metadata = {
-                key: trained[key]
-                for key in (
-                    "n_clusters",
-                    "silhouette_score",
-                    "inertia",
-                    "n_samples",
-                    "clusters",
-                    "elbow",
-                )
-            } | {
-                "dataset_id": dataset_id,
-                "trained_by": user_id,
-                "trained_at": trained_at.isoformat(),
-                "duration_seconds": round(duration, 3),
-            }
+            publication = registry.Publication(
+                dataset_id=dataset_id,
+                trained_by=user_id,
+                trained_at=trained_at,
+                duration_seconds=round(duration, 3),
+            )
             checksum = await asyncio.to_thread(
-                registry.write_version, self.settings.model_path, version, trained, metadata
+                registry.write_version, self.settings.model_path, version, trained, publication
             )
             session.add(
                 ModelVersion(
                     id=model_id,
                     version=version,
-                    n_clusters=trained["n_clusters"],
-                    silhouette_score=trained["silhouette_score"],
-                    inertia=trained["inertia"],
-                    n_samples=trained["n_samples"],
+                    n_clusters=trained.n_clusters,
+                    silhouette_score=trained.silhouette_score,
+                    inertia=trained.inertia,
+                    n_samples=trained.n_samples,
                     dataset_id=dataset_id,
                     trained_by=user_id,
                     trained_at=trained_at,
@@ -375,10 +366,10 @@ class Trainer:
         return {
             "message": "Model trained successfully",
             "model_version": version,
-            "n_clusters": trained["n_clusters"],
-            "silhouette_score": trained["silhouette_score"],
-            "inertia": trained["inertia"],
-            "n_samples": trained["n_samples"],
+            "n_clusters": trained.n_clusters,
+            "silhouette_score": trained.silhouette_score,
+            "inertia": trained.inertia,
+            "n_samples": trained.n_samples,
             "trained_at": trained_at.isoformat(),
             "duration_seconds": round(duration, 3),
         }

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import redis
 
 from ml_service.datasets import load_training_arrays
+from ml_service.engine.model import TrainedModel
 from ml_service.engine.training import TrainingParams, train_segments
 
 PROGRESS_TTL_SECONDS = 7 * 24 * 3600
@@ -18,9 +18,7 @@ def progress_key(job_id: str) -> str:
     return f"ml:job:{job_id}"
 
 
-def run_training(
-    job_id: str, dataset: str, params: TrainingParams, redis_url: str
-) -> dict[str, Any]:
+def run_training(job_id: str, dataset: str, params: TrainingParams, redis_url: str) -> TrainedModel:
     """Load the dataset, train, and report progress to Redis as it goes."""
     client = redis.Redis.from_url(redis_url, socket_timeout=5)
     key = progress_key(job_id)

@@ -1,4 +1,4 @@
-"""The pure engine: numpy path equals scikit-learn, determinism, auto-k, naming, confidence."""
+"""The pure engine: k-means numpy path equals scikit-learn, determinism, auto-k, naming."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from ml_service.cli import main
+from ml_service.engine.features import FEATURES as INPUT_FEATURES
 from ml_service.engine.generator import generate_customers
 from ml_service.engine.naming import name_clusters
-from ml_service.engine.predictor import SegmentModel, confidence
+from ml_service.engine.predictor import Predictor, confidence
 from ml_service.engine.training import TrainingParams, train_segments
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
@@ -29,8 +30,8 @@ class TestPredictor:
         data = generate_customers(3000, seed=1)[FEATURES].to_numpy(float)
         scaler = StandardScaler().fit(data)
         kmeans = KMeans(n_clusters=6, n_init=3, random_state=0).fit(scaler.transform(data))
-        model = SegmentModel(
-            "t", scaler.mean_, scaler.scale_, kmeans.cluster_centers_, tuple("abcdef")
+        model = Predictor(
+            "kmeans", INPUT_FEATURES, scaler.mean_, scaler.scale_, kmeans.cluster_centers_
         )
         rng = np.random.default_rng(3)
         sample = np.column_stack([
@@ -59,34 +60,34 @@ class TestTraining:
         )
         data = blobs * [5, 10, 5, 10] + [50, 100, 50, 100]
         result = train_segments(data, np.zeros(len(data), bool), params())
-        assert result["n_clusters"] == 4 == result["elbow"]["optimal_k"]
-        assert result["elbow"]["k_range"] == list(range(2, 9))
-        assert len(result["elbow"]["inertias"]) == len(result["elbow"]["silhouette_scores"]) == 7
+        assert result.n_clusters == 4 == result.elbow.optimal_k
+        assert result.elbow.k_range == tuple(range(2, 9))
+        assert len(result.elbow.inertias) == len(result.elbow.silhouette_scores) == 7
 
     def test_same_data_and_seed_give_the_same_model(self) -> None:
         frame = generate_customers(1500, seed=5)
         data, female = frame[FEATURES].to_numpy(float), (frame.sex == "Female").to_numpy()
         first = train_segments(data, female, params())
         second = train_segments(data, female, params())
-        assert np.array_equal(first["centers"], second["centers"])
-        assert first["names"] == second["names"]
+        assert np.array_equal(first.centers, second.centers)
+        assert first.names == second.names
 
     def test_fixed_k_still_computes_the_elbow(self) -> None:
         frame = generate_customers(1000, seed=5)
         result = train_segments(frame[FEATURES].to_numpy(float), (frame.sex == "Female").to_numpy(),
                                 params(n_clusters=3, k_min=2, k_max=5))  # fmt: skip
-        assert result["n_clusters"] == 3 and len(result["clusters"]) == 3
-        assert result["elbow"]["k_range"] == [2, 3, 4, 5]
-        stats = result["clusters"]
-        assert sum(c["size"] for c in stats) == 1000
-        assert round(sum(c["percentage"] for c in stats)) == 100
-        assert all(abs(sum(c["sex_ratio"].values()) - 1) < 1e-6 for c in stats)
+        assert result.n_clusters == 3 and len(result.clusters) == 3
+        assert result.elbow.k_range == (2, 3, 4, 5)
+        stats = result.clusters
+        assert sum(c.size for c in stats) == 1000
+        assert round(sum(c.percentage for c in stats)) == 100
+        assert all(abs(sum(c.sex_ratio.values()) - 1) < 1e-6 for c in stats)
 
     def test_large_data_uses_minibatches(self) -> None:
         frame = generate_customers(12_000, seed=9)
         result = train_segments(frame[FEATURES].to_numpy(float), (frame.sex == "Female").to_numpy(),
                                 params(minibatch_threshold=10_000, k_max=6))  # fmt: skip
-        assert result["n_samples"] == 12_000 and 2 <= result["n_clusters"] <= 6
+        assert result.n_samples == 12_000 and 2 <= result.n_clusters <= 6
 
 
 class TestNaming:

@@ -3,11 +3,16 @@
 Rule: each archetype scores a centroid by a sum of its features' z-scores (centroid
 minus data mean, over data std). Pairs are assigned greedily, best score first, so
 every name is used once per model; clusters left over are "Mixed Segment N".
+A model trained on a subset of the features drops the weights of the others, and an
+archetype left with no weight at all (e.g. "Loyal Customers" without
+purchase_frequency) is not offered.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from ml_service.engine.features import FEATURES, column_indices
 
 # name, description, weights on z(age), z(income), z(spending), z(frequency)
 ARCHETYPES: tuple[tuple[str, str, tuple[float, float, float, float]], ...] = (
@@ -23,16 +28,22 @@ ARCHETYPES: tuple[tuple[str, str, tuple[float, float, float, float]], ...] = (
 )
 
 
-def name_clusters(centers: np.ndarray, mean: np.ndarray, std: np.ndarray) -> list[tuple[str, str]]:
-    """A unique `(name, description)` for each centroid (original units)."""
+def name_clusters(
+    centers: np.ndarray,
+    mean: np.ndarray,
+    std: np.ndarray,
+    features: tuple[str, ...] = FEATURES,
+) -> list[tuple[str, str]]:
+    """A unique `(name, description)` for each centroid (input units, columns `features`)."""
     z = (centers - mean) / np.where(std > 0, std, 1.0)
-    weights = np.array([a[2] for a in ARCHETYPES])
+    weights = np.array([a[2] for a in ARCHETYPES])[:, column_indices(features)]
     scores = z @ weights.T
     # "Standard" fits centroids near the mean: score it by closeness instead.
     scores[:, -1] = 1.0 - np.linalg.norm(z, axis=1)
     names: list[tuple[str, str] | None] = [None] * len(centers)
     free_clusters = set(range(len(centers)))
-    free_names = set(range(len(ARCHETYPES)))
+    free_names = {i for i in range(len(ARCHETYPES) - 1) if weights[i].any()}
+    free_names.add(len(ARCHETYPES) - 1)
     for flat in np.argsort(-scores, axis=None):
         cluster, archetype = divmod(int(flat), len(ARCHETYPES))
         if cluster in free_clusters and archetype in free_names:
