@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from segshared.settings import ServiceSettings
+from segshared.settings import ServiceSettings, database_url_field
 
 
 class MlSettings(ServiceSettings):
     """Model storage, training speed knobs and batch limits."""
 
+    database_url: str = database_url_field("ML")
     model_dir: str = ".data/models"
     default_dataset_rows: int = 5_000
     default_seed: int = 42
