@@ -24,6 +24,8 @@ class MlSettings(ServiceSettings):
     max_json_batch: int = 10_000
     csv_chunk_rows: int = 20_000
     train_lock_seconds: int = 3_600
+    # /health warns (still 200) when the model volume has less free space than this.
+    model_dir_min_free_mb: int = 1_024
 
     @property
     def model_path(self) -> Path:
