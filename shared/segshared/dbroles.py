@@ -177,10 +177,10 @@ def main() -> int:
                 for spec in SERVICE_ROLES
                 if DEV_ONLY_MARKER in (passwords[spec.role] or DEV_ONLY_MARKER)
             ]
+            if DEV_ONLY_MARKER in admin_url:
+                weak.append("DATABASE_ADMIN_URL")
             if weak:
-                raise RoleSetupError(
-                    "production needs a real password for each role: " + ", ".join(weak)
-                )
+                raise RoleSetupError("production needs real passwords: " + ", ".join(weak))
         for line in asyncio.run(ensure_roles(admin_url, passwords)):
             print(f"database role {line}", flush=True)
     except RoleSetupError as exc:

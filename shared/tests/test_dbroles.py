@@ -143,13 +143,13 @@ class TestCommand:
     def test_production_refuses_missing_or_dev_only_passwords(
         self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        monkeypatch.setenv("DATABASE_ADMIN_URL", "postgresql://nobody@127.0.0.1:1/none")
+        monkeypatch.setenv("DATABASE_ADMIN_URL", "postgresql://su:dev-only-insecure-pg@db/seg")
         monkeypatch.setenv("ENVIRONMENT", "production")
         monkeypatch.setenv("AUTH_DB_PASSWORD", "dev-only-insecure-auth-db")
         monkeypatch.setenv("PROFILE_DB_PASSWORD", "a-real-one")
         monkeypatch.delenv("ML_DB_PASSWORD", raising=False)
         assert dbroles.main() == 2
-        assert "a real password for each role: AUTH, ML" in capsys.readouterr().err
+        assert "real passwords: AUTH, ML, DATABASE_ADMIN_URL" in capsys.readouterr().err
 
     def test_passwords_come_from_the_services_urls(self) -> None:
         env = {"AUTH_DATABASE_URL": "postgresql+asyncpg://auth_service:s3cret@db:5432/seg",
