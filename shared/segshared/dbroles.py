@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from segshared.settings import DEV_ONLY_MARKER, ServiceSettings
+from segshared.settings import DEV_ONLY_MARKER
 
 
 @dataclass(frozen=True)
@@ -127,10 +127,9 @@ async def ensure_roles(admin_url: str, passwords: Mapping[str, str | None]) -> l
     `passwords` maps role names to passwords; a role without one logs in only where the
     server trusts it (a local development server). Idempotent.
     """
-    url = make_url(ServiceSettings(database_url=admin_url).database_url)
-    conn = await asyncpg.connect(
-        url.set(drivername="postgresql").render_as_string(hide_password=False)
-    )
+    # Any spelling (postgres://, postgresql+asyncpg://) as the plain DSN asyncpg takes.
+    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
     try:
         database = await conn.fetchval("SELECT current_database()")
         # Only the service roles (and administrators) may connect to this database.

@@ -166,8 +166,12 @@ class TestCommand:
     def test_reports_each_role(
         self, database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
     ) -> None:
+        # As in compose's db-setup and the k8s Job: no service settings (SERVICE_TOKEN) here.
         monkeypatch.setenv("DATABASE_ADMIN_URL", database)
-        monkeypatch.delenv("ENVIRONMENT", raising=False)
+        monkeypatch.setenv("ENVIRONMENT", "production")
+        monkeypatch.delenv("SERVICE_TOKEN", raising=False)
+        for spec in SERVICE_ROLES:
+            monkeypatch.setenv(spec.password_variable, f"{spec.role}-Xk2-long-random")
         assert dbroles.main() == 0
         out = capsys.readouterr().out
         assert "database role profile_service (exists) owns schema profiles" in out
