@@ -1,4 +1,7 @@
-.PHONY: up test test-faults lint fmt migrate bench install fuzz
+.PHONY: help up test test-faults fuzz lint fmt migrate bench install compose-test k8s-check
+
+help:  ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
 install:  ## install the locked dependencies
 	scripts/install.sh
@@ -6,23 +9,29 @@ install:  ## install the locked dependencies
 up:  ## run the whole stack locally (gateway on :8000)
 	scripts/up.sh
 
-test:  ## lint + every test suite + compose validation
+test:  ## lint + every test suite (e2e, faults, fuzzing) + Kubernetes manifests + compose-test
 	scripts/test.sh
-
-fuzz:  ## schemathesis against a fresh e2e stack (also part of make test)
-	uv run --frozen pytest tests-e2e -m fuzz
 
 test-faults:  ## fault injection: kill/restart services, PostgreSQL, Redis under load
 	scripts/install.sh && uv run --frozen pytest tests-e2e/faults
 
-lint:
-	uv run ruff check . && uv run ruff format --check . && uv run mypy shared/segshared
+fuzz:  ## schemathesis against a fresh e2e stack (also part of make test)
+	scripts/install.sh && uv run --frozen pytest tests-e2e -m fuzz
 
-fmt:
-	uv run ruff check --fix . && uv run ruff format .
+compose-test:  ## build, start, exercise, restart and remove the compose stack (needs Docker)
+	scripts/compose-test.sh
 
-migrate:
+k8s-check:  ## render every Kubernetes overlay, validate it strictly, check the invariants
+	scripts/install.sh && uv run --frozen python deploy/k8s/check.py
+
+lint:  ## ruff check, ruff format --check, mypy on shared/
+	uv run --frozen ruff check . && uv run --frozen ruff format --check . && uv run --frozen mypy shared/segshared
+
+fmt:  ## ruff fix + format
+	uv run --frozen ruff check --fix . && uv run --frozen ruff format .
+
+migrate:  ## database roles, then every service's migrations (as its role)
 	scripts/install.sh && scripts/ensure-infra.sh && uv run --frozen python scripts/stack.py migrate
 
-bench:
+bench:  ## performance scenarios (wrk, loopback only)
 	scripts/bench.sh

@@ -10,6 +10,7 @@ keeps a port.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
 import secrets
@@ -25,7 +26,9 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+from segshared.dbroles import SERVICE_ROLES, ensure_roles, passwords_from, role_url
 from segshared.process import die_with_parent
+from segshared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,11 +67,21 @@ def stack_environment(base: dict[str, str]) -> dict[str, str]:
     # A fresh internal credential per run unless one is configured: never a default.
     env.setdefault("SERVICE_TOKEN", secrets.token_urlsafe(32))
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # Each service connects as its own database role, owning only its schema (see migrate).
+    admin_url = env.setdefault(
+        "DATABASE_URL", ServiceSettings(environment="development").database_url
+    )
+    passwords = passwords_from(env)
+    for role in SERVICE_ROLES:
+        env[f"{role.prefix}_DATABASE_URL"] = role_url(admin_url, role.role, passwords[role.role])
     return env
 
 
 def migrate(env: dict[str, str]) -> None:
-    """Apply every service's migrations (each in its own schema)."""
+    """Give each service its database role and schema (as DATABASE_URL's user), then apply
+    its migrations as that role."""
+    for line in asyncio.run(ensure_roles(env["DATABASE_URL"], passwords_from(env))):
+        print(f"database role {line}", flush=True)
     for spec in SERVICES:
         subprocess.run(
             [
@@ -87,7 +100,8 @@ def migrate(env: dict[str, str]) -> None:
 
 
 def create_admin(env: dict[str, str]) -> None:
-    """Create or reset the first admin from ADMIN_USERNAME/ADMIN_PASSWORD (or generate one)."""
+    """Create the first admin from ADMIN_USERNAME/ADMIN_PASSWORD (or generate a password)
+    unless an admin exists; the command says what it did."""
     subprocess.run(
         [sys.executable, "-m", "auth_service.cli", "create-admin"], env=env, check=True, cwd=ROOT
     )

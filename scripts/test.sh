@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Everything CI checks: lint, format, every service's tests, end-to-end tests, compose file.
+# Everything CI checks: lint, format, every service's tests, end-to-end tests, the Kubernetes
+# manifests and the compose stack built and run (scripts/compose-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,21 +22,9 @@ uv run --frozen pytest tests-e2e --ignore=tests-e2e/faults
 echo "== tests: faults (private PostgreSQL and Redis, restarted under load)"
 uv run --frozen pytest tests-e2e/faults
 
-echo "== docker-compose config"
-# Validation only: throwaway values for the variables the file requires.
-export POSTGRES_PASSWORD=compose-validation SERVICE_TOKEN=compose-validation-token-000000000000
-if command -v docker-compose >/dev/null 2>&1; then
-  docker-compose -f docker-compose.yml config -q
-elif docker compose version >/dev/null 2>&1; then
-  docker compose -f docker-compose.yml config -q
-else
-  echo "docker-compose not installed: installing it to validate the compose file"
-  if command -v apt-get >/dev/null 2>&1; then
-    (apt-get install -y -qq docker-compose >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq docker-compose; }) >/dev/null
-    docker-compose -f docker-compose.yml config -q
-  else
-    echo "cannot validate docker-compose.yml: no docker-compose and no apt-get" >&2
-    exit 1
-  fi
-fi
+echo "== Kubernetes manifests (render, strict schema validation, invariants)"
+uv run --frozen pytest deploy/tests
+uv run --frozen python deploy/k8s/check.py
+echo "== compose stack (make compose-test)"
+scripts/compose-test.sh
 echo "all checks passed"

@@ -72,6 +72,8 @@ def stack(stack_module: ModuleType, admin_credentials: dict[str, str]) -> Iterat
             "ADMIN_PASSWORD": admin_credentials["password"],
             "ADMIN_EMAIL": "e2e_admin@example.com",
             "DEFAULT_DATASET_ROWS": "2000",
+            # The volume warning has its own tests; here the health must be green.
+            "MODEL_DIR_MIN_FREE_MB": "1",
             "LOG_LEVEL": "INFO",
             # Every request comes from 127.0.0.1: the per-address login/registration
             # limits (their own tests are in auth-service) would cut the load tests short.

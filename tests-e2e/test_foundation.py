@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
+import asyncpg
 import httpx
+from conftest import TEST_DATABASE_URL
+from sqlalchemy.engine import make_url
 
 COMPONENTS = {"gateway", "auth", "profile", "ml", "postgres", "redis", "model"}
 
@@ -19,6 +23,13 @@ class TestHealth:
             assert components[name]["status"] == "ok", (name, components[name])
             assert isinstance(components[name]["latency_ms"], int | float)
 
+    def test_health_shows_memory_and_the_model_volume(self, gateway: httpx.Client) -> None:
+        components = gateway.get("/health").json()["components"]
+        for name in ("gateway", "auth", "profile", "ml"):
+            assert 10 < components[name]["memory_rss_mb"] < 4096, (name, components[name])
+        volume = components["ml"]["model_volume"]
+        assert volume["status"] == "ok" and volume["free_mb"] >= volume["min_free_mb"] == 1
+
     def test_root_answers_json_for_clients(self, gateway: httpx.Client) -> None:
         body = gateway.get("/").json()
         assert body["status"] == "ok" and body["service"] == "gateway" and body["version"]
@@ -32,6 +43,25 @@ class TestHealth:
         assert gateway.get("/health").headers.get("x-request-id")
         echoed = gateway.get("/health", headers={"X-Request-ID": "trace-me-123"})
         assert echoed.headers["x-request-id"] == "trace-me-123"
+
+
+class TestDatabaseRoles:
+    def test_each_service_connects_as_its_own_role(self, gateway: httpx.Client) -> None:
+        assert gateway.get("/health").status_code == 200  # every service uses its pool
+
+        async def users() -> set[str]:
+            url = make_url(TEST_DATABASE_URL).set(drivername="postgresql")
+            conn = await asyncpg.connect(url.render_as_string(hide_password=False))
+            try:
+                rows = await conn.fetch(
+                    "SELECT DISTINCT usename FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            finally:
+                await conn.close()
+            return {row["usename"] for row in rows}
+
+        assert asyncio.run(users()) == {"auth_service", "profile_service", "ml_service"}
 
 
 class TestRouting:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pydantic import model_validator
-from segshared.settings import ServiceSettings
+from segshared.settings import ServiceSettings, database_url_field
 
 
 class AuthSettings(ServiceSettings):
     """Token lifetimes, signing key, password hashing and login limits."""
 
+    database_url: str = database_url_field("AUTH")
     access_token_expire_minutes: int = 30
     refresh_token_expire_days: int = 14
     api_key_token_expire_seconds: int = 300

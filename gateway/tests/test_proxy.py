@@ -126,6 +126,7 @@ class TestFailures:
     async def test_health_reports_dead_service(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/health")
         assert response.status_code == 503
+        assert response.json()["status"] == "degraded"
         components = response.json()["components"]
         assert components["auth"]["status"] == "ok"
         assert components["ml"]["status"] == "error"

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from segshared.app import build_app, service_resources
 from segshared.errors import Conflict
 from segshared.events import HISTORY_STREAM, USER_EVENTS_STREAM
+from segshared.health import disk_space_check
 from segshared.retry import Backoff
 from segshared.streams import StreamConsumer, trim_loop
 from starlette.middleware import Middleware
@@ -65,6 +66,9 @@ def create_app(settings: MlSettings | None = None) -> FastAPI:
             trainer = Trainer(settings, app.state.sessionmaker, app.state.redis, store)
             app.state.store, app.state.trainer = store, trainer
             app.state.readiness_checks["model"] = lambda: _model_ready(store)
+            app.state.readiness_checks["model_volume"] = disk_space_check(
+                settings.model_path, settings.model_dir_min_free_mb
+            )
             consumer = StreamConsumer(
                 app.state.redis, USER_EVENTS_STREAM, "ml-service",
                 user_events_handler(app.state.sessionmaker), block_ms=1000,

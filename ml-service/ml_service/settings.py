@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from segshared.settings import ServiceSettings
+from segshared.settings import ServiceSettings, database_url_field
 
 
 class MlSettings(ServiceSettings):
     """Model storage, training speed knobs and batch limits."""
 
+    database_url: str = database_url_field("ML")
     model_dir: str = ".data/models"
     default_dataset_rows: int = 5_000
     default_seed: int = 42
@@ -30,6 +31,8 @@ class MlSettings(ServiceSettings):
     job_stale_seconds: float = Field(default=30.0, gt=1, le=86_400)
     # First start: retry the bootstrap training (with backoff up to this) until a model exists.
     bootstrap_retry_cap_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # /health warns (still 200) when the model volume has less free space than this.
+    model_dir_min_free_mb: int = 1_024
 
     @property
     def model_path(self) -> Path:

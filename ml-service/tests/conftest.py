@@ -57,6 +57,8 @@ def settings(database: str, tmp_path_factory: pytest.TempPathFactory) -> MlSetti
         default_dataset_rows=800,
         reload_poll_seconds=0.2,
         stream_trim_seconds=0.2,
+        # More than any disk has: /ready must report the warning and still answer 200.
+        model_dir_min_free_mb=10**12,
     )
 
 

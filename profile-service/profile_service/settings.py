@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from segshared.settings import ServiceSettings
+from segshared.settings import ServiceSettings, database_url_field
 
 
 class ProfileSettings(ServiceSettings):
     """Event consumption and export tuning."""
 
+    database_url: str = database_url_field("PROFILE")
     history_batch_size: int = 500
     history_block_ms: int = 200
     # Pause after a partial batch (bounded well under the 1 s visibility promise).

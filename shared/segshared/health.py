@@ -1,10 +1,19 @@
-"""`/health` (liveness), `/ready` (dependencies, with latency) and `/metrics`."""
+"""`/health` (liveness), `/ready` (dependencies, with latency) and `/metrics`.
+
+A component's status is `ok`, `warning` (works, but an operator should act: e.g. the model
+volume is nearly full) or `error`; only an error makes `/ready` answer 503.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import resource
+import shutil
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -21,8 +30,44 @@ LATENCY = Histogram(
 )
 
 
+def process_rss_mb() -> float:
+    """This process's resident memory in MiB (from /proc; elsewhere its peak so far)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            pages = int(statm.read().split()[1])
+        return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+    except (OSError, ValueError, IndexError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
+
+
+def disk_space_check(path: Path, min_free_mb: int) -> ReadinessCheck:
+    """A readiness check of the free space under `path` (or, until it is created, the
+    nearest existing parent): `warning` below `min_free_mb`."""
+
+    def free_mb() -> int:
+        target = next((p for p in (path, *path.parents) if p.exists()), path)
+        return shutil.disk_usage(target).free // 2**20
+
+    async def check() -> dict[str, object]:
+        free = await asyncio.to_thread(free_mb)  # a network volume's statvfs can block
+        status = "warning" if free < min_free_mb else "ok"
+        return {"status": status, "free_mb": free, "min_free_mb": min_free_mb}
+
+    return check
+
+
+def overall_status(statuses: list[str]) -> str:
+    """`error` if any component failed, else `warning` if any warns, else `ok`."""
+    for status in ("error", "warning"):
+        if status in statuses:
+            return status
+    return "ok" if all(s == "ok" for s in statuses) else "error"
+
+
 async def run_check(check: ReadinessCheck, timeout: float = 2.0) -> dict[str, object]:
-    """Run one readiness check: `{status: ok|error, latency_ms, detail?}`."""
+    """Run one readiness check: `{status, latency_ms, detail?}` plus what the check returns
+    (a dict result may set its own `status`, e.g. `warning`)."""
     started = time.perf_counter()
     try:
         result = await asyncio.wait_for(check(), timeout)
@@ -57,8 +102,13 @@ def health_router(service: str, version: str, liveness: bool = True) -> APIRoute
     if liveness:
 
         @router.get("/health")
-        async def health() -> dict[str, str]:
-            return {"status": "ok", "service": service, "version": version}
+        async def health() -> dict[str, object]:
+            return {
+                "status": "ok",
+                "service": service,
+                "version": version,
+                "memory_rss_mb": process_rss_mb(),
+            }
 
     @router.get("/ready", responses=NOT_READY)
     async def ready(request: Request) -> JSONResponse:
@@ -66,9 +116,14 @@ def health_router(service: str, version: str, liveness: bool = True) -> APIRoute
         names = list(checks)
         results = await asyncio.gather(*(run_check(checks[n]) for n in names))
         components = dict(zip(names, results, strict=True))
-        ok = all(c["status"] == "ok" for c in components.values())
-        body = {"status": "ok" if ok else "error", "service": service, "components": components}
-        return JSONResponse(body, 200 if ok else 503)
+        status = overall_status([str(c["status"]) for c in components.values()])
+        body = {
+            "status": status,
+            "service": service,
+            "memory_rss_mb": process_rss_mb(),
+            "components": components,
+        }
+        return JSONResponse(body, 503 if status == "error" else 200)
 
     @router.get("/metrics", response_class=PlainTextResponse)
     async def metrics() -> Response:

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import secrets
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from segshared.retry import RetryPolicy
 
 Environment = Literal["development", "test", "production"]
 _PROCESS_SECRET = secrets.token_urlsafe(32)
+DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/segmentation"
+# Every secret that has a default (docker-compose.yml, for a local try) contains this, and
+# production refuses any setting that does.
+DEV_ONLY_MARKER = "dev-only-insecure"
+
+
+def database_url_field(prefix: str) -> Any:
+    """A service's DATABASE_URL: `<PREFIX>_DATABASE_URL` (its own role) else DATABASE_URL.
+
+    `make up` runs every process with one environment, so each service finds its own
+    role's URL under its own name there; containers just set DATABASE_URL.
+    """
+    return Field(
+        DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices(f"{prefix}_DATABASE_URL".lower(), "database_url"),
+    )
 
 
 class ServiceSettings(BaseSettings):
@@ -21,11 +37,13 @@ class ServiceSettings(BaseSettings):
     read without a prefix so one `.env` configures the whole stack.
     """
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, hide_input_in_errors=True
+    )
 
     environment: Environment = "development"
     log_level: str = "INFO"
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/segmentation"
+    database_url: str = DEFAULT_DATABASE_URL
     # PostgreSQL pool per process: DB_POOL_SIZE connections plus as many overflow ones; a
     # request waits DB_POOL_TIMEOUT_SECONDS for one, then answers 503 with Retry-After.
     db_pool_size: int = 10
@@ -64,9 +82,26 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> ServiceSettings:
-        if self.environment == "production" and len(self.service_token) < 32:
+        if self.environment != "production":
+            return self
+        if len(self.service_token) < 32:
             raise ValueError("SERVICE_TOKEN must be set (>= 32 chars) in production")
+        refused = [
+            name for name, value in self.secret_settings().items() if DEV_ONLY_MARKER in value
+        ]
+        if refused:
+            raise ValueError(
+                f"{', '.join(refused)}: a {DEV_ONLY_MARKER}* default is refused in production"
+            )
         return self
+
+    def secret_settings(self) -> dict[str, str]:
+        """Settings that carry a credential (checked against the dev-only defaults)."""
+        return {
+            "SERVICE_TOKEN": self.service_token,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+        }
 
     @property
     def stream_retry(self) -> RetryPolicy:
