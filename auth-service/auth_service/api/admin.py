@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from segshared.security import AdminClaims
+from segshared.stats_window import StatsBucket, StatsDays
 
 from auth_service import accounts, administration, repository
 from auth_service.deps import ContextDep, SessionDep
@@ -78,8 +79,14 @@ async def delete_user(
 
 
 @router.get("/stats", response_model=AdminStats)
-async def stats(_: AdminClaims, session: SessionDep, ctx: ContextDep) -> AdminStats:
-    return await administration.stats(session, ctx)
+async def stats(
+    _: AdminClaims,
+    session: SessionDep,
+    ctx: ContextDep,
+    days: StatsDays = 7,
+    bucket: StatsBucket = "day",
+) -> AdminStats:
+    return await administration.stats(session, ctx, days, bucket)
 
 
 @router.get("/audit", response_model=AuditList)
