@@ -36,7 +36,10 @@ const initialFiles = [...initial].map((file) => {
   return { file, bytes: bytes.length, gzip: gzipSize(bytes) };
 });
 const initialGzip = initialFiles.reduce((sum, f) => sum + f.gzip, 0);
-const css = (entry.css ?? []).map((file) => ({ file, gzip: gzipSize(readFileSync(join(dist, file))) }));
+const css = (entry.css ?? []).map((file) => ({
+  file,
+  gzip: gzipSize(readFileSync(join(dist, file))),
+}));
 
 // Everything under dist/, compressed twins included below.
 const files = [];
@@ -57,7 +60,10 @@ for (const path of files) {
   if (bytes.length < 256) continue;
   const gz = gzipSync(bytes, { level: 9 });
   const br = brotliCompressSync(bytes, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: 11,
+      [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+    },
   });
   if (gz.length < bytes.length) {
     writeFileSync(`${path}.gz`, gz);
@@ -87,7 +93,8 @@ console.log(`\nInitial JS (gzip): ${kb(initialGzip)} KB of ${budgetKb} KB budget
 for (const f of initialFiles) console.log(`  ${f.file.padEnd(40)} ${kb(f.gzip).padStart(7)} KB`);
 for (const f of css) console.log(`  ${f.file.padEnd(40)} ${kb(f.gzip).padStart(7)} KB (css)`);
 console.log("Largest lazy chunks (gzip):");
-for (const f of lazy.slice(0, 5)) console.log(`  ${f.file.padEnd(40)} ${kb(f.gzip).padStart(7)} KB`);
+for (const f of lazy.slice(0, 5))
+  console.log(`  ${f.file.padEnd(40)} ${kb(f.gzip).padStart(7)} KB`);
 console.log(`Precompressed ${twins} twins (.gz/.br) under ${relative(root, dist)}/`);
 
 if (initialGzip > budgetKb * 1024) {

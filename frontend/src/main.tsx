@@ -14,6 +14,8 @@ import "./index.css";
 applyTheme();
 watchSystemTheme();
 configureApi();
+// Restore the session from the refresh cookie while the route code loads.
+void session.restore();
 
 const queryClient = new QueryClient({
   defaultOptions: {

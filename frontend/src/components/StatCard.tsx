@@ -18,8 +18,8 @@ export function StatCard({
   testId?: string;
 }) {
   return (
-    <div className="card flex items-start gap-3 p-4">
-      <div className="rounded-lg bg-indigo-50 p-2 text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300">
+    <div className="card flex min-w-0 items-start gap-3 p-3 sm:p-4">
+      <div className="hidden rounded-lg bg-indigo-50 p-2 text-indigo-700 sm:block dark:bg-indigo-950 dark:text-indigo-300">
         <Icon className="size-5" aria-hidden="true" />
       </div>
       <div className="min-w-0">
@@ -27,7 +27,10 @@ export function StatCard({
         {loading ? (
           <Skeleton className="mt-1 h-7 w-20" />
         ) : (
-          <p className="mt-0.5 truncate text-2xl font-semibold tabular-nums" data-testid={testId}>
+          <p
+            className="mt-0.5 truncate text-xl font-semibold tabular-nums sm:text-2xl"
+            data-testid={testId}
+          >
             {value}
           </p>
         )}

@@ -16,6 +16,10 @@ export function useCustomerDraft(initial: CustomerLike = {}) {
   }));
   const [touched, setTouched] = useState<Partial<Record<keyof CustomerDraft, boolean>>>({});
   const checked = validateCustomer(draft);
+  const reset = useCallback(() => {
+    setDraft(EMPTY_CUSTOMER);
+    setTouched({});
+  }, []);
   const load = useCallback((customer: CustomerLike) => {
     setDraft({ ...EMPTY_CUSTOMER, ...draftOf(customer) });
     setTouched({});
@@ -41,9 +45,6 @@ export function useCustomerDraft(initial: CustomerLike = {}) {
         purchase_frequency: true,
       }),
     load,
-    reset: () => {
-      setDraft(EMPTY_CUSTOMER);
-      setTouched({});
-    },
+    reset,
   };
 }

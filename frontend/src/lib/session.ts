@@ -87,7 +87,14 @@ export const session = {
     if (data && state.status === "authenticated") session.updateUser(data);
   },
 
-  /** On start-up: restore the session from the refresh cookie when there is one. */
+  /** Before a signed-in page: the session, restored from the refresh cookie if needed. */
+  async ensure(): Promise<SessionState> {
+    if (state.status !== "authenticated") await session.refresh();
+    if (state.status === "unknown") publish({ ...state, status: "anonymous" });
+    return state;
+  },
+
+  /** On start-up (and on public pages): restore the session once, if there is a cookie. */
   async restore(): Promise<SessionState> {
     if (state.status === "unknown") {
       const token = await session.refresh();

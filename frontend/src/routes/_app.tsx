@@ -5,7 +5,7 @@ import { session } from "@/lib/session";
 /** Every signed-in page: restores the session from the refresh cookie, or goes to login. */
 export const Route = createFileRoute("/_app")({
   beforeLoad: async ({ location }) => {
-    const state = await session.restore();
+    const state = await session.ensure();
     if (state.status !== "authenticated") {
       throw redirect({ to: "/login", search: { redirect: location.href } });
     }

@@ -51,10 +51,10 @@ function HomePage() {
           <p className="text-sm font-semibold text-indigo-700 dark:text-indigo-300">
             Customer segmentation platform
           </p>
-          <h1 className="mt-2 max-w-3xl text-4xl font-semibold tracking-tight text-slate-900 sm:text-5xl dark:text-white">
+          <h1 className="mt-2 max-w-3xl text-3xl font-semibold tracking-tight text-slate-900 sm:text-5xl dark:text-white">
             Know which customers you have, and what each of them needs.
           </h1>
-          <p className="mt-4 max-w-2xl text-lg muted">
+          <p className="mt-4 max-w-2xl text-base muted sm:text-lg">
             K-Means segmentation of your customers by age, income, spending and purchase frequency:
             predict one customer in real time, score whole files, and keep models, history and teams
             in one place.
@@ -63,7 +63,7 @@ function HomePage() {
             {status === "authenticated" ? (
               <Link
                 to="/dashboard"
-                className="inline-flex h-11 items-center rounded-lg bg-indigo-600 px-5 text-sm font-medium text-white shadow-sm hover:bg-indigo-700 dark:bg-indigo-500 dark:text-slate-950 dark:hover:bg-indigo-400"
+                className="inline-flex h-11 items-center rounded-lg bg-indigo-600 px-5 text-sm font-medium text-white shadow-sm hover:bg-indigo-700 dark:bg-indigo-400 dark:text-slate-950 dark:hover:bg-indigo-300"
               >
                 Open the dashboard
               </Link>
@@ -71,7 +71,7 @@ function HomePage() {
               <>
                 <Link
                   to="/register"
-                  className="inline-flex h-11 items-center rounded-lg bg-indigo-600 px-5 text-sm font-medium text-white shadow-sm hover:bg-indigo-700 dark:bg-indigo-500 dark:text-slate-950 dark:hover:bg-indigo-400"
+                  className="inline-flex h-11 items-center rounded-lg bg-indigo-600 px-5 text-sm font-medium text-white shadow-sm hover:bg-indigo-700 dark:bg-indigo-400 dark:text-slate-950 dark:hover:bg-indigo-300"
                 >
                   Create a free account
                 </Link>

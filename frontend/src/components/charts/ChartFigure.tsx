@@ -1,4 +1,4 @@
-import { type ReactNode, Suspense, useId } from "react";
+import { type ReactNode, Suspense, useEffect, useId, useState } from "react";
 import { Skeleton } from "@/components/ui/Spinner";
 
 /**
@@ -19,6 +19,7 @@ export function ChartFigure({
   height?: number;
 }) {
   const id = useId();
+  const visible = useIdle();
   return (
     <figure aria-labelledby={`${id}-title`} aria-describedby={`${id}-summary`} className="m-0">
       <figcaption className="sr-only">
@@ -26,18 +27,39 @@ export function ChartFigure({
         <span id={`${id}-summary`}>{summary}</span>
       </figcaption>
       <div style={{ height }} className="w-full min-w-0" aria-hidden="true" data-chart={title}>
-        <Suspense fallback={<Skeleton className="h-full w-full" />}>{children}</Suspense>
+        {visible ? (
+          <Suspense fallback={<Skeleton className="h-full w-full" />}>{children}</Suspense>
+        ) : (
+          <Skeleton className="h-full w-full" />
+        )}
       </div>
       <details className="mt-2 text-sm">
         <summary className="cursor-pointer rounded text-xs font-medium text-indigo-700 select-none dark:text-indigo-300">
           Show data as a table
         </summary>
-        <div className="mt-2 max-h-72 overflow-auto rounded-lg border border-slate-200 dark:border-slate-800">
+        <div className="relative mt-2 max-h-72 overflow-auto rounded-lg border border-slate-200 dark:border-slate-800">
           {table}
         </div>
       </details>
     </figure>
   );
+}
+
+/**
+ * True once the browser is idle after the first render: charts are drawn after the
+ * page's forms and numbers, so the page answers input first.
+ */
+function useIdle(): boolean {
+  const [idle, setIdle] = useState(false);
+  useEffect(() => {
+    if (typeof requestIdleCallback === "undefined") {
+      const timer = setTimeout(() => setIdle(true), 50);
+      return () => clearTimeout(timer);
+    }
+    const handle = requestIdleCallback(() => setIdle(true), { timeout: 500 });
+    return () => cancelIdleCallback(handle);
+  }, []);
+  return idle;
 }
 
 export function DataTable({

@@ -7,7 +7,6 @@ import {
   BarChart,
   CartesianGrid,
   Cell,
-  Legend,
   Line,
   LineChart,
   ReferenceLine,
@@ -59,7 +58,12 @@ export interface BarDatum {
 export function CategoryBars({ data, unit = "" }: { data: BarDatum[]; unit?: string }) {
   return (
     <Frame>
-      <BarChart data={data} layout="vertical" margin={{ top: 4, right: 16, bottom: 4, left: 4 }}>
+      <BarChart
+        accessibilityLayer={false}
+        data={data}
+        layout="vertical"
+        margin={{ top: 4, right: 16, bottom: 4, left: 4 }}
+      >
         <CartesianGrid {...grid} horizontal={false} />
         <XAxis type="number" {...axis} allowDecimals={false} />
         <YAxis type="category" dataKey="name" {...axis} width={130} interval={0} />
@@ -102,56 +106,94 @@ export function SegmentScatter({
   );
   const nameOf = new Map([...centroids, ...points].map((p) => [p.cluster, p.name]));
   return (
-    <Frame>
-      <ScatterChart margin={{ top: 8, right: 16, bottom: 24, left: 4 }}>
-        <CartesianGrid {...grid} />
-        <XAxis
-          type="number"
-          dataKey="x"
-          name={xLabel}
-          {...axis}
-          label={{
-            value: xLabel,
-            position: "insideBottom",
-            offset: -14,
-            fill: "currentColor",
-            fontSize: 12,
-          }}
-        />
-        <YAxis type="number" dataKey="y" name={yLabel} {...axis} width={40} />
-        <ZAxis range={[28, 28]} />
-        <Tooltip {...tooltipStyle} cursor={{ strokeDasharray: "3 3" }} />
-        <Legend verticalAlign="top" height={28} wrapperStyle={{ fontSize: 12 }} />
+    <div className="flex h-full flex-col">
+      <ul className="mb-1 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700 dark:text-slate-300">
         {clusters.map((cluster) => (
-          <Scatter
-            key={`points-${cluster}`}
-            name={nameOf.get(cluster) ?? `Segment ${cluster}`}
-            data={points.filter((p) => p.cluster === cluster)}
-            fill={segmentColor(cluster)}
-            fillOpacity={0.55}
-            isAnimationActive={false}
-          />
-        ))}
-        <Scatter
-          name="Centroids"
-          data={centroids}
-          shape="diamond"
-          legendType="diamond"
-          fill="currentColor"
-          isAnimationActive={false}
-        >
-          {centroids.map((c) => (
-            <Cell
-              key={c.cluster}
-              fill={segmentColor(c.cluster)}
-              stroke="#0f172a"
-              strokeWidth={1.5}
+          <li key={cluster} className="flex items-center gap-1.5">
+            <span
+              className="size-2.5 rounded-full"
+              style={{ backgroundColor: segmentColor(cluster) }}
             />
-          ))}
-        </Scatter>
-        <ZAxis range={[160, 160]} />
-      </ScatterChart>
-    </Frame>
+            {nameOf.get(cluster)}
+          </li>
+        ))}
+        <li className="flex items-center gap-1.5">
+          <span className="size-2 rotate-45 border border-slate-900 bg-slate-400 dark:border-slate-100" />
+          Centroid
+        </li>
+      </ul>
+      <div className="min-h-0 flex-1">
+        <Frame>
+          <ScatterChart
+            accessibilityLayer={false}
+            margin={{ top: 8, right: 16, bottom: 24, left: 4 }}
+          >
+            <CartesianGrid {...grid} />
+            <XAxis
+              type="number"
+              dataKey="x"
+              name={xLabel}
+              {...axis}
+              label={{
+                value: xLabel,
+                position: "insideBottom",
+                offset: -14,
+                fill: "currentColor",
+                fontSize: 12,
+              }}
+            />
+            <YAxis
+              type="number"
+              dataKey="y"
+              name={yLabel}
+              {...axis}
+              width={44}
+              domain={[0, 100]}
+              ticks={[0, 25, 50, 75, 100]}
+              label={{
+                value: yLabel,
+                angle: -90,
+                position: "insideLeft",
+                offset: 10,
+                fill: "currentColor",
+                fontSize: 12,
+              }}
+            />
+            <ZAxis range={[28, 28]} />
+            <ZAxis zAxisId="centroids" range={[140, 140]} />
+            <Tooltip {...tooltipStyle} cursor={{ strokeDasharray: "3 3" }} />
+            {clusters.map((cluster) => (
+              <Scatter
+                key={`points-${cluster}`}
+                name={nameOf.get(cluster) ?? `Segment ${cluster}`}
+                data={points.filter((p) => p.cluster === cluster)}
+                fill={segmentColor(cluster)}
+                fillOpacity={0.55}
+                isAnimationActive={false}
+              />
+            ))}
+            <Scatter
+              name="Centroids"
+              zAxisId="centroids"
+              data={centroids}
+              shape="diamond"
+              legendType="diamond"
+              fill="currentColor"
+              isAnimationActive={false}
+            >
+              {centroids.map((c) => (
+                <Cell
+                  key={c.cluster}
+                  fill={segmentColor(c.cluster)}
+                  stroke="#0f172a"
+                  strokeWidth={1.5}
+                />
+              ))}
+            </Scatter>
+          </ScatterChart>
+        </Frame>
+      </div>
+    </div>
   );
 }
 
@@ -172,7 +214,11 @@ export function MetricByK({
   const data = ks.map((k, i) => ({ k, value: values[i] ?? null }));
   return (
     <Frame>
-      <LineChart data={data} margin={{ top: 16, right: 20, bottom: 20, left: 4 }}>
+      <LineChart
+        accessibilityLayer={false}
+        data={data}
+        margin={{ top: 16, right: 20, bottom: 20, left: 4 }}
+      >
         <CartesianGrid {...grid} />
         <XAxis
           dataKey="k"
@@ -234,7 +280,11 @@ export function TimeBars({
 }) {
   return (
     <Frame>
-      <BarChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+      <BarChart
+        accessibilityLayer={false}
+        data={data}
+        margin={{ top: 8, right: 12, bottom: 4, left: 0 }}
+      >
         <CartesianGrid {...grid} vertical={false} />
         <XAxis dataKey="label" {...axis} minTickGap={16} />
         <YAxis {...axis} allowDecimals={false} width={40} />

@@ -23,7 +23,7 @@ export function PublicShell({ children }: { children: ReactNode }) {
             {status === "authenticated" ? (
               <Link
                 to="/dashboard"
-                className="rounded-lg bg-indigo-600 px-3 py-2 font-medium text-white hover:bg-indigo-700 dark:bg-indigo-500 dark:text-slate-950 dark:hover:bg-indigo-400"
+                className="rounded-lg bg-indigo-600 px-3 py-2 font-medium text-white hover:bg-indigo-700 dark:bg-indigo-400 dark:text-slate-950 dark:hover:bg-indigo-300"
               >
                 Open the console
               </Link>
@@ -37,9 +37,10 @@ export function PublicShell({ children }: { children: ReactNode }) {
                 </Link>
                 <Link
                   to="/register"
-                  className="rounded-lg bg-indigo-600 px-3 py-2 font-medium text-white hover:bg-indigo-700 dark:bg-indigo-500 dark:text-slate-950 dark:hover:bg-indigo-400"
+                  className="rounded-lg bg-indigo-600 px-3 py-2 font-medium text-white hover:bg-indigo-700 dark:bg-indigo-400 dark:text-slate-950 dark:hover:bg-indigo-300"
                 >
-                  Create account
+                  <span className="sm:hidden">Sign up</span>
+                  <span className="hidden sm:inline">Create account</span>
                 </Link>
               </>
             )}

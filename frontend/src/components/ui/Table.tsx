@@ -12,12 +12,17 @@ export function Table({
   className?: string;
 }) {
   return (
-    <div className={cn("w-full overflow-x-auto", className)}>
+    <section
+      className={cn("relative w-full overflow-x-auto", className)}
+      aria-label={caption}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways on a narrow screen must be reachable by keyboard (WCAG 2.1.1)
+      tabIndex={0}
+    >
       <table className="w-full text-left text-sm">
         <caption className="sr-only">{caption}</caption>
         {children}
       </table>
-    </div>
+    </section>
   );
 }
 

@@ -110,7 +110,7 @@ function Dashboard() {
         title={`Welcome, ${user.full_name || user.username}`}
         description="Predict a customer's segment and see how your segments look under the active model."
       />
-      <div className="grid grid-cols-1 gap-4 sm:grid-cols-2 xl:grid-cols-4">
+      <div className="grid grid-cols-2 gap-3 sm:gap-4 xl:grid-cols-4">
         <StatCard
           icon={Activity}
           label="My predictions"

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createFileRoute, useNavigate } from "@tanstack/react-router";
-import { ChevronDown, ChevronRight, Download, FilterX, Trash2 } from "lucide-react";
+import { ChevronDown, ChevronRight, Download, FilterX, RefreshCw, Trash2 } from "lucide-react";
 import { Fragment, useState } from "react";
 import { exportHistoryHistoryExportGet, type HistoryEntry } from "@/client";
 import {
@@ -113,14 +113,24 @@ function HistoryPage() {
         title="Prediction history"
         description="Every prediction you made, newest first. Filters stay in the address, so a filtered view can be bookmarked or shared."
         actions={
-          <Button
-            variant="secondary"
-            icon={<Download className="size-4" aria-hidden="true" />}
-            onClick={() => void exportCsv()}
-            loading={exporting}
-          >
-            Export CSV
-          </Button>
+          <>
+            <Button
+              variant="ghost"
+              icon={<RefreshCw className="size-4" aria-hidden="true" />}
+              onClick={() => void history.refetch()}
+              loading={history.isFetching && !history.isPending}
+            >
+              Refresh
+            </Button>
+            <Button
+              variant="secondary"
+              icon={<Download className="size-4" aria-hidden="true" />}
+              onClick={() => void exportCsv()}
+              loading={exporting}
+            >
+              Export CSV
+            </Button>
+          </>
         }
       />
       <Card className="mb-4 p-4">

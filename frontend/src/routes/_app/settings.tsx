@@ -200,7 +200,7 @@ function AppearanceCard() {
               <label
                 key={option.value}
                 className={cn(
-                  "flex cursor-pointer flex-col items-center gap-1 rounded-lg border p-3 text-sm font-medium has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-indigo-500",
+                  "relative flex cursor-pointer flex-col items-center gap-1 rounded-lg border p-3 text-sm font-medium has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-indigo-500",
                   theme === option.value
                     ? "border-indigo-500 bg-indigo-50 text-indigo-800 dark:bg-indigo-950 dark:text-indigo-200"
                     : "border-slate-200 hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800",
