@@ -1,4 +1,4 @@
-.PHONY: up test lint fmt migrate bench install
+.PHONY: up test lint fmt migrate bench install client ui
 
 install:  ## install the locked dependencies
 	scripts/install.sh
@@ -20,3 +20,9 @@ migrate:
 
 bench:
 	scripts/bench.sh
+
+client:  ## refresh frontend/openapi.json from the gateway and regenerate frontend/src/client/
+	scripts/client.sh
+
+ui:  ## build the web console (frontend/dist)
+	scripts/console.sh build

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Everything CI checks: lint, format, every service's tests, end-to-end tests, compose file.
+# Everything CI checks: lint, format, every service's tests, the console's checks and
+# browser tests, end-to-end tests, compose file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,11 +13,15 @@ uv run --frozen ruff format --check .
 echo "== mypy (shared)"
 uv run --frozen mypy shared/segshared
 
+echo "== console (frontend): lint, types, unit tests, build + bundle budget"
+scripts/console.sh check
+scripts/console.sh browser
+
 for suite in shared gateway auth-service profile-service ml-service; do
   echo "== tests: $suite"
   uv run --frozen pytest "$suite/tests"
 done
-echo "== tests: end-to-end"
+echo "== tests: end-to-end (API, and the console in chromium)"
 uv run --frozen pytest tests-e2e
 
 echo "== docker-compose config"

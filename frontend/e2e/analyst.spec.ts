@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { createUser, login } from "./helpers";
+import { ADMIN, createUser, login } from "./helpers";
 
 test.setTimeout(180_000);
 
@@ -71,6 +71,21 @@ test("analyst: upload Mall Customers → train job to 100 % → new version → 
       '[data-chart="Income and spending of predicted customers by segment"] .recharts-symbols',
     ),
   ).not.toHaveCount(0);
+});
+
+test("admin: roll back to an earlier version, with confirmation", async ({ page }) => {
+  await login(page, ADMIN);
+  await page.getByRole("link", { name: "Models" }).first().click();
+  const inactive = page
+    .getByTestId("model-row")
+    .filter({ has: page.getByRole("button", { name: "Activate" }) });
+  await expect(inactive.first()).toBeVisible();
+  const version = (await inactive.last().locator("td").first().textContent())?.trim() ?? "";
+  await inactive.last().getByRole("button", { name: "Activate" }).click();
+  const dialog = page.getByRole("dialog", { name: `Activate ${version}?` });
+  await dialog.getByRole("button", { name: "Activate" }).click();
+  await expect(page.getByText(`Version ${version} is now live`)).toBeVisible();
+  await expect(page.getByTestId("model-row").filter({ hasText: version })).toContainText("Active");
 });
 
 test("a user has no Models page", async ({ page, request }) => {

@@ -1,7 +1,7 @@
 import type { HistoryEntry } from "@/client";
 import { SegmentBadge } from "@/components/ui/Badge";
 import { Table, Td, Th } from "@/components/ui/Table";
-import { formatDateTime, formatPercent } from "@/lib/format";
+import { formatDateTime, formatPercent, formatShortDateTime } from "@/lib/format";
 import { segmentColor } from "@/lib/segments";
 
 export function describeCustomer(entry: HistoryEntry): string {
@@ -25,7 +25,11 @@ export function RecentPredictions({ entries }: { entries: HistoryEntry[] }) {
       <tbody>
         {entries.map((entry) => (
           <tr key={entry.id}>
-            <Td className="whitespace-nowrap">{formatDateTime(entry.created_at)}</Td>
+            <Td className="whitespace-nowrap">
+              <time dateTime={entry.created_at} title={formatDateTime(entry.created_at)}>
+                {formatShortDateTime(entry.created_at)}
+              </time>
+            </Td>
             <Td>
               {entry.cluster_name ? (
                 <SegmentBadge name={entry.cluster_name} color={segmentColor(entry.cluster)} />

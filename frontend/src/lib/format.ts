@@ -3,6 +3,12 @@
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const shortDateTime = new Intl.DateTimeFormat(undefined, {
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+});
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 
@@ -17,6 +23,10 @@ export const formatPercent = (value: number | null | undefined, digits = 1): str
 
 export const formatDateTime = (iso: string | null | undefined): string =>
   iso ? dateTime.format(new Date(iso)) : "–";
+
+/** Month, day and time: for table rows, where the year is rarely needed. */
+export const formatShortDateTime = (iso: string | null | undefined): string =>
+  iso ? shortDateTime.format(new Date(iso)) : "–";
 
 /** A `YYYY-MM-DD` UTC day as a date. */
 export const formatDay = (day: string): string => dateOnly.format(new Date(`${day}T00:00:00Z`));

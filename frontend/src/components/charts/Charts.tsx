@@ -185,7 +185,7 @@ export function SegmentScatter({
                 <Cell
                   key={c.cluster}
                   fill={segmentColor(c.cluster)}
-                  stroke="#0f172a"
+                  stroke="var(--chart-centroid-stroke)"
                   strokeWidth={1.5}
                 />
               ))}

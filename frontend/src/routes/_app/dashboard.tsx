@@ -156,26 +156,11 @@ function Dashboard() {
       </div>
 
       <div className="mt-6 grid grid-cols-1 gap-6 xl:grid-cols-5">
-        <Card className="xl:col-span-2" aria-labelledby="predict-title">
+        <Card className="self-start xl:col-span-2" aria-labelledby="predict-title">
           <CardHeader
             id="predict-title"
             title="Predict a segment"
             description="The five inputs, with the ranges the API accepts."
-            actions={
-              <Button
-                variant="ghost"
-                size="sm"
-                icon={<RotateCcw className="size-3.5" aria-hidden="true" />}
-                onClick={() => {
-                  form.reset();
-                  setResult(null);
-                  predict.reset();
-                  if (profileId) void navigate({ search: {} });
-                }}
-              >
-                Clear
-              </Button>
-            }
           />
           <CardBody>
             {loadedProfile.data && (
@@ -201,9 +186,23 @@ function Dashboard() {
                   {errorMessage(predict.error)}
                 </Alert>
               )}
-              <Button type="submit" className="mt-5 w-full sm:w-auto" loading={predict.isPending}>
-                Predict segment
-              </Button>
+              <div className="mt-5 flex flex-wrap gap-2">
+                <Button type="submit" className="flex-1 sm:flex-none" loading={predict.isPending}>
+                  Predict segment
+                </Button>
+                <Button
+                  variant="ghost"
+                  icon={<RotateCcw className="size-3.5" aria-hidden="true" />}
+                  onClick={() => {
+                    form.reset();
+                    setResult(null);
+                    predict.reset();
+                    if (profileId) void navigate({ search: {} });
+                  }}
+                >
+                  Clear
+                </Button>
+              </div>
             </form>
             {result && (
               <div className="mt-5">

@@ -21,7 +21,7 @@ import { EmptyState, ErrorState } from "@/components/ui/States";
 import { Table, Td, Th } from "@/components/ui/Table";
 import { toast } from "@/components/ui/Toast";
 import { saveBlob } from "@/lib/download";
-import { formatDateTime, formatPercent } from "@/lib/format";
+import { formatDateTime, formatPercent, formatShortDateTime } from "@/lib/format";
 import { invalidate } from "@/lib/queries";
 import { optionalDay, optionalInt, optionalNumber } from "@/lib/search";
 import { segmentColor } from "@/lib/segments";
@@ -253,7 +253,11 @@ function HistoryPage() {
                           )}
                         </button>
                       </Td>
-                      <Td className="whitespace-nowrap">{formatDateTime(entry.created_at)}</Td>
+                      <Td className="whitespace-nowrap">
+                        <time dateTime={entry.created_at} title={formatDateTime(entry.created_at)}>
+                          {formatShortDateTime(entry.created_at)}
+                        </time>
+                      </Td>
                       <Td>
                         {entry.cluster_name ? (
                           <SegmentBadge

@@ -471,7 +471,7 @@ function VersionsCard() {
           <tbody>
             {items.map((m) => (
               <tr key={m.version} data-testid="model-row">
-                <Td className="font-mono text-xs">{m.version}</Td>
+                <Td className="font-mono text-xs whitespace-nowrap">{m.version}</Td>
                 <Td className="text-right tabular-nums">{m.n_clusters}</Td>
                 <Td className="text-right tabular-nums">{m.silhouette_score.toFixed(3)}</Td>
                 <Td className="hidden text-right tabular-nums md:table-cell">
@@ -641,9 +641,13 @@ function ClusterProfilesCard() {
                   )}
                 </Td>
                 <Td className="text-right tabular-nums">{formatInt(c.size)}</Td>
-                <Td className="text-right tabular-nums">{c.percentage.toFixed(1)} %</Td>
+                <Td className="text-right whitespace-nowrap tabular-nums">
+                  {c.percentage.toFixed(1)} %
+                </Td>
                 <Td className="text-right tabular-nums">{c.avg_age.toFixed(0)}</Td>
-                <Td className="text-right tabular-nums">{c.avg_income.toFixed(0)} k</Td>
+                <Td className="text-right whitespace-nowrap tabular-nums">
+                  {c.avg_income.toFixed(0)} k
+                </Td>
                 <Td className="text-right tabular-nums">{c.avg_spending_score.toFixed(0)}</Td>
                 <Td className="hidden text-right tabular-nums sm:table-cell">
                   {c.avg_purchase_frequency.toFixed(0)}

@@ -19,7 +19,7 @@ import { useCurrentUser } from "@/hooks/useSession";
 import { useTheme } from "@/hooks/useTheme";
 import { cn } from "@/lib/cn";
 import { ApiError, errorMessage } from "@/lib/errors";
-import { formatDateTime, formatInt } from "@/lib/format";
+import { formatDay, formatInt } from "@/lib/format";
 import { emailError, passwordError, usernameError } from "@/lib/passwords";
 import { invalidate } from "@/lib/queries";
 import { session } from "@/lib/session";
@@ -157,7 +157,7 @@ function StatsCard() {
   const items = [
     { label: "Predictions", value: formatInt(me.data?.total_predictions) },
     { label: "Saved profiles", value: formatInt(me.data?.total_saved_profiles) },
-    { label: "Member since", value: formatDateTime(user.created_at) },
+    { label: "Member since", value: formatDay(user.created_at.slice(0, 10)) },
   ];
   return (
     <Card aria-labelledby="stats-title">
@@ -307,7 +307,7 @@ function DeleteCard() {
     onError: (error) => toast.error(error),
   });
   return (
-    <Card className="border-red-200 dark:border-red-900" aria-labelledby="delete-title">
+    <Card className="self-start border-red-200 dark:border-red-900" aria-labelledby="delete-title">
       <CardHeader
         id="delete-title"
         title="Delete my account"
