@@ -168,3 +168,35 @@ test("dashboard interactive time (reported, not asserted)", async ({ browser }) 
   );
   await context.close();
 });
+
+test("phone navigation and keyboard use", async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await login(page, ADMIN);
+  // The menu button opens the navigation; choosing a page closes it.
+  const menu = page.getByRole("button", { name: "Open menu" });
+  await menu.click();
+  await expect(page.getByRole("button", { name: "Close menu" })).toHaveAttribute(
+    "aria-expanded",
+    "true",
+  );
+  await page.locator("#mobile-menu").getByRole("link", { name: "History" }).click();
+  await expect(page).toHaveURL(/\/ui\/history/);
+  await expect(page.locator("#mobile-menu")).toBeHidden();
+  // On a fresh page the first Tab reaches the skip link, which moves past the navigation.
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Prediction history" })).toBeVisible();
+  await page.keyboard.press("Tab");
+  const skip = page.getByRole("link", { name: "Skip to content" });
+  await expect(skip).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/#main$/);
+  // Focus is visible: the focused element draws an outline.
+  await page.keyboard.press("Tab");
+  const outline = await page.evaluate(() => {
+    const element = document.activeElement as HTMLElement | null;
+    return element ? getComputedStyle(element).outlineStyle : "none";
+  });
+  expect(outline).not.toBe("none");
+  await context.close();
+});

@@ -28,7 +28,7 @@ export function ConfidenceGauge({ value }: { value: number }) {
           strokeLinecap="round"
           className="stroke-slate-200 dark:stroke-slate-800"
         />
-        {clamped > 0 && (
+        {clamped >= 1 && (
           <path
             d={`M10 50 A40 40 0 ${large} 1 ${x.toFixed(2)} ${y.toFixed(2)}`}
             fill="none"

@@ -44,7 +44,7 @@ export function ResultCard({
       {traits.length > 0 && (
         <div className="mt-4">
           <p className="text-sm font-medium">What sets this segment apart</p>
-          <ul className="mt-2 grid gap-2 sm:grid-cols-3">
+          <ul className="mt-2 grid grid-cols-[repeat(auto-fit,minmax(9rem,1fr))] gap-2">
             {traits.map((trait) => {
               const up = trait.delta >= 0;
               return (

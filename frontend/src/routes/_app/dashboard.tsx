@@ -230,7 +230,7 @@ function Dashboard() {
           </CardBody>
         </Card>
 
-        <div className="grid min-w-0 gap-6 xl:col-span-3">
+        <div className="grid min-w-0 content-start gap-6 xl:col-span-3">
           <Card aria-labelledby="distribution-title">
             <CardHeader
               id="distribution-title"
