@@ -26,6 +26,8 @@ async def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-SessionDep = Annotated[AsyncSession, Depends(session_dependency)]
+# scope="function": the transaction commits before the response is sent (a 2xx means
+# the write is visible to the next request), not after it as yield dependencies default to.
+SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]
 ContextDep = Annotated[AuthContext, Depends(get_context)]
 ClientIp = Annotated[str, Depends(client_ip)]

@@ -33,10 +33,10 @@ test("a 401 triggers one refresh (rotating the cookie) and the request is retrie
   await login(page, user);
   const before = (await context.cookies()).find((c) => c.name === "seg_refresh")?.value;
   // The next call is answered 401 as if the access token had expired.
-  let refused = false;
-  await page.route("**/users/me/profile", async (route) => {
-    if (refused) return route.continue();
-    refused = true;
+  let refused = 0;
+  await page.route("**/auth/api-keys", async (route) => {
+    if (refused > 0) return route.continue();
+    refused += 1;
     await route.fulfill({
       status: 401,
       json: { detail: "Token expired" },
@@ -46,15 +46,18 @@ test("a 401 triggers one refresh (rotating the cookie) and the request is retrie
   const refreshed = page.waitForResponse(
     (r) => r.url().endsWith("/auth/refresh?refresh_cookie=true") && r.status() === 200,
   );
-  await page.getByRole("link", { name: "Settings" }).first().click();
+  const retried = page.waitForResponse(
+    (r) => r.url().endsWith("/auth/api-keys") && r.status() === 200,
+  );
+  await page.getByRole("link", { name: "API keys" }).first().click();
   await refreshed;
-  await expect(page.getByRole("heading", { name: "My statistics" })).toBeVisible();
-  await expect(page.getByText("Member since")).toBeVisible();
-  expect(refused).toBe(true);
+  await retried;
+  await expect(page.getByText("No API keys")).toBeVisible();
+  expect(refused).toBe(1);
   const after = (await context.cookies()).find((c) => c.name === "seg_refresh")?.value;
   expect(after).toBeTruthy();
   expect(after).not.toBe(before);
-  await expect(page).toHaveURL(/\/ui\/settings/);
+  await expect(page).toHaveURL(/\/ui\/api-keys/);
 });
 
 test("when the refresh fails too, the user goes to login and comes back to the same page", async ({

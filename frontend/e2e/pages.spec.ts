@@ -83,6 +83,11 @@ for (const scheme of ["light", "dark"] as const) {
     test(`every page at ${label}: axe, no sideways scroll, screenshot`, async ({ browser }) => {
       const context = await browser.newContext({ viewport: size.viewport, colorScheme: scheme });
       const page = await context.newPage();
+      // The strict Content-Security-Policy the gateway sends must not block anything.
+      const blocked: string[] = [];
+      page.on("console", (message) => {
+        if (/Content Security Policy|Refused to/.test(message.text())) blocked.push(message.text());
+      });
       const report: Record<string, unknown> = {};
       for (const entry of PUBLIC_PAGES) {
         await page.goto(entry.path);
@@ -96,6 +101,7 @@ for (const scheme of ["light", "dark"] as const) {
         await check(page, entry.name, label, report);
       }
       saveArtifact(`axe-${label}.json`, JSON.stringify(report, null, 2));
+      expect(blocked, "resources blocked by the Content-Security-Policy").toEqual([]);
       await context.close();
     });
   }

@@ -27,7 +27,9 @@ async def get_redis(request: Request) -> Redis:
     return request.app.state.redis
 
 
-SessionDep = Annotated[AsyncSession, Depends(session_dependency)]
+# scope="function": the transaction commits before the response is sent (a 2xx means
+# the write is visible to the next request), not after it as yield dependencies default to.
+SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]
 StoreDep = Annotated[ModelStore, Depends(get_store)]
 TrainerDep = Annotated[Trainer, Depends(get_trainer)]
 RedisDep = Annotated[Redis, Depends(get_redis)]

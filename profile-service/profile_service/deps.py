@@ -19,6 +19,8 @@ async def ml_client(request: Request) -> InternalClient:
     return request.app.state.ml
 
 
-SessionDep = Annotated[AsyncSession, Depends(session_dependency)]
+# scope="function": the transaction commits before the response is sent (a 2xx means
+# the write is visible to the next request), not after it as yield dependencies default to.
+SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]
 MlClient = Annotated[InternalClient, Depends(ml_client)]
 HistoryFilterDep = Annotated[HistoryFilter, Depends(history_filter)]
