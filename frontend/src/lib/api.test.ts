@@ -135,6 +135,23 @@ describe("the session-aware client", () => {
     expect(calls.map(path)).toEqual(["/auth/refresh?refresh_cookie=true"]);
   });
 
+  it("a slow /auth/me never overwrites a user updated meanwhile", async () => {
+    let answer: (response: Response) => void = () => {};
+    fakeApi(
+      () =>
+        new Promise<Response>((resolve) => {
+          answer = resolve;
+        }),
+    );
+    session.begin(pair("token-1"));
+    const pending = session.revalidate();
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalled());
+    session.updateUser({ ...USER, full_name: "Ann Edited" });
+    answer(json(200, { ...USER, full_name: "Ann (stale)" }));
+    await pending;
+    expect(session.getState().user?.full_name).toBe("Ann Edited");
+  });
+
   it("withSession passes other answers through untouched", async () => {
     const send = vi.fn(async () => json(503, { detail: "ml service unavailable" }));
     const response = await withSession(new Request(`${ORIGIN}/predict`, { method: "POST" }), send);

@@ -21,8 +21,12 @@ let state: SessionState = { status: "unknown", user: null, ended: null };
 const listeners = new Set<() => void>();
 const endListeners = new Set<(reason: EndReason) => void>();
 let inflight: Promise<string | null> | null = null;
+// Bumped whenever the user object is replaced, so a slower /auth/me answer that was
+// asked for earlier never overwrites a newer one (e.g. right after a profile edit).
+let userEpoch = 0;
 
 function publish(next: SessionState): void {
+  if (next.user !== state.user) userEpoch += 1;
   state = next;
   for (const listener of listeners) listener();
 }
@@ -83,8 +87,9 @@ export const session = {
    * which refreshes the session: the new token pair carries the current role.
    */
   async revalidate(): Promise<void> {
+    const asked = userEpoch;
     const { data } = await meAuthMeGet();
-    if (data && state.status === "authenticated") session.updateUser(data);
+    if (data && state.status === "authenticated" && userEpoch === asked) session.updateUser(data);
   },
 
   /** Before a signed-in page: the session, restored from the refresh cookie if needed. */
