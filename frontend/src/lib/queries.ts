@@ -13,8 +13,7 @@ export type OperationId =
   | "listUsersAdminUsersGet"
   | "statsAdminStatsGet"
   | "auditLogAdminAuditGet"
-  | "profiles"
-  | "history-points";
+  | "profiles";
 
 /** Invalidate every cached query of these operations, whatever their parameters. */
 export function invalidate(queryClient: QueryClient, ...ids: OperationId[]): Promise<void> {
