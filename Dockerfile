@@ -55,14 +55,13 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=5 CMD ["pyt
   "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['PORT']}/ready\", timeout=2)"]
 CMD ["serve"]
 
-# The web console. With frontend/package.json: `npm ci && npm run build`, and dist/ is what
-# gets served; a frontend/ of plain static files is served as it is.
+# The web console: `npm ci && npm run build`; dist/ is what the gateway serves.
 FROM ${NODE_IMAGE} AS console
 WORKDIR /frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
 COPY frontend/ ./
-RUN if [ -f package.json ]; then \
-      npm ci --no-audit --no-fund && npm run build && mv dist /ui; \
-    else mkdir /ui && cp -r ./* /ui/; fi
+RUN npm run build && mv dist /ui
 
 FROM service AS gateway
 COPY --from=console /ui /app/ui

@@ -1,4 +1,4 @@
-.PHONY: help up test test-faults fuzz lint fmt migrate bench install compose-test k8s-check
+.PHONY: help up test test-faults fuzz lint fmt migrate bench install compose-test k8s-check client ui
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -35,3 +35,9 @@ migrate:  ## database roles, then every service's migrations (as its role)
 
 bench:  ## performance scenarios (wrk, loopback only)
 	scripts/bench.sh
+
+client:  ## refresh frontend/openapi.json from the gateway and regenerate frontend/src/client/
+	scripts/client.sh
+
+ui:  ## build the web console (frontend/dist)
+	scripts/console.sh build

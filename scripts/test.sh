@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Everything CI checks: lint, format, every service's tests, end-to-end tests, the Kubernetes
-# manifests and the compose stack built and run (scripts/compose-test.sh).
+# Everything CI checks: lint, format, every service's tests, the console's checks and
+# browser tests, end-to-end, fault and fuzz tests, the Kubernetes manifests and the compose
+# stack built and run (scripts/compose-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,11 +14,15 @@ uv run --frozen ruff format --check .
 echo "== mypy (shared)"
 uv run --frozen mypy shared/segshared
 
+echo "== console (frontend): lint, types, unit tests, build + bundle budget"
+scripts/console.sh check
+scripts/console.sh browser
+
 for suite in shared gateway auth-service profile-service ml-service; do
   echo "== tests: $suite"
   uv run --frozen pytest "$suite/tests"
 done
-echo "== tests: end-to-end"
+echo "== tests: end-to-end (API, and the console in chromium)"
 uv run --frozen pytest tests-e2e --ignore=tests-e2e/faults
 echo "== tests: faults (private PostgreSQL and Redis, restarted under load)"
 uv run --frozen pytest tests-e2e/faults

@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 from segshared.errors import BadRequest, NotFound
 from segshared.revocation import invalidate_user_tokens
+from segshared.stats_window import Bucket
 from segshared.tokens import Claims
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import accounts, audit, repository
 from auth_service.context import AuthContext
 from auth_service.models import User, utcnow
-from auth_service.schemas import AdminStats, DayCount, UsersByRole
+from auth_service.schemas import AdminStats, BucketCount, DayCount, UsersByRole
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:
@@ -74,8 +75,11 @@ def _last_7_days(counts: list[dict] | None) -> list[DayCount]:
     return [DayCount(date=d.isoformat(), count=by_date.get(d.isoformat(), 0)) for d in days]
 
 
-async def stats(session: AsyncSession, ctx: AuthContext) -> AdminStats:
-    """User counts from here, prediction/profile counts from profile-service."""
+async def stats(
+    session: AsyncSession, ctx: AuthContext, days: int = 7, bucket: Bucket = "day"
+) -> AdminStats:
+    """User counts from here, prediction/profile counts from profile-service (predictions
+    per `bucket` over the last `days` days; None while profile-service is unavailable)."""
     by_role = UsersByRole()
     active = inactive = 0
     for role, is_active, count in await repository.count_users_by_role_and_state(session):
@@ -84,7 +88,8 @@ async def stats(session: AsyncSession, ctx: AuthContext) -> AdminStats:
             active += count
         else:
             inactive += count
-    overall = await ctx.profile_stats.overall() or {}
+    overall = await ctx.profile_stats.overall(days, bucket) or {}
+    over_time = overall.get("predictions_over_time")
     return AdminStats(
         total_users=active + inactive,
         active_users=active,
@@ -94,4 +99,7 @@ async def stats(session: AsyncSession, ctx: AuthContext) -> AdminStats:
         total_profiles=overall.get("total_profiles"),
         predictions_by_cluster=overall.get("predictions_by_cluster", {}),
         predictions_last_7_days=_last_7_days(overall.get("predictions_last_7_days")),
+        predictions_over_time=None
+        if over_time is None
+        else [BucketCount.model_validate(b) for b in over_time],
     )

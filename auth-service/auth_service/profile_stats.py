@@ -7,6 +7,7 @@ from typing import Any
 
 from segshared.errors import ServiceUnavailable
 from segshared.internal_client import InternalClient
+from segshared.stats_window import Bucket
 
 logger = logging.getLogger("auth_service.profile_stats")
 
@@ -32,10 +33,13 @@ class ProfileStats:
             logger.warning("user totals unavailable: %s", exc)
             return {}
 
-    async def overall(self) -> dict[str, Any] | None:
-        """Totals for `/admin/stats`, or None when unavailable."""
+    async def overall(self, days: int = 7, bucket: Bucket = "day") -> dict[str, Any] | None:
+        """Totals for `/admin/stats` (predictions per `bucket` over `days`), or None when
+        unavailable."""
         try:
-            return await self.client.get_json("/internal/stats")
+            return await self.client.get_json(
+                "/internal/stats", params={"days": days, "bucket": bucket}
+            )
         except (ServiceUnavailable, ValueError) as exc:
             logger.warning("overall totals unavailable: %s", exc)
             return None

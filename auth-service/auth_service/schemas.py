@@ -106,7 +106,8 @@ class TokenPair(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a scheme name)
     expires_in: int
-    refresh_token: str
+    # None when it was delivered in the HttpOnly cookie (`?refresh_cookie=true`).
+    refresh_token: str | None
     user: UserPublic
 
 
@@ -155,6 +156,11 @@ class DayCount(BaseModel):
     count: int
 
 
+class BucketCount(BaseModel):
+    start: str
+    count: int
+
+
 class UsersByRole(BaseModel):
     user: int = 0
     analyst: int = 0
@@ -170,6 +176,9 @@ class AdminStats(BaseModel):
     total_profiles: int | None
     predictions_by_cluster: dict[str, int]
     predictions_last_7_days: list[DayCount]
+    # Per `bucket` over the last `days` days (zero buckets included); null while the
+    # profile-service can't be reached.
+    predictions_over_time: list[BucketCount] | None
 
 
 class AuditPublic(BaseModel):

@@ -12,6 +12,9 @@ class AuthSettings(ServiceSettings):
     database_url: str = database_url_field("AUTH")
     access_token_expire_minutes: int = 30
     refresh_token_expire_days: int = 14
+    # The console's refresh-token cookie is Secure; browsers accept that on http://localhost
+    # too. False only for a plain-http deployment on another host name.
+    refresh_cookie_secure: bool = True
     api_key_token_expire_seconds: int = 300
     # PEM of the Ed25519 signing key; else AUTH_KEY_DIR/signing_key.pem (generated in dev).
     auth_private_key: str = ""

@@ -181,6 +181,81 @@ class TestRefresh:
         assert response.status_code == 401
 
 
+def _refresh_cookie(response: httpx.Response) -> tuple[str, str]:
+    """(value, attributes) of the refresh cookie that `response` sets."""
+    (header,) = [h for h in response.headers.get_list("set-cookie") if h.startswith("seg_refresh=")]
+    value, _, attributes = header.partition(";")
+    return value.removeprefix("seg_refresh=").strip('"'), attributes.lower()
+
+
+class TestRefreshCookie:
+    async def test_login_can_put_the_refresh_token_in_a_strict_http_only_cookie(
+        self, client: httpx.AsyncClient, register: Register
+    ) -> None:
+        await register("cookie_user")
+        login = await client.post(
+            "/auth/login?refresh_cookie=true",
+            json={"username": "cookie_user", "password": PASSWORD},
+        )
+        assert login.status_code == 200
+        assert login.json()["refresh_token"] is None
+        assert login.json()["access_token"]
+        value, attributes = _refresh_cookie(login)
+        assert len(value) > 40
+        for attribute in ("httponly", "secure", "samesite=strict", "path=/auth", "max-age="):
+            assert attribute in attributes, attribute
+
+    async def test_refresh_reads_and_rotates_the_cookie(
+        self, client: httpx.AsyncClient, register: Register
+    ) -> None:
+        await register("cookie_rot")
+        login = await client.post(
+            "/auth/login?refresh_cookie=true", json={"username": "cookie_rot", "password": PASSWORD}
+        )
+        first, _ = _refresh_cookie(login)
+        rotated = await client.post("/auth/refresh", headers={"Cookie": f"seg_refresh={first}"})
+        assert rotated.status_code == 200, rotated.text
+        assert rotated.json()["refresh_token"] is None
+        assert rotated.json()["user"]["username"] == "cookie_rot"
+        second, _ = _refresh_cookie(rotated)
+        assert second != first
+        # Rotation and reuse detection work as with the JSON token.
+        reuse = await client.post("/auth/refresh", headers={"Cookie": f"seg_refresh={first}"})
+        assert reuse.status_code == 401
+        after = await client.post("/auth/refresh", headers={"Cookie": f"seg_refresh={second}"})
+        assert after.status_code == 401
+
+    async def test_refresh_without_body_or_cookie_is_401(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/auth/refresh")
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+
+    async def test_json_clients_are_unchanged(
+        self, client: httpx.AsyncClient, register: Register
+    ) -> None:
+        account = await register()
+        response = await client.post("/auth/refresh", json={"refresh_token": account["refresh"]})
+        assert response.status_code == 200
+        assert isinstance(response.json()["refresh_token"], str)
+        assert "set-cookie" not in response.headers
+
+    async def test_logout_clears_the_cookie_and_ends_its_family(
+        self, client: httpx.AsyncClient, register: Register
+    ) -> None:
+        await register("cookie_out")
+        login = await client.post(
+            "/auth/login?refresh_cookie=true", json={"username": "cookie_out", "password": PASSWORD}
+        )
+        token, _ = _refresh_cookie(login)
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        logout = await client.post("/auth/logout", headers=headers)
+        assert logout.status_code == 200
+        cleared, attributes = _refresh_cookie(logout)
+        assert cleared == "" and "max-age=0" in attributes and "path=/auth" in attributes
+        refresh = await client.post("/auth/refresh", headers={"Cookie": f"seg_refresh={token}"})
+        assert refresh.status_code == 401
+
+
 class TestLogout:
     async def test_logout_revokes_this_session_only(
         self, client: httpx.AsyncClient, register: Register, redis

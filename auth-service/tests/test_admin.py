@@ -126,6 +126,21 @@ class TestStatsAndAudit:
         assert len(days) == 7 and all(d["count"] == 0 for d in days)
         assert days == sorted(days, key=lambda d: d["date"])
 
+    async def test_stats_window_is_validated_and_degrades_without_profile_service(
+        self, client: httpx.AsyncClient, make_admin: Register
+    ) -> None:
+        admin = await make_admin()
+        for params in ({"days": 6}, {"days": 366}, {"bucket": "year"}, {"days": "x"}):
+            response = await client.get("/admin/stats", params=params, headers=admin["headers"])
+            assert response.status_code == 422, params
+        stats = await client.get(
+            "/admin/stats", params={"days": 90, "bucket": "week"}, headers=admin["headers"]
+        )
+        assert stats.status_code == 200
+        # profile-service is unreachable in these tests: unknown, not zero.
+        assert stats.json()["predictions_over_time"] is None
+        assert stats.json()["total_predictions"] is None
+
     async def test_audit_records_logins_and_role_changes(
         self, client: httpx.AsyncClient, register: Register, make_admin: Register
     ) -> None:

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
 from segshared.app import build_app
 from segshared.health import NOT_READY
 from segshared.internal_client import InternalClient
@@ -25,13 +24,10 @@ from starlette.responses import Response
 from gateway import __version__
 from gateway.access import EdgeGuard
 from gateway.api_keys import ApiKeyExchanger
+from gateway.compression import GzipJsonCsv
+from gateway.console import Console, redirect_to_console
 from gateway.health import aggregate_health
-from gateway.middleware import (
-    SECURITY_HEADERS,
-    ContentSecurityPolicy,
-    ProxyHandler,
-    ProxyRoutesMiddleware,
-)
+from gateway.middleware import SECURITY_HEADERS, ProxyHandler, ProxyRoutesMiddleware
 from gateway.openapi import OpenApiCache
 from gateway.proxy import UpstreamPool, forward, forward_headers
 from gateway.route_table import Route
@@ -105,6 +101,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
             expose_headers=["X-Total-Count", "X-Request-ID", "Retry-After"],
         )
+    # Outermost: compresses what the proxy and the gateway's own routes answer.
+    app.add_middleware(GzipJsonCsv, minimum_size=settings.gzip_minimum_bytes)
     _add_gateway_routes(app, settings)
     return app
 
@@ -134,9 +132,25 @@ def _add_gateway_routes(app: FastAPI, settings: GatewaySettings) -> None:
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="Segmentation API")
 
-    ui_dir = Path(settings.ui_dir) if settings.ui_dir else Path(__file__).parents[2] / "frontend"
-    if ui_dir.is_dir():
-        app.mount("/ui", ContentSecurityPolicy(StaticFiles(directory=ui_dir, html=True)), name="ui")
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title="Segmentation API")
+
+    default_dir = Path(__file__).parents[2] / "frontend" / "dist"
+    console = Console(Path(settings.ui_dir) if settings.ui_dir else default_dir)
+
+    @app.api_route("/ui", methods=["GET", "HEAD"], include_in_schema=False)
+    async def console_root() -> Response:
+        return redirect_to_console()
+
+    @app.api_route("/ui/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    async def console_file(request: Request, path: str) -> Response:
+        if not console.available:
+            return JSONResponse(
+                {"detail": "The web console is not built: run `make up` or `npm run build`"
+                 " in frontend/"}, 404,
+            )  # fmt: skip
+        return console.response(request, path)
 
 
 def _proxy_handler(settings: GatewaySettings) -> ProxyHandler:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from segshared.errors import REDIS_ERRORS, DomainError, dependency_failure, error_response
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.route_table import Route, match_route
 
@@ -20,7 +20,6 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-_UI_CSP = (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'")
 
 ProxyHandler = Callable[[Request, Route], Awaitable[Response]]
 
@@ -52,18 +51,3 @@ class ProxyRoutesMiddleware:
             logger.warning("%s admitting %s: %s", type(exc).__name__, route.prefix, failure.detail)
             response = error_response(failure)
         await response(scope, receive, send)
-
-
-class ContentSecurityPolicy:
-    """Wraps the web UI's static files with a strict Content-Security-Policy."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_csp(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), _UI_CSP]
-            await send(message)
-
-        await self.app(scope, receive, send_with_csp)

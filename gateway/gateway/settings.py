@@ -15,7 +15,10 @@ class GatewaySettings(ServiceSettings):
     upstream_long_timeout_seconds: float = 900.0
     upstream_pool_size: int = 200
     health_timeout_seconds: float = 2.0
+    # The console's production build (index.html + assets/); default <repo>/frontend/dist.
     ui_dir: str = ""
+    # JSON/CSV answers at least this large are gzipped for clients that accept it.
+    gzip_minimum_bytes: int = 1024
     # Comma-separated origins allowed by CORS (empty: same-origin only).
     cors_origins: str = ""
     # Fixed one-minute windows; generous for people, a brake for runaway scripts.

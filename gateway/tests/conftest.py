@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -57,6 +59,10 @@ def echo_app(signer: TokenSigner) -> FastAPI:
 
         return StreamingResponse(chunks(), media_type="text/csv")
 
+    @app.get("/history/big")
+    async def big() -> JSONResponse:
+        return JSONResponse({"history": [{"id": i, "cluster_name": "Budget"} for i in range(500)]})
+
     @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE"])
     async def echo(request: Request, path: str) -> JSONResponse:
         body = await request.body()
@@ -91,9 +97,29 @@ def dead_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
+INDEX_HTML = (
+    b'<!doctype html><html><script type="module" src="/ui/assets/app-1a2b3c.js"></script></html>'
+)
+APP_JS = b"console.log('console');\n" * 200
+
+
+@pytest.fixture(scope="session")
+def console_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A console build as `npm run build` lays it out: hashed assets with .br/.gz twins."""
+    dist = tmp_path_factory.mktemp("dist")
+    (dist / "assets").mkdir()
+    (dist / "index.html").write_bytes(INDEX_HTML)
+    (dist / "index.html.gz").write_bytes(gzip.compress(INDEX_HTML))
+    (dist / "assets" / "app-1a2b3c.js").write_bytes(APP_JS)
+    (dist / "assets" / "app-1a2b3c.js.gz").write_bytes(gzip.compress(APP_JS))
+    (dist / "assets" / "app-1a2b3c.js.br").write_bytes(b"brotli-bytes-as-built")
+    (dist / "favicon.svg").write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    return dist
+
+
 @pytest.fixture(scope="session")
 async def gateway_app(
-    upstream_url: str, dead_url: str, signer: TokenSigner
+    upstream_url: str, dead_url: str, signer: TokenSigner, console_dist: Path
 ) -> AsyncIterator[FastAPI]:
     settings = GatewaySettings(
         redis_url=REDIS_URL,
@@ -107,6 +133,7 @@ async def gateway_app(
         rate_limit_ip_per_minute=10_000,
         max_body_bytes=3 * 1024 * 1024,
         cors_origins="https://app.example.com",
+        ui_dir=str(console_dist),
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

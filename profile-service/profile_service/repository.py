@@ -200,3 +200,22 @@ async def overall_counts(
         {str(name): int(count) for name, count in by_cluster},
         {str(d): int(count) for d, count in by_day},
     )
+
+
+# date_trunc's unit as SQL text: a bound parameter would make the SELECT and GROUP BY
+# expressions differ for PostgreSQL. Only these three values can reach it.
+_TRUNC_UNIT = {"day": text("'day'"), "week": text("'week'"), "month": text("'month'")}
+
+
+async def predictions_per_bucket(
+    session: AsyncSession, since: datetime, bucket: str
+) -> dict[str, int]:
+    """`{bucket start (YYYY-MM-DD): count}` of every history row since `since`, UTC buckets."""
+    start = func.to_char(
+        func.date_trunc(_TRUNC_UNIT[bucket], func.timezone("UTC", PredictionHistory.created_at)),
+        "YYYY-MM-DD",
+    )
+    rows = await session.execute(
+        select(start, func.count()).where(PredictionHistory.created_at >= since).group_by(start)
+    )
+    return {str(day): int(count) for day, count in rows.all()}

@@ -89,8 +89,14 @@ class DayCount(BaseModel):
     count: int
 
 
+class BucketCount(BaseModel):
+    start: str
+    count: int
+
+
 class OverallStats(BaseModel):
     total_predictions: int
     total_profiles: int
     predictions_by_cluster: dict[str, int]
     predictions_last_7_days: list[DayCount]
+    predictions_over_time: list[BucketCount]

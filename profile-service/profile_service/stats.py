@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from segshared.stats_window import Bucket
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from profile_service import repository
-from profile_service.schemas import DayCount, OverallStats, UserStats
+from profile_service.schemas import BucketCount, DayCount, OverallStats, UserStats
 
 
 async def for_users(session: AsyncSession, user_ids: list[int]) -> dict[str, UserStats]:
@@ -19,16 +20,55 @@ async def for_users(session: AsyncSession, user_ids: list[int]) -> dict[str, Use
     }
 
 
-async def overall(session: AsyncSession) -> OverallStats:
-    """Totals, per-cluster counts of single predictions, and the last 7 UTC days."""
+def bucket_start(day: date, bucket: Bucket) -> date:
+    """The first day of the UTC bucket holding `day` (weeks start on Monday, as in ISO 8601)."""
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_bucket(start: date, bucket: Bucket) -> date:
+    if bucket == "week":
+        return start + timedelta(days=7)
+    if bucket == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=1)
+
+
+def bucket_starts(first: date, last: date, bucket: Bucket) -> list[date]:
+    """Every bucket from the one holding `first` to the one holding `last`, in order."""
+    starts, start = [], bucket_start(first, bucket)
+    while start <= last:
+        starts.append(start)
+        start = _next_bucket(start, bucket)
+    return starts
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+async def overall(session: AsyncSession, days: int = 7, bucket: Bucket = "day") -> OverallStats:
+    """Totals, per-cluster counts of single predictions, the last 7 UTC days, and the
+    predictions of the last `days` days per bucket (zero buckets included; the first
+    bucket counts only the days inside the window)."""
     today = datetime.now(UTC).date()
-    first = today - timedelta(days=6)
-    since = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    predictions, profiles, by_cluster, by_day = await repository.overall_counts(session, since)
-    days = [(first + timedelta(days=i)).isoformat() for i in range(7)]
+    week_start = today - timedelta(days=6)
+    window_start = today - timedelta(days=days - 1)
+    predictions, profiles, by_cluster, by_day = await repository.overall_counts(
+        session, _midnight(week_start)
+    )
+    per_bucket = await repository.predictions_per_bucket(session, _midnight(window_start), bucket)
+    week = [(week_start + timedelta(days=i)).isoformat() for i in range(7)]
     return OverallStats(
         total_predictions=predictions,
         total_profiles=profiles,
         predictions_by_cluster=by_cluster,
-        predictions_last_7_days=[DayCount(date=d, count=by_day.get(d, 0)) for d in days],
+        predictions_last_7_days=[DayCount(date=d, count=by_day.get(d, 0)) for d in week],
+        predictions_over_time=[
+            BucketCount(start=start.isoformat(), count=per_bucket.get(start.isoformat(), 0))
+            for start in bucket_starts(window_start, today, bucket)
+        ],
     )

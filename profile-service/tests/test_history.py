@@ -7,7 +7,8 @@ import csv
 import io
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -297,6 +298,49 @@ class TestUserDeletionAndStats:
         ).json()
         assert many["11"] == {"total_predictions": 2, "total_saved_profiles": 1}
         assert many["99"] == {"total_predictions": 0, "total_saved_profiles": 0}
+
+    async def test_predictions_over_time_buckets_include_zero_buckets(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+    ) -> None:
+        today = NOW.date()
+        await publish(redis, event(13, NOW), event(13, NOW), event(13, NOW - timedelta(days=3)),
+                      event(13, NOW - timedelta(days=40)), event(13, NOW - timedelta(days=400)))  # fmt: skip
+        await wait_for_total(client, auth(signer, 13), 5)
+
+        async def over_time(**params: Any) -> list[dict[str, Any]]:
+            response = await client.get("/internal/stats", params=params, headers=INTERNAL)
+            assert response.status_code == 200, response.text
+            return response.json()["predictions_over_time"]
+
+        daily = await over_time(days=7, bucket="day")
+        assert [d["start"] for d in daily] == [
+            (today - timedelta(days=6 - i)).isoformat() for i in range(7)
+        ]
+        assert (
+            daily[-1]["count"] == 2
+            and daily[-4]["count"] == 1
+            and sum(d["count"] for d in daily) == 3
+        )
+        assert (await over_time()) == daily  # day buckets over 7 days by default
+
+        weekly = await over_time(days=90, bucket="week")
+        starts = [date.fromisoformat(w["start"]) for w in weekly]
+        assert all(s.weekday() == 0 for s in starts)  # ISO weeks start on Monday
+        assert all(b - a == timedelta(days=7) for a, b in pairwise(starts))
+        assert starts[0] <= today - timedelta(days=89) < starts[0] + timedelta(days=7)
+        assert starts[-1] <= today < starts[-1] + timedelta(days=7)
+        assert sum(w["count"] for w in weekly) == 4  # the 400-day-old one is outside
+        assert any(w["count"] == 0 for w in weekly)
+
+        monthly = await over_time(days=365, bucket="month")
+        assert all(m["start"].endswith("-01") for m in monthly)
+        assert monthly[-1]["start"] == today.replace(day=1).isoformat()
+        assert len(monthly) in (12, 13) and sum(m["count"] for m in monthly) == 4
+
+    async def test_stats_window_is_validated(self, client: httpx.AsyncClient) -> None:
+        for params in ({"days": 6}, {"days": 366}, {"bucket": "year"}):
+            response = await client.get("/internal/stats", params=params, headers=INTERNAL)
+            assert response.status_code == 422, params
 
     async def test_internal_routes_need_the_service_credential(
         self, client: httpx.AsyncClient

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from segshared.errors import error_responses
 from segshared.params import Limit, RowId, Skip, Text
 from segshared.security import AdminClaims
+from segshared.stats_window import StatsBucket, StatsDays
 
 from auth_service import accounts, administration, repository
 from auth_service.deps import ContextDep, SessionDep
@@ -81,8 +82,14 @@ async def delete_user(
 
 
 @router.get("/stats", response_model=AdminStats)
-async def stats(_: AdminClaims, session: SessionDep, ctx: ContextDep) -> AdminStats:
-    return await administration.stats(session, ctx)
+async def stats(
+    _: AdminClaims,
+    session: SessionDep,
+    ctx: ContextDep,
+    days: StatsDays = 7,
+    bucket: StatsBucket = "day",
+) -> AdminStats:
+    return await administration.stats(session, ctx, days, bucket)
 
 
 @router.get("/audit", response_model=AuditList)

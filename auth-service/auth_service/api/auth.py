@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Body, Cookie, Query, Request, Response, status
 from pydantic import ValidationError
-from segshared.errors import Unprocessable, error_responses
+from segshared.errors import Unauthorized, Unprocessable, error_responses
 from segshared.params import RowId
 from segshared.security import CurrentClaims
 
@@ -25,6 +25,16 @@ from auth_service.schemas import (
 )
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=error_responses(400, 422, 503))
+
+# The browser console keeps its refresh token in this cookie, never readable by scripts.
+REFRESH_COOKIE = "seg_refresh"
+RefreshCookieMode = Annotated[
+    bool,
+    Query(
+        description="Deliver the refresh token as an HttpOnly, Secure, SameSite=Strict cookie "
+        "scoped to /auth instead of in the body (`refresh_token` is then null)."
+    ),
+]
 
 _LOGIN_BODY = {
     "requestBody": {
@@ -77,18 +87,66 @@ async def register(body: UserCreate, session: SessionDep, ctx: ContextDep, ip: C
     return await accounts.register(session, ctx, body, ip)
 
 
+def _deliver(pair: TokenPair, response: Response, ctx: ContextDep, in_cookie: bool) -> TokenPair:
+    """The token pair as JSON, or with its refresh token moved into the cookie."""
+    if not in_cookie:
+        return pair
+    response.set_cookie(
+        REFRESH_COOKIE,
+        pair.refresh_token or "",
+        max_age=ctx.settings.refresh_token_expire_days * 86_400,
+        path="/auth",
+        secure=ctx.settings.refresh_cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+    return pair.model_copy(update={"refresh_token": None})
+
+
+def _clear_cookie(response: Response, ctx: ContextDep) -> None:
+    response.delete_cookie(
+        REFRESH_COOKIE,
+        path="/auth",
+        secure=ctx.settings.refresh_cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+
+
 @router.post(
-    "/login", response_model=TokenPair, openapi_extra=_LOGIN_BODY,
+    "/login",
+    response_model=TokenPair,
+    openapi_extra=_LOGIN_BODY,
     responses=error_responses(401, 403, 429),
-)  # fmt: skip
-async def login(request: Request, session: SessionDep, ctx: ContextDep, ip: ClientIp) -> Any:
+)
+async def login(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    ctx: ContextDep,
+    ip: ClientIp,
+    refresh_cookie: RefreshCookieMode = False,
+) -> Any:
     fields = await _login_fields(request)
-    return await sessions.login(session, ctx, fields.username, fields.password, ip)
+    pair = await sessions.login(session, ctx, fields.username, fields.password, ip)
+    return _deliver(pair, response, ctx, refresh_cookie)
 
 
 @router.post("/refresh", response_model=TokenPair, responses=error_responses(401, 403))
-async def refresh(body: RefreshRequest, session: SessionDep, ctx: ContextDep) -> Any:
-    return await sessions.refresh(session, ctx, body.refresh_token)
+async def refresh(
+    response: Response,
+    session: SessionDep,
+    ctx: ContextDep,
+    body: Annotated[RefreshRequest | None, Body()] = None,
+    refresh_cookie: RefreshCookieMode = False,
+    cookie_token: Annotated[str | None, Cookie(alias=REFRESH_COOKIE, max_length=512)] = None,
+) -> Any:
+    """Rotate the refresh token from the body or, without a body, from the cookie."""
+    token = body.refresh_token if body is not None else cookie_token
+    if not token:
+        raise Unauthorized("Missing refresh token")
+    pair = await sessions.refresh(session, ctx, token)
+    return _deliver(pair, response, ctx, refresh_cookie or body is None)
 
 
 @router.get("/me", response_model=UserPublic, responses=error_responses(401))
@@ -97,8 +155,11 @@ async def me(claims: CurrentClaims, session: SessionDep) -> Any:
 
 
 @router.post("/logout", response_model=Message, responses=error_responses(401))
-async def logout(claims: CurrentClaims, session: SessionDep, ctx: ContextDep) -> Message:
+async def logout(
+    claims: CurrentClaims, response: Response, session: SessionDep, ctx: ContextDep
+) -> Message:
     await sessions.logout(session, ctx, claims)
+    _clear_cookie(response, ctx)
     return Message(message="Successfully logged out")
 
 

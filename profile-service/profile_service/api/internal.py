@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from segshared.params import RowId
 from segshared.security import ServiceCaller
+from segshared.stats_window import StatsBucket, StatsDays
 
 from profile_service import stats
 from profile_service.deps import SessionDep
@@ -24,5 +25,7 @@ async def users_stats(body: UserIds, session: SessionDep) -> dict[str, UserStats
 
 
 @router.get("/stats", response_model=OverallStats)
-async def overall_stats(session: SessionDep) -> OverallStats:
-    return await stats.overall(session)
+async def overall_stats(
+    session: SessionDep, days: StatsDays = 7, bucket: StatsBucket = "day"
+) -> OverallStats:
+    return await stats.overall(session, days, bucket)

@@ -1,0 +1,15 @@
+"""The time window of the admin statistics (API.md, "Console support").
+
+auth-service validates it at `/admin/stats` and passes it on; profile-service counts
+predictions per bucket inside it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Query
+
+Bucket = Literal["day", "week", "month"]
+StatsDays = Annotated[int, Query(ge=7, le=365, description="Days back from today (UTC).")]
+StatsBucket = Annotated[Bucket, Query(description="Width of each `predictions_over_time` bucket.")]
