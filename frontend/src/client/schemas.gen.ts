@@ -734,17 +734,29 @@ export const ElbowSchema = {
     type: 'object'
 } as const;
 
-export const HTTPValidationErrorSchema = {
+export const ErrorBodySchema = {
+    description: 'Every error answer: a message, or FastAPI\'s list of field errors for a 422.',
     properties: {
         detail: {
-            items: {
-                $ref: '#/components/schemas/ValidationError'
-            },
-            title: 'Detail',
-            type: 'array'
+            anyOf: [
+                {
+                    type: 'string'
+                },
+                {
+                    items: {
+                        additionalProperties: true,
+                        type: 'object'
+                    },
+                    type: 'array'
+                }
+            ],
+            title: 'Detail'
         }
     },
-    title: 'HTTPValidationError',
+    required: [
+        'detail'
+    ],
+    title: 'ErrorBody',
     type: 'object'
 } as const;
 
@@ -1378,6 +1390,7 @@ export const TrainRequestSchema = {
         dataset_id: {
             anyOf: [
                 {
+                    maximum: 2147483647,
                     minimum: 1,
                     type: 'integer'
                 },
@@ -1761,46 +1774,5 @@ export const UsersByRoleSchema = {
         }
     },
     title: 'UsersByRole',
-    type: 'object'
-} as const;
-
-export const ValidationErrorSchema = {
-    properties: {
-        ctx: {
-            title: 'Context',
-            type: 'object'
-        },
-        input: {
-            title: 'Input'
-        },
-        loc: {
-            items: {
-                anyOf: [
-                    {
-                        type: 'string'
-                    },
-                    {
-                        type: 'integer'
-                    }
-                ]
-            },
-            title: 'Location',
-            type: 'array'
-        },
-        msg: {
-            title: 'Message',
-            type: 'string'
-        },
-        type: {
-            title: 'Error Type',
-            type: 'string'
-        }
-    },
-    required: [
-        'loc',
-        'msg',
-        'type'
-    ],
-    title: 'ValidationError',
     type: 'object'
 } as const;

@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { ActivateModelModelsVersionActivatePostData, ActivateModelModelsVersionActivatePostErrors, ActivateModelModelsVersionActivatePostResponses, AuditLogAdminAuditGetData, AuditLogAdminAuditGetErrors, AuditLogAdminAuditGetResponses, ChangeRoleAdminUsersUserIdRolePutData, ChangeRoleAdminUsersUserIdRolePutErrors, ChangeRoleAdminUsersUserIdRolePutResponses, ChangeRoleUsersUserIdRolePutData, ChangeRoleUsersUserIdRolePutErrors, ChangeRoleUsersUserIdRolePutResponses, ClustersClustersGetData, ClustersClustersGetResponses, CreateApiKeyAuthApiKeysPostData, CreateApiKeyAuthApiKeysPostErrors, CreateApiKeyAuthApiKeysPostResponses, CreateProfileProfilesPostData, CreateProfileProfilesPostErrors, CreateProfileProfilesPostResponses, DeleteEntryHistoryEntryIdDeleteData, DeleteEntryHistoryEntryIdDeleteErrors, DeleteEntryHistoryEntryIdDeleteResponses, DeleteMeUsersMeDeleteData, DeleteMeUsersMeDeleteResponses, DeleteProfileProfilesProfileIdDeleteData, DeleteProfileProfilesProfileIdDeleteErrors, DeleteProfileProfilesProfileIdDeleteResponses, DeleteUserAdminUsersUserIdDeleteData, DeleteUserAdminUsersUserIdDeleteErrors, DeleteUserAdminUsersUserIdDeleteResponses, DeleteUserUsersUserIdDeleteData, DeleteUserUsersUserIdDeleteErrors, DeleteUserUsersUserIdDeleteResponses, ElbowElbowGetData, ElbowElbowGetResponses, ExportHistoryHistoryExportGetData, ExportHistoryHistoryExportGetErrors, ExportHistoryHistoryExportGetResponses, GetUserAdminUsersUserIdGetData, GetUserAdminUsersUserIdGetErrors, GetUserAdminUsersUserIdGetResponses, GetUserUsersUserIdGetData, GetUserUsersUserIdGetErrors, GetUserUsersUserIdGetResponses, HealthHealthGetData, HealthHealthGetResponses, JwksAuthWellKnownJwksJsonGetData, JwksAuthWellKnownJwksJsonGetResponses, ListApiKeysAuthApiKeysGetData, ListApiKeysAuthApiKeysGetResponses, ListDatasetsDatasetsGetData, ListDatasetsDatasetsGetResponses, ListHistoryHistoryGetData, ListHistoryHistoryGetErrors, ListHistoryHistoryGetResponses, ListModelsModelsGetData, ListModelsModelsGetResponses, ListProfilesProfilesGetData, ListProfilesProfilesGetErrors, ListProfilesProfilesGetResponses, ListUsersAdminUsersGetData, ListUsersAdminUsersGetErrors, ListUsersAdminUsersGetResponses, ListUsersUsersGetData, ListUsersUsersGetErrors, ListUsersUsersGetResponses, LoginAuthLoginPostData, LoginAuthLoginPostErrors, LoginAuthLoginPostResponses, LogoutAuthLogoutPostData, LogoutAuthLogoutPostResponses, MeAuthMeGetData, MeAuthMeGetResponses, MetricsMetricsGetData, MetricsMetricsGetResponses, MyProfileUsersMeProfileGetData, MyProfileUsersMeProfileGetResponses, PredictBatchPredictBatchPostData, PredictBatchPredictBatchPostErrors, PredictBatchPredictBatchPostResponses, PredictPredictPostData, PredictPredictPostErrors, PredictPredictPostResponses, PredictProfileProfilesProfileIdPredictPostData, PredictProfileProfilesProfileIdPredictPostErrors, PredictProfileProfilesProfileIdPredictPostResponses, ReadProfileProfilesProfileIdGetData, ReadProfileProfilesProfileIdGetErrors, ReadProfileProfilesProfileIdGetResponses, ReadyReadyGetData, ReadyReadyGetResponses, RefreshAuthRefreshPostData, RefreshAuthRefreshPostErrors, RefreshAuthRefreshPostResponses, RegisterAuthRegisterPostData, RegisterAuthRegisterPostErrors, RegisterAuthRegisterPostResponses, RevokeApiKeyAuthApiKeysKeyIdDeleteData, RevokeApiKeyAuthApiKeysKeyIdDeleteErrors, RevokeApiKeyAuthApiKeysKeyIdDeleteResponses, RootGetData, RootGetResponses, StartTrainingJobTrainJobsPostData, StartTrainingJobTrainJobsPostErrors, StartTrainingJobTrainJobsPostResponses, StatsAdminStatsGetData, StatsAdminStatsGetErrors, StatsAdminStatsGetResponses, ToggleActiveAdminUsersUserIdToggleActivePutData, ToggleActiveAdminUsersUserIdToggleActivePutErrors, ToggleActiveAdminUsersUserIdToggleActivePutResponses, TrainingJobTrainJobsJobIdGetData, TrainingJobTrainJobsJobIdGetErrors, TrainingJobTrainJobsJobIdGetResponses, TrainTrainPostData, TrainTrainPostErrors, TrainTrainPostResponses, UpdateMeUsersMePutData, UpdateMeUsersMePutErrors, UpdateMeUsersMePutResponses, UpdateProfileProfilesProfileIdPutData, UpdateProfileProfilesProfileIdPutErrors, UpdateProfileProfilesProfileIdPutResponses, UploadDatasetDatasetsPostData, UploadDatasetDatasetsPostErrors, UploadDatasetDatasetsPostResponses } from './types.gen';
+import type { ActivateModelModelsVersionActivatePostData, ActivateModelModelsVersionActivatePostErrors, ActivateModelModelsVersionActivatePostResponses, AuditLogAdminAuditGetData, AuditLogAdminAuditGetErrors, AuditLogAdminAuditGetResponses, ChangeRoleAdminUsersUserIdRolePutData, ChangeRoleAdminUsersUserIdRolePutErrors, ChangeRoleAdminUsersUserIdRolePutResponses, ChangeRoleUsersUserIdRolePutData, ChangeRoleUsersUserIdRolePutErrors, ChangeRoleUsersUserIdRolePutResponses, ClustersClustersGetData, ClustersClustersGetErrors, ClustersClustersGetResponses, CreateApiKeyAuthApiKeysPostData, CreateApiKeyAuthApiKeysPostErrors, CreateApiKeyAuthApiKeysPostResponses, CreateProfileProfilesPostData, CreateProfileProfilesPostErrors, CreateProfileProfilesPostResponses, DeleteEntryHistoryEntryIdDeleteData, DeleteEntryHistoryEntryIdDeleteErrors, DeleteEntryHistoryEntryIdDeleteResponses, DeleteMeUsersMeDeleteData, DeleteMeUsersMeDeleteErrors, DeleteMeUsersMeDeleteResponses, DeleteProfileProfilesProfileIdDeleteData, DeleteProfileProfilesProfileIdDeleteErrors, DeleteProfileProfilesProfileIdDeleteResponses, DeleteUserAdminUsersUserIdDeleteData, DeleteUserAdminUsersUserIdDeleteErrors, DeleteUserAdminUsersUserIdDeleteResponses, DeleteUserUsersUserIdDeleteData, DeleteUserUsersUserIdDeleteErrors, DeleteUserUsersUserIdDeleteResponses, ElbowElbowGetData, ElbowElbowGetErrors, ElbowElbowGetResponses, ExportHistoryHistoryExportGetData, ExportHistoryHistoryExportGetErrors, ExportHistoryHistoryExportGetResponses, GetUserAdminUsersUserIdGetData, GetUserAdminUsersUserIdGetErrors, GetUserAdminUsersUserIdGetResponses, GetUserUsersUserIdGetData, GetUserUsersUserIdGetErrors, GetUserUsersUserIdGetResponses, HealthHealthGetData, HealthHealthGetErrors, HealthHealthGetResponses, JwksAuthWellKnownJwksJsonGetData, JwksAuthWellKnownJwksJsonGetErrors, JwksAuthWellKnownJwksJsonGetResponses, ListApiKeysAuthApiKeysGetData, ListApiKeysAuthApiKeysGetErrors, ListApiKeysAuthApiKeysGetResponses, ListDatasetsDatasetsGetData, ListDatasetsDatasetsGetErrors, ListDatasetsDatasetsGetResponses, ListHistoryHistoryGetData, ListHistoryHistoryGetErrors, ListHistoryHistoryGetResponses, ListModelsModelsGetData, ListModelsModelsGetErrors, ListModelsModelsGetResponses, ListProfilesProfilesGetData, ListProfilesProfilesGetErrors, ListProfilesProfilesGetResponses, ListUsersAdminUsersGetData, ListUsersAdminUsersGetErrors, ListUsersAdminUsersGetResponses, ListUsersUsersGetData, ListUsersUsersGetErrors, ListUsersUsersGetResponses, LoginAuthLoginPostData, LoginAuthLoginPostErrors, LoginAuthLoginPostResponses, LogoutAuthLogoutPostData, LogoutAuthLogoutPostErrors, LogoutAuthLogoutPostResponses, MeAuthMeGetData, MeAuthMeGetErrors, MeAuthMeGetResponses, MetricsMetricsGetData, MetricsMetricsGetResponses, MyProfileUsersMeProfileGetData, MyProfileUsersMeProfileGetErrors, MyProfileUsersMeProfileGetResponses, PredictBatchPredictBatchPostData, PredictBatchPredictBatchPostErrors, PredictBatchPredictBatchPostResponses, PredictPredictPostData, PredictPredictPostErrors, PredictPredictPostResponses, PredictProfileProfilesProfileIdPredictPostData, PredictProfileProfilesProfileIdPredictPostErrors, PredictProfileProfilesProfileIdPredictPostResponses, ReadProfileProfilesProfileIdGetData, ReadProfileProfilesProfileIdGetErrors, ReadProfileProfilesProfileIdGetResponses, ReadyReadyGetData, ReadyReadyGetErrors, ReadyReadyGetResponses, RefreshAuthRefreshPostData, RefreshAuthRefreshPostErrors, RefreshAuthRefreshPostResponses, RegisterAuthRegisterPostData, RegisterAuthRegisterPostErrors, RegisterAuthRegisterPostResponses, RevokeApiKeyAuthApiKeysKeyIdDeleteData, RevokeApiKeyAuthApiKeysKeyIdDeleteErrors, RevokeApiKeyAuthApiKeysKeyIdDeleteResponses, RootGetData, RootGetResponses, StartTrainingJobTrainJobsPostData, StartTrainingJobTrainJobsPostErrors, StartTrainingJobTrainJobsPostResponses, StatsAdminStatsGetData, StatsAdminStatsGetErrors, StatsAdminStatsGetResponses, ToggleActiveAdminUsersUserIdToggleActivePutData, ToggleActiveAdminUsersUserIdToggleActivePutErrors, ToggleActiveAdminUsersUserIdToggleActivePutResponses, TrainingJobTrainJobsJobIdGetData, TrainingJobTrainJobsJobIdGetErrors, TrainingJobTrainJobsJobIdGetResponses, TrainTrainPostData, TrainTrainPostErrors, TrainTrainPostResponses, UpdateMeUsersMePutData, UpdateMeUsersMePutErrors, UpdateMeUsersMePutResponses, UpdateProfileProfilesProfileIdPutData, UpdateProfileProfilesProfileIdPutErrors, UpdateProfileProfilesProfileIdPutResponses, UploadDatasetDatasetsPostData, UploadDatasetDatasetsPostErrors, UploadDatasetDatasetsPostResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean> = Options2<TData, ThrowOnError> & {
     /**
@@ -93,12 +93,12 @@ export const toggleActiveAdminUsersUserIdToggleActivePut = <ThrowOnError extends
 /**
  * Jwks
  */
-export const jwksAuthWellKnownJwksJsonGet = <ThrowOnError extends boolean = false>(options?: Options<JwksAuthWellKnownJwksJsonGetData, ThrowOnError>) => (options?.client ?? client).get<JwksAuthWellKnownJwksJsonGetResponses, unknown, ThrowOnError>({ url: '/auth/.well-known/jwks.json', ...options });
+export const jwksAuthWellKnownJwksJsonGet = <ThrowOnError extends boolean = false>(options?: Options<JwksAuthWellKnownJwksJsonGetData, ThrowOnError>) => (options?.client ?? client).get<JwksAuthWellKnownJwksJsonGetResponses, JwksAuthWellKnownJwksJsonGetErrors, ThrowOnError>({ url: '/auth/.well-known/jwks.json', ...options });
 
 /**
  * List Api Keys
  */
-export const listApiKeysAuthApiKeysGet = <ThrowOnError extends boolean = false>(options?: Options<ListApiKeysAuthApiKeysGetData, ThrowOnError>) => (options?.client ?? client).get<ListApiKeysAuthApiKeysGetResponses, unknown, ThrowOnError>({
+export const listApiKeysAuthApiKeysGet = <ThrowOnError extends boolean = false>(options?: Options<ListApiKeysAuthApiKeysGetData, ThrowOnError>) => (options?.client ?? client).get<ListApiKeysAuthApiKeysGetResponses, ListApiKeysAuthApiKeysGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/auth/api-keys',
     ...options
@@ -141,7 +141,7 @@ export const loginAuthLoginPost = <ThrowOnError extends boolean = false>(options
 /**
  * Logout
  */
-export const logoutAuthLogoutPost = <ThrowOnError extends boolean = false>(options?: Options<LogoutAuthLogoutPostData, ThrowOnError>) => (options?.client ?? client).post<LogoutAuthLogoutPostResponses, unknown, ThrowOnError>({
+export const logoutAuthLogoutPost = <ThrowOnError extends boolean = false>(options?: Options<LogoutAuthLogoutPostData, ThrowOnError>) => (options?.client ?? client).post<LogoutAuthLogoutPostResponses, LogoutAuthLogoutPostErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/auth/logout',
     ...options
@@ -150,7 +150,7 @@ export const logoutAuthLogoutPost = <ThrowOnError extends boolean = false>(optio
 /**
  * Me
  */
-export const meAuthMeGet = <ThrowOnError extends boolean = false>(options?: Options<MeAuthMeGetData, ThrowOnError>) => (options?.client ?? client).get<MeAuthMeGetResponses, unknown, ThrowOnError>({
+export const meAuthMeGet = <ThrowOnError extends boolean = false>(options?: Options<MeAuthMeGetData, ThrowOnError>) => (options?.client ?? client).get<MeAuthMeGetResponses, MeAuthMeGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/auth/me',
     ...options
@@ -185,7 +185,7 @@ export const registerAuthRegisterPost = <ThrowOnError extends boolean = false>(o
 /**
  * Clusters
  */
-export const clustersClustersGet = <ThrowOnError extends boolean = false>(options?: Options<ClustersClustersGetData, ThrowOnError>) => (options?.client ?? client).get<ClustersClustersGetResponses, unknown, ThrowOnError>({
+export const clustersClustersGet = <ThrowOnError extends boolean = false>(options?: Options<ClustersClustersGetData, ThrowOnError>) => (options?.client ?? client).get<ClustersClustersGetResponses, ClustersClustersGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/clusters',
     ...options
@@ -194,7 +194,7 @@ export const clustersClustersGet = <ThrowOnError extends boolean = false>(option
 /**
  * List Datasets
  */
-export const listDatasetsDatasetsGet = <ThrowOnError extends boolean = false>(options?: Options<ListDatasetsDatasetsGetData, ThrowOnError>) => (options?.client ?? client).get<ListDatasetsDatasetsGetResponses, unknown, ThrowOnError>({
+export const listDatasetsDatasetsGet = <ThrowOnError extends boolean = false>(options?: Options<ListDatasetsDatasetsGetData, ThrowOnError>) => (options?.client ?? client).get<ListDatasetsDatasetsGetResponses, ListDatasetsDatasetsGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/datasets',
     ...options
@@ -217,7 +217,7 @@ export const uploadDatasetDatasetsPost = <ThrowOnError extends boolean = false>(
 /**
  * Elbow
  */
-export const elbowElbowGet = <ThrowOnError extends boolean = false>(options?: Options<ElbowElbowGetData, ThrowOnError>) => (options?.client ?? client).get<ElbowElbowGetResponses, unknown, ThrowOnError>({
+export const elbowElbowGet = <ThrowOnError extends boolean = false>(options?: Options<ElbowElbowGetData, ThrowOnError>) => (options?.client ?? client).get<ElbowElbowGetResponses, ElbowElbowGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/elbow',
     ...options
@@ -226,7 +226,7 @@ export const elbowElbowGet = <ThrowOnError extends boolean = false>(options?: Op
 /**
  * Health
  */
-export const healthHealthGet = <ThrowOnError extends boolean = false>(options?: Options<HealthHealthGetData, ThrowOnError>) => (options?.client ?? client).get<HealthHealthGetResponses, unknown, ThrowOnError>({ url: '/health', ...options });
+export const healthHealthGet = <ThrowOnError extends boolean = false>(options?: Options<HealthHealthGetData, ThrowOnError>) => (options?.client ?? client).get<HealthHealthGetResponses, HealthHealthGetErrors, ThrowOnError>({ url: '/health', ...options });
 
 /**
  * List History
@@ -263,7 +263,7 @@ export const metricsMetricsGet = <ThrowOnError extends boolean = false>(options?
 /**
  * List Models
  */
-export const listModelsModelsGet = <ThrowOnError extends boolean = false>(options?: Options<ListModelsModelsGetData, ThrowOnError>) => (options?.client ?? client).get<ListModelsModelsGetResponses, unknown, ThrowOnError>({
+export const listModelsModelsGet = <ThrowOnError extends boolean = false>(options?: Options<ListModelsModelsGetData, ThrowOnError>) => (options?.client ?? client).get<ListModelsModelsGetResponses, ListModelsModelsGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/models',
     ...options
@@ -369,7 +369,7 @@ export const predictProfileProfilesProfileIdPredictPost = <ThrowOnError extends 
 /**
  * Ready
  */
-export const readyReadyGet = <ThrowOnError extends boolean = false>(options?: Options<ReadyReadyGetData, ThrowOnError>) => (options?.client ?? client).get<ReadyReadyGetResponses, unknown, ThrowOnError>({ url: '/ready', ...options });
+export const readyReadyGet = <ThrowOnError extends boolean = false>(options?: Options<ReadyReadyGetData, ThrowOnError>) => (options?.client ?? client).get<ReadyReadyGetResponses, ReadyReadyGetErrors, ThrowOnError>({ url: '/ready', ...options });
 
 /**
  * Train
@@ -418,7 +418,7 @@ export const listUsersUsersGet = <ThrowOnError extends boolean = false>(options?
 /**
  * Delete Me
  */
-export const deleteMeUsersMeDelete = <ThrowOnError extends boolean = false>(options?: Options<DeleteMeUsersMeDeleteData, ThrowOnError>) => (options?.client ?? client).delete<DeleteMeUsersMeDeleteResponses, unknown, ThrowOnError>({
+export const deleteMeUsersMeDelete = <ThrowOnError extends boolean = false>(options?: Options<DeleteMeUsersMeDeleteData, ThrowOnError>) => (options?.client ?? client).delete<DeleteMeUsersMeDeleteResponses, DeleteMeUsersMeDeleteErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/users/me',
     ...options
@@ -440,7 +440,7 @@ export const updateMeUsersMePut = <ThrowOnError extends boolean = false>(options
 /**
  * My Profile
  */
-export const myProfileUsersMeProfileGet = <ThrowOnError extends boolean = false>(options?: Options<MyProfileUsersMeProfileGetData, ThrowOnError>) => (options?.client ?? client).get<MyProfileUsersMeProfileGetResponses, unknown, ThrowOnError>({
+export const myProfileUsersMeProfileGet = <ThrowOnError extends boolean = false>(options?: Options<MyProfileUsersMeProfileGetData, ThrowOnError>) => (options?.client ?? client).get<MyProfileUsersMeProfileGetResponses, MyProfileUsersMeProfileGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/users/me/profile',
     ...options

@@ -442,13 +442,17 @@ export type Elbow = {
 };
 
 /**
- * HTTPValidationError
+ * ErrorBody
+ *
+ * Every error answer: a message, or FastAPI's list of field errors for a 422.
  */
-export type HttpValidationError = {
+export type ErrorBody = {
     /**
      * Detail
      */
-    detail?: Array<ValidationError>;
+    detail: string | Array<{
+        [key: string]: unknown;
+    }>;
 };
 
 /**
@@ -1008,34 +1012,6 @@ export type UsersByRole = {
     user?: number;
 };
 
-/**
- * ValidationError
- */
-export type ValidationError = {
-    /**
-     * Context
-     */
-    ctx?: {
-        [key: string]: unknown;
-    };
-    /**
-     * Input
-     */
-    input?: unknown;
-    /**
-     * Location
-     */
-    loc: Array<string | number>;
-    /**
-     * Message
-     */
-    msg: string;
-    /**
-     * Error Type
-     */
-    type: string;
-};
-
 export type RootGetData = {
     body?: never;
     path?: never;
@@ -1068,9 +1044,37 @@ export type AuditLogAdminAuditGetData = {
 
 export type AuditLogAdminAuditGetErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type AuditLogAdminAuditGetError = AuditLogAdminAuditGetErrors[keyof AuditLogAdminAuditGetErrors];
@@ -1106,9 +1110,37 @@ export type StatsAdminStatsGetData = {
 
 export type StatsAdminStatsGetErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type StatsAdminStatsGetError = StatsAdminStatsGetErrors[keyof StatsAdminStatsGetErrors];
@@ -1152,9 +1184,37 @@ export type ListUsersAdminUsersGetData = {
 
 export type ListUsersAdminUsersGetErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type ListUsersAdminUsersGetError = ListUsersAdminUsersGetErrors[keyof ListUsersAdminUsersGetErrors];
@@ -1182,9 +1242,41 @@ export type DeleteUserAdminUsersUserIdDeleteData = {
 
 export type DeleteUserAdminUsersUserIdDeleteErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type DeleteUserAdminUsersUserIdDeleteError = DeleteUserAdminUsersUserIdDeleteErrors[keyof DeleteUserAdminUsersUserIdDeleteErrors];
@@ -1212,9 +1304,41 @@ export type GetUserAdminUsersUserIdGetData = {
 
 export type GetUserAdminUsersUserIdGetErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type GetUserAdminUsersUserIdGetError = GetUserAdminUsersUserIdGetErrors[keyof GetUserAdminUsersUserIdGetErrors];
@@ -1242,9 +1366,45 @@ export type ChangeRoleAdminUsersUserIdRolePutData = {
 
 export type ChangeRoleAdminUsersUserIdRolePutErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type ChangeRoleAdminUsersUserIdRolePutError = ChangeRoleAdminUsersUserIdRolePutErrors[keyof ChangeRoleAdminUsersUserIdRolePutErrors];
@@ -1272,9 +1432,45 @@ export type ToggleActiveAdminUsersUserIdToggleActivePutData = {
 
 export type ToggleActiveAdminUsersUserIdToggleActivePutErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type ToggleActiveAdminUsersUserIdToggleActivePutError = ToggleActiveAdminUsersUserIdToggleActivePutErrors[keyof ToggleActiveAdminUsersUserIdToggleActivePutErrors];
@@ -1294,6 +1490,35 @@ export type JwksAuthWellKnownJwksJsonGetData = {
     query?: never;
     url: '/auth/.well-known/jwks.json';
 };
+
+export type JwksAuthWellKnownJwksJsonGetErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type JwksAuthWellKnownJwksJsonGetError = JwksAuthWellKnownJwksJsonGetErrors[keyof JwksAuthWellKnownJwksJsonGetErrors];
 
 export type JwksAuthWellKnownJwksJsonGetResponses = {
     /**
@@ -1315,6 +1540,39 @@ export type ListApiKeysAuthApiKeysGetData = {
     url: '/auth/api-keys';
 };
 
+export type ListApiKeysAuthApiKeysGetErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type ListApiKeysAuthApiKeysGetError = ListApiKeysAuthApiKeysGetErrors[keyof ListApiKeysAuthApiKeysGetErrors];
+
 export type ListApiKeysAuthApiKeysGetResponses = {
     /**
      * Response List Api Keys Auth Api Keys Get
@@ -1335,9 +1593,37 @@ export type CreateApiKeyAuthApiKeysPostData = {
 
 export type CreateApiKeyAuthApiKeysPostErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type CreateApiKeyAuthApiKeysPostError = CreateApiKeyAuthApiKeysPostErrors[keyof CreateApiKeyAuthApiKeysPostErrors];
@@ -1365,9 +1651,37 @@ export type RevokeApiKeyAuthApiKeysKeyIdDeleteData = {
 
 export type RevokeApiKeyAuthApiKeysKeyIdDeleteErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type RevokeApiKeyAuthApiKeysKeyIdDeleteError = RevokeApiKeyAuthApiKeysKeyIdDeleteErrors[keyof RevokeApiKeyAuthApiKeysKeyIdDeleteErrors];
@@ -1409,9 +1723,41 @@ export type LoginAuthLoginPostData = {
 
 export type LoginAuthLoginPostErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type LoginAuthLoginPostError = LoginAuthLoginPostErrors[keyof LoginAuthLoginPostErrors];
@@ -1432,6 +1778,43 @@ export type LogoutAuthLogoutPostData = {
     url: '/auth/logout';
 };
 
+export type LogoutAuthLogoutPostErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type LogoutAuthLogoutPostError = LogoutAuthLogoutPostErrors[keyof LogoutAuthLogoutPostErrors];
+
 export type LogoutAuthLogoutPostResponses = {
     /**
      * Successful Response
@@ -1447,6 +1830,39 @@ export type MeAuthMeGetData = {
     query?: never;
     url: '/auth/me';
 };
+
+export type MeAuthMeGetErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type MeAuthMeGetError = MeAuthMeGetErrors[keyof MeAuthMeGetErrors];
 
 export type MeAuthMeGetResponses = {
     /**
@@ -1476,9 +1892,41 @@ export type RefreshAuthRefreshPostData = {
 
 export type RefreshAuthRefreshPostErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type RefreshAuthRefreshPostError = RefreshAuthRefreshPostErrors[keyof RefreshAuthRefreshPostErrors];
@@ -1501,9 +1949,37 @@ export type RegisterAuthRegisterPostData = {
 
 export type RegisterAuthRegisterPostErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type RegisterAuthRegisterPostError = RegisterAuthRegisterPostErrors[keyof RegisterAuthRegisterPostErrors];
@@ -1524,6 +2000,39 @@ export type ClustersClustersGetData = {
     url: '/clusters';
 };
 
+export type ClustersClustersGetErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type ClustersClustersGetError = ClustersClustersGetErrors[keyof ClustersClustersGetErrors];
+
 export type ClustersClustersGetResponses = {
     /**
      * Successful Response
@@ -1539,6 +2048,39 @@ export type ListDatasetsDatasetsGetData = {
     query?: never;
     url: '/datasets';
 };
+
+export type ListDatasetsDatasetsGetErrors = {
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type ListDatasetsDatasetsGetError = ListDatasetsDatasetsGetErrors[keyof ListDatasetsDatasetsGetErrors];
 
 export type ListDatasetsDatasetsGetResponses = {
     /**
@@ -1568,9 +2110,41 @@ export type UploadDatasetDatasetsPostData = {
 
 export type UploadDatasetDatasetsPostErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type UploadDatasetDatasetsPostError = UploadDatasetDatasetsPostErrors[keyof UploadDatasetDatasetsPostErrors];
@@ -1591,6 +2165,39 @@ export type ElbowElbowGetData = {
     url: '/elbow';
 };
 
+export type ElbowElbowGetErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type ElbowElbowGetError = ElbowElbowGetErrors[keyof ElbowElbowGetErrors];
+
 export type ElbowElbowGetResponses = {
     /**
      * Successful Response
@@ -1605,6 +2212,13 @@ export type HealthHealthGetData = {
     path?: never;
     query?: never;
     url: '/health';
+};
+
+export type HealthHealthGetErrors = {
+    /**
+     * A component is down (status 'error' on it)
+     */
+    503: unknown;
 };
 
 export type HealthHealthGetResponses = {
@@ -1648,9 +2262,29 @@ export type ListHistoryHistoryGetData = {
 
 export type ListHistoryHistoryGetErrors = {
     /**
-     * Validation Error
+     * Not authenticated (missing, invalid, expired or revoked credentials)
      */
-    422: HttpValidationError;
+    401: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type ListHistoryHistoryGetError = ListHistoryHistoryGetErrors[keyof ListHistoryHistoryGetErrors];
@@ -1690,19 +2324,41 @@ export type ExportHistoryHistoryExportGetData = {
 
 export type ExportHistoryHistoryExportGetErrors = {
     /**
-     * Validation Error
+     * Not authenticated (missing, invalid, expired or revoked credentials)
      */
-    422: HttpValidationError;
+    401: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type ExportHistoryHistoryExportGetError = ExportHistoryHistoryExportGetErrors[keyof ExportHistoryHistoryExportGetErrors];
 
 export type ExportHistoryHistoryExportGetResponses = {
     /**
-     * Successful Response
+     * The rows as CSV
      */
-    200: unknown;
+    200: string;
 };
+
+export type ExportHistoryHistoryExportGetResponse = ExportHistoryHistoryExportGetResponses[keyof ExportHistoryHistoryExportGetResponses];
 
 export type DeleteEntryHistoryEntryIdDeleteData = {
     body?: never;
@@ -1718,9 +2374,33 @@ export type DeleteEntryHistoryEntryIdDeleteData = {
 
 export type DeleteEntryHistoryEntryIdDeleteErrors = {
     /**
-     * Validation Error
+     * Not authenticated (missing, invalid, expired or revoked credentials)
      */
-    422: HttpValidationError;
+    401: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type DeleteEntryHistoryEntryIdDeleteError = DeleteEntryHistoryEntryIdDeleteErrors[keyof DeleteEntryHistoryEntryIdDeleteErrors];
@@ -1745,8 +2425,10 @@ export type MetricsMetricsGetResponses = {
     /**
      * Successful Response
      */
-    200: unknown;
+    200: string;
 };
+
+export type MetricsMetricsGetResponse = MetricsMetricsGetResponses[keyof MetricsMetricsGetResponses];
 
 export type ListModelsModelsGetData = {
     body?: never;
@@ -1754,6 +2436,43 @@ export type ListModelsModelsGetData = {
     query?: never;
     url: '/models';
 };
+
+export type ListModelsModelsGetErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type ListModelsModelsGetError = ListModelsModelsGetErrors[keyof ListModelsModelsGetErrors];
 
 export type ListModelsModelsGetResponses = {
     /**
@@ -1778,9 +2497,45 @@ export type ActivateModelModelsVersionActivatePostData = {
 
 export type ActivateModelModelsVersionActivatePostErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type ActivateModelModelsVersionActivatePostError = ActivateModelModelsVersionActivatePostErrors[keyof ActivateModelModelsVersionActivatePostErrors];
@@ -1803,9 +2558,37 @@ export type PredictPredictPostData = {
 
 export type PredictPredictPostErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type PredictPredictPostError = PredictPredictPostErrors[keyof PredictPredictPostErrors];
@@ -1856,16 +2639,44 @@ export type PredictBatchPredictBatchPostData = {
 
 export type PredictBatchPredictBatchPostErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type PredictBatchPredictBatchPostError = PredictBatchPredictBatchPostErrors[keyof PredictBatchPredictBatchPostErrors];
 
 export type PredictBatchPredictBatchPostResponses = {
     /**
-     * Successful Response
+     * With `Accept: text/csv`: the rows with cluster, cluster_name and confidence appended
      */
     200: BatchAnswer;
 };
@@ -1894,9 +2705,33 @@ export type ListProfilesProfilesGetData = {
 
 export type ListProfilesProfilesGetErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type ListProfilesProfilesGetError = ListProfilesProfilesGetErrors[keyof ListProfilesProfilesGetErrors];
@@ -1921,9 +2756,37 @@ export type CreateProfileProfilesPostData = {
 
 export type CreateProfileProfilesPostErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type CreateProfileProfilesPostError = CreateProfileProfilesPostErrors[keyof CreateProfileProfilesPostErrors];
@@ -1951,9 +2814,37 @@ export type DeleteProfileProfilesProfileIdDeleteData = {
 
 export type DeleteProfileProfilesProfileIdDeleteErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type DeleteProfileProfilesProfileIdDeleteError = DeleteProfileProfilesProfileIdDeleteErrors[keyof DeleteProfileProfilesProfileIdDeleteErrors];
@@ -1981,9 +2872,37 @@ export type ReadProfileProfilesProfileIdGetData = {
 
 export type ReadProfileProfilesProfileIdGetErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type ReadProfileProfilesProfileIdGetError = ReadProfileProfilesProfileIdGetErrors[keyof ReadProfileProfilesProfileIdGetErrors];
@@ -2011,9 +2930,41 @@ export type UpdateProfileProfilesProfileIdPutData = {
 
 export type UpdateProfileProfilesProfileIdPutErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type UpdateProfileProfilesProfileIdPutError = UpdateProfileProfilesProfileIdPutErrors[keyof UpdateProfileProfilesProfileIdPutErrors];
@@ -2041,9 +2992,41 @@ export type PredictProfileProfilesProfileIdPredictPostData = {
 
 export type PredictProfileProfilesProfileIdPredictPostErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type PredictProfileProfilesProfileIdPredictPostError = PredictProfileProfilesProfileIdPredictPostErrors[keyof PredictProfileProfilesProfileIdPredictPostErrors];
@@ -2068,6 +3051,13 @@ export type ReadyReadyGetData = {
     url: '/ready';
 };
 
+export type ReadyReadyGetErrors = {
+    /**
+     * A component is down (status 'error' on it)
+     */
+    503: unknown;
+};
+
 export type ReadyReadyGetResponses = {
     /**
      * Successful Response
@@ -2087,9 +3077,49 @@ export type TrainTrainPostData = {
 
 export type TrainTrainPostErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type TrainTrainPostError = TrainTrainPostErrors[keyof TrainTrainPostErrors];
@@ -2115,9 +3145,49 @@ export type StartTrainingJobTrainJobsPostData = {
 
 export type StartTrainingJobTrainJobsPostErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type StartTrainingJobTrainJobsPostError = StartTrainingJobTrainJobsPostErrors[keyof StartTrainingJobTrainJobsPostErrors];
@@ -2145,9 +3215,41 @@ export type TrainingJobTrainJobsJobIdGetData = {
 
 export type TrainingJobTrainJobsJobIdGetErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type TrainingJobTrainJobsJobIdGetError = TrainingJobTrainJobsJobIdGetErrors[keyof TrainingJobTrainJobsJobIdGetErrors];
@@ -2179,9 +3281,37 @@ export type ListUsersUsersGetData = {
 
 export type ListUsersUsersGetErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type ListUsersUsersGetError = ListUsersUsersGetErrors[keyof ListUsersUsersGetErrors];
@@ -2202,6 +3332,39 @@ export type DeleteMeUsersMeDeleteData = {
     url: '/users/me';
 };
 
+export type DeleteMeUsersMeDeleteErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type DeleteMeUsersMeDeleteError = DeleteMeUsersMeDeleteErrors[keyof DeleteMeUsersMeDeleteErrors];
+
 export type DeleteMeUsersMeDeleteResponses = {
     /**
      * Successful Response
@@ -2220,9 +3383,41 @@ export type UpdateMeUsersMePutData = {
 
 export type UpdateMeUsersMePutErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type UpdateMeUsersMePutError = UpdateMeUsersMePutErrors[keyof UpdateMeUsersMePutErrors];
@@ -2242,6 +3437,39 @@ export type MyProfileUsersMeProfileGetData = {
     query?: never;
     url: '/users/me/profile';
 };
+
+export type MyProfileUsersMeProfileGetErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type MyProfileUsersMeProfileGetError = MyProfileUsersMeProfileGetErrors[keyof MyProfileUsersMeProfileGetErrors];
 
 export type MyProfileUsersMeProfileGetResponses = {
     /**
@@ -2266,9 +3494,41 @@ export type DeleteUserUsersUserIdDeleteData = {
 
 export type DeleteUserUsersUserIdDeleteErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type DeleteUserUsersUserIdDeleteError = DeleteUserUsersUserIdDeleteErrors[keyof DeleteUserUsersUserIdDeleteErrors];
@@ -2296,9 +3556,41 @@ export type GetUserUsersUserIdGetData = {
 
 export type GetUserUsersUserIdGetErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type GetUserUsersUserIdGetError = GetUserUsersUserIdGetErrors[keyof GetUserUsersUserIdGetErrors];
@@ -2326,9 +3618,45 @@ export type ChangeRoleUsersUserIdRolePutData = {
 
 export type ChangeRoleUsersUserIdRolePutErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
 };
 
 export type ChangeRoleUsersUserIdRolePutError = ChangeRoleUsersUserIdRolePutErrors[keyof ChangeRoleUsersUserIdRolePutErrors];

@@ -4,7 +4,7 @@ import { type DefaultError, queryOptions, type UseMutationOptions } from '@tanst
 
 import { client } from '../client.gen';
 import { activateModelModelsVersionActivatePost, auditLogAdminAuditGet, changeRoleAdminUsersUserIdRolePut, changeRoleUsersUserIdRolePut, clustersClustersGet, createApiKeyAuthApiKeysPost, createProfileProfilesPost, deleteEntryHistoryEntryIdDelete, deleteMeUsersMeDelete, deleteProfileProfilesProfileIdDelete, deleteUserAdminUsersUserIdDelete, deleteUserUsersUserIdDelete, elbowElbowGet, exportHistoryHistoryExportGet, getUserAdminUsersUserIdGet, getUserUsersUserIdGet, healthHealthGet, jwksAuthWellKnownJwksJsonGet, listApiKeysAuthApiKeysGet, listDatasetsDatasetsGet, listHistoryHistoryGet, listModelsModelsGet, listProfilesProfilesGet, listUsersAdminUsersGet, listUsersUsersGet, loginAuthLoginPost, logoutAuthLogoutPost, meAuthMeGet, metricsMetricsGet, myProfileUsersMeProfileGet, type Options, predictBatchPredictBatchPost, predictPredictPost, predictProfileProfilesProfileIdPredictPost, readProfileProfilesProfileIdGet, readyReadyGet, refreshAuthRefreshPost, registerAuthRegisterPost, revokeApiKeyAuthApiKeysKeyIdDelete, rootGet, startTrainingJobTrainJobsPost, statsAdminStatsGet, toggleActiveAdminUsersUserIdToggleActivePut, trainingJobTrainJobsJobIdGet, trainTrainPost, updateMeUsersMePut, updateProfileProfilesProfileIdPut, uploadDatasetDatasetsPost } from '../sdk.gen';
-import type { ActivateModelModelsVersionActivatePostData, ActivateModelModelsVersionActivatePostError, ActivateModelModelsVersionActivatePostResponse, AuditLogAdminAuditGetData, AuditLogAdminAuditGetError, AuditLogAdminAuditGetResponse, ChangeRoleAdminUsersUserIdRolePutData, ChangeRoleAdminUsersUserIdRolePutError, ChangeRoleAdminUsersUserIdRolePutResponse, ChangeRoleUsersUserIdRolePutData, ChangeRoleUsersUserIdRolePutError, ChangeRoleUsersUserIdRolePutResponse, ClustersClustersGetData, ClustersClustersGetResponse, CreateApiKeyAuthApiKeysPostData, CreateApiKeyAuthApiKeysPostError, CreateApiKeyAuthApiKeysPostResponse, CreateProfileProfilesPostData, CreateProfileProfilesPostError, CreateProfileProfilesPostResponse, DeleteEntryHistoryEntryIdDeleteData, DeleteEntryHistoryEntryIdDeleteError, DeleteEntryHistoryEntryIdDeleteResponse, DeleteMeUsersMeDeleteData, DeleteMeUsersMeDeleteResponse, DeleteProfileProfilesProfileIdDeleteData, DeleteProfileProfilesProfileIdDeleteError, DeleteProfileProfilesProfileIdDeleteResponse, DeleteUserAdminUsersUserIdDeleteData, DeleteUserAdminUsersUserIdDeleteError, DeleteUserAdminUsersUserIdDeleteResponse, DeleteUserUsersUserIdDeleteData, DeleteUserUsersUserIdDeleteError, DeleteUserUsersUserIdDeleteResponse, ElbowElbowGetData, ElbowElbowGetResponse, ExportHistoryHistoryExportGetData, ExportHistoryHistoryExportGetError, GetUserAdminUsersUserIdGetData, GetUserAdminUsersUserIdGetError, GetUserAdminUsersUserIdGetResponse, GetUserUsersUserIdGetData, GetUserUsersUserIdGetError, GetUserUsersUserIdGetResponse, HealthHealthGetData, JwksAuthWellKnownJwksJsonGetData, JwksAuthWellKnownJwksJsonGetResponse, ListApiKeysAuthApiKeysGetData, ListApiKeysAuthApiKeysGetResponse, ListDatasetsDatasetsGetData, ListDatasetsDatasetsGetResponse, ListHistoryHistoryGetData, ListHistoryHistoryGetError, ListHistoryHistoryGetResponse, ListModelsModelsGetData, ListModelsModelsGetResponse, ListProfilesProfilesGetData, ListProfilesProfilesGetError, ListProfilesProfilesGetResponse, ListUsersAdminUsersGetData, ListUsersAdminUsersGetError, ListUsersAdminUsersGetResponse, ListUsersUsersGetData, ListUsersUsersGetError, ListUsersUsersGetResponse, LoginAuthLoginPostData, LoginAuthLoginPostError, LoginAuthLoginPostResponse, LogoutAuthLogoutPostData, LogoutAuthLogoutPostResponse, MeAuthMeGetData, MeAuthMeGetResponse, MetricsMetricsGetData, MyProfileUsersMeProfileGetData, MyProfileUsersMeProfileGetResponse, PredictBatchPredictBatchPostData, PredictBatchPredictBatchPostError, PredictBatchPredictBatchPostResponse, PredictPredictPostData, PredictPredictPostError, PredictPredictPostResponse, PredictProfileProfilesProfileIdPredictPostData, PredictProfileProfilesProfileIdPredictPostError, PredictProfileProfilesProfileIdPredictPostResponse, ReadProfileProfilesProfileIdGetData, ReadProfileProfilesProfileIdGetError, ReadProfileProfilesProfileIdGetResponse, ReadyReadyGetData, RefreshAuthRefreshPostData, RefreshAuthRefreshPostError, RefreshAuthRefreshPostResponse, RegisterAuthRegisterPostData, RegisterAuthRegisterPostError, RegisterAuthRegisterPostResponse, RevokeApiKeyAuthApiKeysKeyIdDeleteData, RevokeApiKeyAuthApiKeysKeyIdDeleteError, RevokeApiKeyAuthApiKeysKeyIdDeleteResponse, RootGetData, StartTrainingJobTrainJobsPostData, StartTrainingJobTrainJobsPostError, StartTrainingJobTrainJobsPostResponse, StatsAdminStatsGetData, StatsAdminStatsGetError, StatsAdminStatsGetResponse, ToggleActiveAdminUsersUserIdToggleActivePutData, ToggleActiveAdminUsersUserIdToggleActivePutError, ToggleActiveAdminUsersUserIdToggleActivePutResponse, TrainingJobTrainJobsJobIdGetData, TrainingJobTrainJobsJobIdGetError, TrainingJobTrainJobsJobIdGetResponse, TrainTrainPostData, TrainTrainPostError, TrainTrainPostResponse, UpdateMeUsersMePutData, UpdateMeUsersMePutError, UpdateMeUsersMePutResponse, UpdateProfileProfilesProfileIdPutData, UpdateProfileProfilesProfileIdPutError, UpdateProfileProfilesProfileIdPutResponse, UploadDatasetDatasetsPostData, UploadDatasetDatasetsPostError, UploadDatasetDatasetsPostResponse } from '../types.gen';
+import type { ActivateModelModelsVersionActivatePostData, ActivateModelModelsVersionActivatePostError, ActivateModelModelsVersionActivatePostResponse, AuditLogAdminAuditGetData, AuditLogAdminAuditGetError, AuditLogAdminAuditGetResponse, ChangeRoleAdminUsersUserIdRolePutData, ChangeRoleAdminUsersUserIdRolePutError, ChangeRoleAdminUsersUserIdRolePutResponse, ChangeRoleUsersUserIdRolePutData, ChangeRoleUsersUserIdRolePutError, ChangeRoleUsersUserIdRolePutResponse, ClustersClustersGetData, ClustersClustersGetError, ClustersClustersGetResponse, CreateApiKeyAuthApiKeysPostData, CreateApiKeyAuthApiKeysPostError, CreateApiKeyAuthApiKeysPostResponse, CreateProfileProfilesPostData, CreateProfileProfilesPostError, CreateProfileProfilesPostResponse, DeleteEntryHistoryEntryIdDeleteData, DeleteEntryHistoryEntryIdDeleteError, DeleteEntryHistoryEntryIdDeleteResponse, DeleteMeUsersMeDeleteData, DeleteMeUsersMeDeleteError, DeleteMeUsersMeDeleteResponse, DeleteProfileProfilesProfileIdDeleteData, DeleteProfileProfilesProfileIdDeleteError, DeleteProfileProfilesProfileIdDeleteResponse, DeleteUserAdminUsersUserIdDeleteData, DeleteUserAdminUsersUserIdDeleteError, DeleteUserAdminUsersUserIdDeleteResponse, DeleteUserUsersUserIdDeleteData, DeleteUserUsersUserIdDeleteError, DeleteUserUsersUserIdDeleteResponse, ElbowElbowGetData, ElbowElbowGetError, ElbowElbowGetResponse, ExportHistoryHistoryExportGetData, ExportHistoryHistoryExportGetError, ExportHistoryHistoryExportGetResponse, GetUserAdminUsersUserIdGetData, GetUserAdminUsersUserIdGetError, GetUserAdminUsersUserIdGetResponse, GetUserUsersUserIdGetData, GetUserUsersUserIdGetError, GetUserUsersUserIdGetResponse, HealthHealthGetData, JwksAuthWellKnownJwksJsonGetData, JwksAuthWellKnownJwksJsonGetError, JwksAuthWellKnownJwksJsonGetResponse, ListApiKeysAuthApiKeysGetData, ListApiKeysAuthApiKeysGetError, ListApiKeysAuthApiKeysGetResponse, ListDatasetsDatasetsGetData, ListDatasetsDatasetsGetError, ListDatasetsDatasetsGetResponse, ListHistoryHistoryGetData, ListHistoryHistoryGetError, ListHistoryHistoryGetResponse, ListModelsModelsGetData, ListModelsModelsGetError, ListModelsModelsGetResponse, ListProfilesProfilesGetData, ListProfilesProfilesGetError, ListProfilesProfilesGetResponse, ListUsersAdminUsersGetData, ListUsersAdminUsersGetError, ListUsersAdminUsersGetResponse, ListUsersUsersGetData, ListUsersUsersGetError, ListUsersUsersGetResponse, LoginAuthLoginPostData, LoginAuthLoginPostError, LoginAuthLoginPostResponse, LogoutAuthLogoutPostData, LogoutAuthLogoutPostError, LogoutAuthLogoutPostResponse, MeAuthMeGetData, MeAuthMeGetError, MeAuthMeGetResponse, MetricsMetricsGetData, MetricsMetricsGetResponse, MyProfileUsersMeProfileGetData, MyProfileUsersMeProfileGetError, MyProfileUsersMeProfileGetResponse, PredictBatchPredictBatchPostData, PredictBatchPredictBatchPostError, PredictBatchPredictBatchPostResponse, PredictPredictPostData, PredictPredictPostError, PredictPredictPostResponse, PredictProfileProfilesProfileIdPredictPostData, PredictProfileProfilesProfileIdPredictPostError, PredictProfileProfilesProfileIdPredictPostResponse, ReadProfileProfilesProfileIdGetData, ReadProfileProfilesProfileIdGetError, ReadProfileProfilesProfileIdGetResponse, ReadyReadyGetData, RefreshAuthRefreshPostData, RefreshAuthRefreshPostError, RefreshAuthRefreshPostResponse, RegisterAuthRegisterPostData, RegisterAuthRegisterPostError, RegisterAuthRegisterPostResponse, RevokeApiKeyAuthApiKeysKeyIdDeleteData, RevokeApiKeyAuthApiKeysKeyIdDeleteError, RevokeApiKeyAuthApiKeysKeyIdDeleteResponse, RootGetData, StartTrainingJobTrainJobsPostData, StartTrainingJobTrainJobsPostError, StartTrainingJobTrainJobsPostResponse, StatsAdminStatsGetData, StatsAdminStatsGetError, StatsAdminStatsGetResponse, ToggleActiveAdminUsersUserIdToggleActivePutData, ToggleActiveAdminUsersUserIdToggleActivePutError, ToggleActiveAdminUsersUserIdToggleActivePutResponse, TrainingJobTrainJobsJobIdGetData, TrainingJobTrainJobsJobIdGetError, TrainingJobTrainJobsJobIdGetResponse, TrainTrainPostData, TrainTrainPostError, TrainTrainPostResponse, UpdateMeUsersMePutData, UpdateMeUsersMePutError, UpdateMeUsersMePutResponse, UpdateProfileProfilesProfileIdPutData, UpdateProfileProfilesProfileIdPutError, UpdateProfileProfilesProfileIdPutResponse, UploadDatasetDatasetsPostData, UploadDatasetDatasetsPostError, UploadDatasetDatasetsPostResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -185,7 +185,7 @@ export const jwksAuthWellKnownJwksJsonGetQueryKey = (options?: Options<JwksAuthW
 /**
  * Jwks
  */
-export const jwksAuthWellKnownJwksJsonGetOptions = (options?: Options<JwksAuthWellKnownJwksJsonGetData>) => queryOptions<JwksAuthWellKnownJwksJsonGetResponse, DefaultError, JwksAuthWellKnownJwksJsonGetResponse, ReturnType<typeof jwksAuthWellKnownJwksJsonGetQueryKey>>({
+export const jwksAuthWellKnownJwksJsonGetOptions = (options?: Options<JwksAuthWellKnownJwksJsonGetData>) => queryOptions<JwksAuthWellKnownJwksJsonGetResponse, JwksAuthWellKnownJwksJsonGetError, JwksAuthWellKnownJwksJsonGetResponse, ReturnType<typeof jwksAuthWellKnownJwksJsonGetQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await jwksAuthWellKnownJwksJsonGet({
             ...options,
@@ -203,7 +203,7 @@ export const listApiKeysAuthApiKeysGetQueryKey = (options?: Options<ListApiKeysA
 /**
  * List Api Keys
  */
-export const listApiKeysAuthApiKeysGetOptions = (options?: Options<ListApiKeysAuthApiKeysGetData>) => queryOptions<ListApiKeysAuthApiKeysGetResponse, DefaultError, ListApiKeysAuthApiKeysGetResponse, ReturnType<typeof listApiKeysAuthApiKeysGetQueryKey>>({
+export const listApiKeysAuthApiKeysGetOptions = (options?: Options<ListApiKeysAuthApiKeysGetData>) => queryOptions<ListApiKeysAuthApiKeysGetResponse, ListApiKeysAuthApiKeysGetError, ListApiKeysAuthApiKeysGetResponse, ReturnType<typeof listApiKeysAuthApiKeysGetQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await listApiKeysAuthApiKeysGet({
             ...options,
@@ -270,8 +270,8 @@ export const loginAuthLoginPostMutation = (options?: Partial<Options<LoginAuthLo
 /**
  * Logout
  */
-export const logoutAuthLogoutPostMutation = (options?: Partial<Options<LogoutAuthLogoutPostData>>): UseMutationOptions<LogoutAuthLogoutPostResponse, DefaultError, Options<LogoutAuthLogoutPostData>> => {
-    const mutationOptions: UseMutationOptions<LogoutAuthLogoutPostResponse, DefaultError, Options<LogoutAuthLogoutPostData>> = {
+export const logoutAuthLogoutPostMutation = (options?: Partial<Options<LogoutAuthLogoutPostData>>): UseMutationOptions<LogoutAuthLogoutPostResponse, LogoutAuthLogoutPostError, Options<LogoutAuthLogoutPostData>> => {
+    const mutationOptions: UseMutationOptions<LogoutAuthLogoutPostResponse, LogoutAuthLogoutPostError, Options<LogoutAuthLogoutPostData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await logoutAuthLogoutPost({
                 ...options,
@@ -289,7 +289,7 @@ export const meAuthMeGetQueryKey = (options?: Options<MeAuthMeGetData>) => creat
 /**
  * Me
  */
-export const meAuthMeGetOptions = (options?: Options<MeAuthMeGetData>) => queryOptions<MeAuthMeGetResponse, DefaultError, MeAuthMeGetResponse, ReturnType<typeof meAuthMeGetQueryKey>>({
+export const meAuthMeGetOptions = (options?: Options<MeAuthMeGetData>) => queryOptions<MeAuthMeGetResponse, MeAuthMeGetError, MeAuthMeGetResponse, ReturnType<typeof meAuthMeGetQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await meAuthMeGet({
             ...options,
@@ -343,7 +343,7 @@ export const clustersClustersGetQueryKey = (options?: Options<ClustersClustersGe
 /**
  * Clusters
  */
-export const clustersClustersGetOptions = (options?: Options<ClustersClustersGetData>) => queryOptions<ClustersClustersGetResponse, DefaultError, ClustersClustersGetResponse, ReturnType<typeof clustersClustersGetQueryKey>>({
+export const clustersClustersGetOptions = (options?: Options<ClustersClustersGetData>) => queryOptions<ClustersClustersGetResponse, ClustersClustersGetError, ClustersClustersGetResponse, ReturnType<typeof clustersClustersGetQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await clustersClustersGet({
             ...options,
@@ -361,7 +361,7 @@ export const listDatasetsDatasetsGetQueryKey = (options?: Options<ListDatasetsDa
 /**
  * List Datasets
  */
-export const listDatasetsDatasetsGetOptions = (options?: Options<ListDatasetsDatasetsGetData>) => queryOptions<ListDatasetsDatasetsGetResponse, DefaultError, ListDatasetsDatasetsGetResponse, ReturnType<typeof listDatasetsDatasetsGetQueryKey>>({
+export const listDatasetsDatasetsGetOptions = (options?: Options<ListDatasetsDatasetsGetData>) => queryOptions<ListDatasetsDatasetsGetResponse, ListDatasetsDatasetsGetError, ListDatasetsDatasetsGetResponse, ReturnType<typeof listDatasetsDatasetsGetQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await listDatasetsDatasetsGet({
             ...options,
@@ -396,7 +396,7 @@ export const elbowElbowGetQueryKey = (options?: Options<ElbowElbowGetData>) => c
 /**
  * Elbow
  */
-export const elbowElbowGetOptions = (options?: Options<ElbowElbowGetData>) => queryOptions<ElbowElbowGetResponse, DefaultError, ElbowElbowGetResponse, ReturnType<typeof elbowElbowGetQueryKey>>({
+export const elbowElbowGetOptions = (options?: Options<ElbowElbowGetData>) => queryOptions<ElbowElbowGetResponse, ElbowElbowGetError, ElbowElbowGetResponse, ReturnType<typeof elbowElbowGetQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await elbowElbowGet({
             ...options,
@@ -450,7 +450,7 @@ export const exportHistoryHistoryExportGetQueryKey = (options?: Options<ExportHi
 /**
  * Export History
  */
-export const exportHistoryHistoryExportGetOptions = (options?: Options<ExportHistoryHistoryExportGetData>) => queryOptions<unknown, ExportHistoryHistoryExportGetError, unknown, ReturnType<typeof exportHistoryHistoryExportGetQueryKey>>({
+export const exportHistoryHistoryExportGetOptions = (options?: Options<ExportHistoryHistoryExportGetData>) => queryOptions<ExportHistoryHistoryExportGetResponse, ExportHistoryHistoryExportGetError, ExportHistoryHistoryExportGetResponse, ReturnType<typeof exportHistoryHistoryExportGetQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await exportHistoryHistoryExportGet({
             ...options,
@@ -485,7 +485,7 @@ export const metricsMetricsGetQueryKey = (options?: Options<MetricsMetricsGetDat
 /**
  * Metrics
  */
-export const metricsMetricsGetOptions = (options?: Options<MetricsMetricsGetData>) => queryOptions<unknown, DefaultError, unknown, ReturnType<typeof metricsMetricsGetQueryKey>>({
+export const metricsMetricsGetOptions = (options?: Options<MetricsMetricsGetData>) => queryOptions<MetricsMetricsGetResponse, DefaultError, MetricsMetricsGetResponse, ReturnType<typeof metricsMetricsGetQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await metricsMetricsGet({
             ...options,
@@ -503,7 +503,7 @@ export const listModelsModelsGetQueryKey = (options?: Options<ListModelsModelsGe
 /**
  * List Models
  */
-export const listModelsModelsGetOptions = (options?: Options<ListModelsModelsGetData>) => queryOptions<ListModelsModelsGetResponse, DefaultError, ListModelsModelsGetResponse, ReturnType<typeof listModelsModelsGetQueryKey>>({
+export const listModelsModelsGetOptions = (options?: Options<ListModelsModelsGetData>) => queryOptions<ListModelsModelsGetResponse, ListModelsModelsGetError, ListModelsModelsGetResponse, ReturnType<typeof listModelsModelsGetQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await listModelsModelsGet({
             ...options,
@@ -762,8 +762,8 @@ export const listUsersUsersGetOptions = (options?: Options<ListUsersUsersGetData
 /**
  * Delete Me
  */
-export const deleteMeUsersMeDeleteMutation = (options?: Partial<Options<DeleteMeUsersMeDeleteData>>): UseMutationOptions<DeleteMeUsersMeDeleteResponse, DefaultError, Options<DeleteMeUsersMeDeleteData>> => {
-    const mutationOptions: UseMutationOptions<DeleteMeUsersMeDeleteResponse, DefaultError, Options<DeleteMeUsersMeDeleteData>> = {
+export const deleteMeUsersMeDeleteMutation = (options?: Partial<Options<DeleteMeUsersMeDeleteData>>): UseMutationOptions<DeleteMeUsersMeDeleteResponse, DeleteMeUsersMeDeleteError, Options<DeleteMeUsersMeDeleteData>> => {
+    const mutationOptions: UseMutationOptions<DeleteMeUsersMeDeleteResponse, DeleteMeUsersMeDeleteError, Options<DeleteMeUsersMeDeleteData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await deleteMeUsersMeDelete({
                 ...options,
@@ -798,7 +798,7 @@ export const myProfileUsersMeProfileGetQueryKey = (options?: Options<MyProfileUs
 /**
  * My Profile
  */
-export const myProfileUsersMeProfileGetOptions = (options?: Options<MyProfileUsersMeProfileGetData>) => queryOptions<MyProfileUsersMeProfileGetResponse, DefaultError, MyProfileUsersMeProfileGetResponse, ReturnType<typeof myProfileUsersMeProfileGetQueryKey>>({
+export const myProfileUsersMeProfileGetOptions = (options?: Options<MyProfileUsersMeProfileGetData>) => queryOptions<MyProfileUsersMeProfileGetResponse, MyProfileUsersMeProfileGetError, MyProfileUsersMeProfileGetResponse, ReturnType<typeof myProfileUsersMeProfileGetQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
         const { data } = await myProfileUsersMeProfileGet({
             ...options,

@@ -95,7 +95,10 @@ function HistoryPage() {
         parseAs: "blob",
         throwOnError: true,
       });
-      saveBlob(data as Blob, `history-${new Date().toISOString().slice(0, 10)}.csv`);
+      saveBlob(
+        new Blob([data], { type: "text/csv" }),
+        `history-${new Date().toISOString().slice(0, 10)}.csv`,
+      );
       toast.success("Export downloaded");
     } catch (error) {
       toast.error(error);
