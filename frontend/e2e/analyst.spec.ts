@@ -13,8 +13,9 @@ test("analyst: upload Mall Customers → train job to 100 % → new version → 
   await expect(page.getByRole("link", { name: "Models" })).toBeVisible();
   await page.getByRole("link", { name: "Models" }).first().click();
   await expect(page.getByRole("heading", { name: "Models", level: 1 })).toBeVisible();
+  // count() does not wait: let the versions list load first (the first-start model is there).
+  await expect(page.getByTestId("model-row").first()).toBeVisible();
   const versionsBefore = await page.getByTestId("model-row").count();
-  expect(versionsBefore).toBeGreaterThan(0);
 
   // The public Mall Customers file, as published (no purchase frequency: filled with 12).
   await page
