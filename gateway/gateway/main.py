@@ -17,6 +17,7 @@ from segshared.internal_client import InternalClient
 from segshared.redis_client import make_redis
 from segshared.security import http_jwks_loader
 from segshared.tokens import TokenVerifier
+from segshared.tracing import tracing_enabled
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
@@ -104,6 +105,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # Outermost: compresses what the proxy and the gateway's own routes answer.
     app.add_middleware(GzipJsonCsv, minimum_size=settings.gzip_minimum_bytes)
     _add_gateway_routes(app, settings)
+    if tracing_enabled():
+        from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+
+        # Client spans, and `traceparent` on every proxied request (sessions made after this).
+        AioHttpClientInstrumentor().instrument()
     return app
 
 

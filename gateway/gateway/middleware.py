@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from segshared.errors import REDIS_ERRORS, DomainError, dependency_failure, error_response
+from segshared.tracing import name_current_span
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -40,6 +41,7 @@ class ProxyRoutesMiddleware:
         if route is None:
             await self.app(scope, receive, send)
             return
+        name_current_span(scope["method"], route.prefix)
         request = Request(scope, receive)
         try:
             response = await self.handler(request, route)
