@@ -13,7 +13,7 @@ from segshared.tracing import trace_fields
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service import repository
-from auth_service.models import OutboxEvent, utcnow
+from auth_service.tables import OutboxEvent, utcnow
 
 logger = logging.getLogger("auth_service.outbox")
 
