@@ -25,7 +25,12 @@ import httpx
 import numpy as np
 import pandas as pd
 import redis
-from segshared.testing import free_port, recreate_database
+from segshared.testing import (
+    database_url_for_tests,
+    free_port,
+    recreate_database,
+    redis_url_for_tests,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 LUA = ROOT / "bench" / "wrk" / "request.lua"
@@ -71,13 +76,15 @@ def _load_stack_module() -> Any:
 
 
 def wrk(url: str, method: str, body: str | None, headers: dict[str, str], connections: int,
-        seconds: int = DURATION) -> dict[str, Any]:  # fmt: skip
-    """Run wrk against one URL; returns its JSON summary line."""
+        seconds: int = DURATION, statuses: bool = False) -> dict[str, Any]:  # fmt: skip
+    """Run wrk against one URL; returns its JSON summary line (with a count per status
+    code when `statuses`)."""
     env = {
         **os.environ,
         "WRK_METHOD": method,
         "WRK_BODY": body or "",
         "WRK_HEADERS": "|".join(f"{k}: {v}" for k, v in headers.items()),
+        "WRK_STATUS": "1" if statuses else "0",
     }
     # One wrk thread drives 32 connections easily; a second one would take a core from
     # the stack on this 2-core machine and show up as server latency.
@@ -91,6 +98,12 @@ def wrk(url: str, method: str, body: str | None, headers: dict[str, str], connec
     result = json.loads(line)
     result["rate"] = result["requests"] / result["seconds"]
     return result
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Bench:
@@ -116,13 +129,15 @@ class Bench:
             return
         stack = _load_stack_module()
 
-        database = "postgresql+asyncpg://postgres@127.0.0.1:5432/seg_test_bench"
+        # SEG_TEST_SUFFIX / SEG_TEST_REDIS_PORT keep parallel checkouts' runs apart.
+        database = database_url_for_tests("bench")
+        redis_url = redis_url_for_tests(14)
         recreate_database(database)
-        redis.Redis.from_url("redis://127.0.0.1:6379/14").flushdb()
+        redis.Redis.from_url(redis_url).flushdb()
         self.admin = {"username": "bench_admin", "password": "Bench-" + secrets.token_urlsafe(10)}
         base = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_SERVICE_URL"))}
         base.update({
-            "ENVIRONMENT": "test", "DATABASE_URL": database, "REDIS_URL": "redis://127.0.0.1:6379/14",
+            "ENVIRONMENT": "test", "DATABASE_URL": database, "REDIS_URL": redis_url,
             "MODEL_DIR": str(self.workdir / "models"), "AUTH_KEY_DIR": str(self.workdir / "keys"),
             "ADMIN_USERNAME": self.admin["username"], "ADMIN_PASSWORD": self.admin["password"],
             "LOG_LEVEL": "WARNING", "RATE_LIMIT_USER_PER_MINUTE": "100000000",
@@ -204,22 +219,53 @@ class Bench:
         body = json.dumps(CUSTOMER)
         headers = {**self.headers, "Content-Type": "application/json"}
         for connections in (32, 1):
+            cpu_before = self._gateway_cpu()
             gateway = wrk(self.base_url + "/predict", "POST", body, headers, connections)
+            if cpu_before is not None:
+                cpu = self._gateway_cpu()
+                assert cpu is not None
+                gateway["gateway_cpu_us"] = (cpu - cpu_before) / gateway["requests"] * 1e6
             direct = (
                 wrk(self.ml_url + "/predict", "POST", body, headers, connections)
                 if self.ml_url
                 else None
             )
             notes = ""
+            if "gateway_cpu_us" in gateway:
+                notes = f"gateway CPU {gateway['gateway_cpu_us']:.0f} µs/request"
             if direct and connections == 1:
                 overhead = gateway["p50_ms"] - direct["p50_ms"]
-                notes = f"gateway p50 overhead {overhead:.2f} ms"
+                notes += f"; gateway p50 overhead {overhead:.2f} ms"
             self.rows.append(Row(
                 f"predict c={connections}", gateway["rate"], "req/s", gateway["p50_ms"], gateway["p99_ms"],
                 gateway["errors"], "same request straight to ml-service",
                 direct["rate"] if direct else None, notes,
                 {"gateway": gateway, "direct": direct},
             ))  # fmt: skip
+
+    def overload(self) -> None:
+        """Predict far beyond capacity: every answer a 200 or a deliberate 503, no resets."""
+        body = json.dumps(CUSTOMER)
+        headers = {**self.headers, "Content-Type": "application/json"}
+        base = wrk(self.base_url + "/predict", "POST", body, headers, 32, statuses=True)
+        base_ok = base["statuses"].get("200", 0) / base["seconds"]
+        for connections in (256, 1024):
+            result = wrk(self.base_url + "/predict", "POST", body, headers, connections,
+                         statuses=True)  # fmt: skip
+            counts = result["statuses"]
+            ok = counts.get("200", 0) / result["seconds"]
+            resets = result["connect"] + result["read"] + result["write"]
+            failures = sum(n for code, n in counts.items() if code >= "500" and code != "503")
+            self.rows.append(Row(
+                f"overload c={connections}", ok, "200/s", result["p50_ms"], result["p99_ms"],
+                resets + failures + result["timeout"], "200s/s at c=32 (same run)", base_ok,
+                f"statuses {dict(sorted(counts.items()))}; resets {resets}; "
+                f"timeouts {result['timeout']}; 5xx other than 503: {failures}",
+                {"result": result, "baseline": base},
+            ))  # fmt: skip
+
+    def _gateway_cpu(self) -> float | None:
+        return cpu_seconds(self.stack.processes["gateway"].pid) if self.stack else None
 
     def predict_apikey(self) -> None:
         body = json.dumps(CUSTOMER)
@@ -414,7 +460,16 @@ def main() -> int:
         bench.start()
         bench.prepare_users()
         np.random.seed(0)
-        for name in ("predict", "predict_apikey", "batch", "train", "reload", "login_rate"):
+        scenarios = (
+            "predict",
+            "overload",
+            "predict_apikey",
+            "batch",
+            "train",
+            "reload",
+            "login_rate",
+        )
+        for name in scenarios:
             if only and name not in only:
                 continue
             print(f"== {name}", flush=True)

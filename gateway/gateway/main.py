@@ -29,6 +29,7 @@ from gateway.console import Console, redirect_to_console
 from gateway.health import aggregate_health
 from gateway.middleware import SECURITY_HEADERS, ProxyHandler, ProxyRoutesMiddleware
 from gateway.openapi import OpenApiCache
+from gateway.overload import UpstreamLimiter
 from gateway.proxy import UpstreamPool, forward, forward_headers
 from gateway.route_table import Route
 from gateway.settings import GatewaySettings
@@ -92,7 +93,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     # Innermost of the user middlewares: proxied requests still get request ids, metrics,
     # security headers and CORS, but skip FastAPI's routing and exception layers.
-    app.user_middleware.append(Middleware(ProxyRoutesMiddleware, handler=_proxy_handler(settings)))
+    app.state.limiter = UpstreamLimiter(
+        settings.upstream_concurrency_limit,
+        settings.upstream_queue_limit,
+        settings.upstream_queue_timeout_seconds,
+    )
+    app.user_middleware.append(
+        Middleware(
+            ProxyRoutesMiddleware, handler=_proxy_handler(settings), limiter=app.state.limiter
+        )
+    )
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
