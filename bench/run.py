@@ -7,6 +7,7 @@ same figures to bench/results/latest.json. Loopback only; every phase is time-bo
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -101,9 +102,80 @@ def wrk(url: str, method: str, body: str | None, headers: dict[str, str], connec
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (/proc/<pid>/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time used so far by a process and its live descendants (granian
+    serves from a worker process), from /proc/<pid>/stat."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    tree, ticks = {pid}, 0
+    for _ in range(4):  # a few generations deep is plenty
+        tree |= {p for p, (parent, _) in stats.items() if parent in tree}
+    ticks = sum(stats[p][1] for p in tree if p in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _load_script(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _pg_dsn(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _copy_rate(url: str, user_id: int) -> float:
+    """Rows/s of COPY of the export's columns for one user, straight from PostgreSQL."""
+    import asyncpg
+
+    conn = await asyncpg.connect(_pg_dsn(url))
+    try:
+        sink = bytearray()
+
+        async def collect(chunk: bytes) -> None:
+            sink.extend(chunk)
+
+        started = time.perf_counter()
+        query = (
+            "SELECT id, created_at, cluster, cluster_name, confidence, model_version, profile_id,"
+            " customer_data->>'sex', customer_data->>'age', customer_data->>'annual_income',"
+            " customer_data->>'spending_score', customer_data->>'purchase_frequency',"
+            " customer_data->>'batch_size' FROM profiles.prediction_history WHERE user_id = $1"
+            " ORDER BY created_at DESC, id DESC"
+        )
+        await conn.copy_from_query(query, user_id, output=collect, format="csv")
+        elapsed = time.perf_counter() - started
+        return sink.count(b"\n") / elapsed
+    finally:
+        await conn.close()
+
+
+async def _wait_for_rows(url: str, user_id: int, expected: int, timeout: float) -> int:
+    import asyncpg
+
+    conn = await asyncpg.connect(_pg_dsn(url))
+    try:
+        deadline = time.monotonic() + timeout
+        count = 0
+        while time.monotonic() < deadline:
+            count = await conn.fetchval(
+                "SELECT count(*) FROM profiles.prediction_history WHERE user_id = $1", user_id
+            )
+            if count >= expected:
+                break
+            await asyncio.sleep(0.05)
+        return int(count)
+    finally:
+        await conn.close()
 
 
 class Bench:
@@ -199,6 +271,7 @@ class Bench:
         created = httpx.post(self.base_url + "/auth/register", json={
             "email": f"{self.username}@example.com", "username": self.username, "password": self.password}, timeout=30)  # fmt: skip
         created.raise_for_status()
+        self.user_id = int(created.json()["id"])
         admin_token = self.login(**self.admin)
         self.admin_headers = {"Authorization": f"Bearer {admin_token}"}
         httpx.put(f"{self.base_url}/users/{created.json()['id']}/role", json={"role": "analyst"},
@@ -263,6 +336,100 @@ class Bench:
                 f"timeouts {result['timeout']}; 5xx other than 503: {failures}",
                 {"result": result, "baseline": base},
             ))  # fmt: skip
+
+    def gateway_servers(self) -> None:
+        """Predict c=32 through the stack's gateway and a second one on the other ASGI
+        server (same services), alternating: requests/s and gateway CPU µs per request."""
+        if self.stack is None:
+            return
+        stack = sys.modules["stack"]
+        current = self.env.get("GATEWAY_SERVER", "granian")
+        other = "uvicorn" if current == "granian" else "granian"
+        second = stack.Stack({**self.env, "GATEWAY_SERVER": other, "GATEWAY_PORT": str(free_port())},
+                             log_dir=self.workdir / "logs-second")  # fmt: skip
+        second.start(stack.GATEWAY)
+        try:
+            second.wait_healthy(timeout=120)
+            targets = {current: self.stack, other: second}
+            body = json.dumps(CUSTOMER)
+            headers = {**self.headers, "Content-Type": "application/json"}
+            totals = {name: [0.0, 0.0, 0.0] for name in targets}  # requests, seconds, cpu
+            for _ in range(3):
+                for name, target in targets.items():
+                    pid = target.processes["gateway"].pid
+                    before = cpu_seconds(pid)
+                    result = wrk(target.gateway_url + "/predict", "POST", body, headers, 32,
+                                 seconds=max(3, DURATION // 2))  # fmt: skip
+                    totals[name][0] += result["requests"]
+                    totals[name][1] += result["seconds"]
+                    totals[name][2] += cpu_seconds(pid) - before
+        finally:
+            second._stop_together(["gateway"], 5)
+        uvicorn_rate = totals["uvicorn"][0] / totals["uvicorn"][1]
+        uvicorn_cpu = totals["uvicorn"][2] / totals["uvicorn"][0] * 1e6
+        for name, (requests, seconds, cpu) in totals.items():
+            cpu_us = cpu / requests * 1e6
+            self.rows.append(Row(
+                f"gateway on {name} c=32", requests / seconds, "req/s", None, None, 0,
+                "gateway on uvicorn, alternating runs", uvicorn_rate,
+                f"gateway CPU {cpu_us:.0f} µs/request ({cpu_us / uvicorn_cpu:.2f} of uvicorn's)",
+                {"cpu_us_per_request": cpu_us, "uvicorn_cpu_us_per_request": uvicorn_cpu},
+            ))  # fmt: skip
+
+    def history(self) -> None:
+        """`/history` at scale: BENCH_HISTORY_ROWS (10M) rows loaded by COPY, 50k of them the
+        bench user's; page/filter/total latency, export rate, consumer rate."""
+        if self.stack is None:
+            return
+        loader = _load_script("history_load")
+        rows = int(os.environ.get("BENCH_HISTORY_ROWS", "10000000"))
+        database = self.env["DATABASE_URL"]
+        load_rate = asyncio.run(loader.load(database, rows, self.user_id, 50_000, 20_000))
+        self.rows.append(Row(f"history load {rows:,} rows (COPY)", load_rate, "rows/s", None, None, 0,
+                             "indexes built after the load, included", None, "", {}))  # fmt: skip
+        for name, query in (("first page + total", "limit=100"),
+                            ("filtered page + total", "cluster=2&min_confidence=60&limit=100"),
+                            ("date range + total", "date_from=2000-01-01&date_to=2100-01-01&limit=20&skip=100")):  # fmt: skip
+            result = wrk(f"{self.base_url}/history?{query}", "GET", None, self.headers, 4)
+            self.rows.append(Row(f"history {name} (50k rows)", result["rate"], "req/s",
+                                 result["p50_ms"], result["p99_ms"], result["errors"],
+                                 "target p99 < 50 ms", None, f"GET /history?{query}", result))  # fmt: skip
+        started = time.perf_counter()
+        with httpx.stream("GET", self.base_url + "/history/export", headers=self.headers,
+                          timeout=300) as response:  # fmt: skip
+            response.raise_for_status()
+            lines = sum(chunk.count(b"\n") for chunk in response.iter_bytes())
+        export_rate = (lines - 1) / (time.perf_counter() - started)
+        copy_rate = asyncio.run(_copy_rate(database, self.user_id))
+        self.rows.append(Row("history export (50k rows)", export_rate, "rows/s", None, None, 0,
+                             "COPY of the same rows straight from PostgreSQL", copy_rate,
+                             f"{lines - 1:,} rows; target ≥ 200k rows/s", {}))  # fmt: skip
+        self._consumer_rate()
+
+    def _consumer_rate(self, events: int = 200_000) -> None:
+        from segshared.events import HISTORY_STREAM
+
+        client = redis.Redis.from_url(self.env["REDIS_URL"])
+        user = 900_000_000 + secrets.randbelow(1_000_000)
+        customer = json.dumps(CUSTOMER)
+        now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+        started = time.perf_counter()
+        for start in range(0, events, 5_000):
+            pipe = client.pipeline(transaction=False)
+            for n in range(start, min(events, start + 5_000)):
+                pipe.xadd(HISTORY_STREAM, {
+                    "event_id": f"bench-{user}-{n}", "user_id": str(user), "profile_id": "",
+                    "customer_data": customer, "cluster": "1", "cluster_name": "Bench",
+                    "confidence": "75.5", "model_version": "bench", "created_at": now,
+                })  # fmt: skip
+            pipe.execute()
+        published = time.perf_counter() - started
+        stored = asyncio.run(_wait_for_rows(self.env["DATABASE_URL"], user, events, 120))
+        elapsed = time.perf_counter() - started
+        self.rows.append(Row("history consumer", stored / elapsed, "events/s", None, None,
+                             events - stored, "XADD rate of the publisher (same run)",
+                             events / published, f"{stored:,} of {events:,} events stored; "
+                             "target ≥ 20k events/s", {}))  # fmt: skip
 
     def _gateway_cpu(self) -> float | None:
         return cpu_seconds(self.stack.processes["gateway"].pid) if self.stack else None
@@ -463,6 +630,8 @@ def main() -> int:
         scenarios = (
             "predict",
             "overload",
+            "gateway_servers",
+            "history",
             "predict_apikey",
             "batch",
             "train",
