@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,7 @@ def _load_script(name: str) -> Any:
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     return module
 
@@ -623,6 +625,7 @@ def main() -> int:
         return 1
     only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
     bench = Bench()
+    failed: list[str] = []
     try:
         bench.start()
         bench.prepare_users()
@@ -642,11 +645,17 @@ def main() -> int:
             if only and name not in only:
                 continue
             print(f"== {name}", flush=True)
-            getattr(bench, name)()
+            try:
+                getattr(bench, name)()
+            except Exception:  # the other scenarios' figures still count
+                traceback.print_exc()
+                failed.append(name)
         bench.report()
     finally:
         bench.stop()
-    return 0
+    if failed:
+        print(f"scenarios that failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ until its timeout.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 
 from segshared.errors import ServiceUnavailable
@@ -68,10 +69,8 @@ class UpstreamLimiter:
                 self.leave(service)  # handed a slot just as the wait ended: pass it on
             else:
                 waiter.cancel()
-                try:
+                with contextlib.suppress(ValueError):
                     slots.waiters.remove(waiter)
-                except ValueError:
-                    pass
             if isinstance(exc, TimeoutError):
                 raise Overloaded(service) from None
             raise

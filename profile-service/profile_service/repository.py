@@ -93,7 +93,7 @@ async def history_page(
     flt: HistoryFilter,
     page_size: int,
     after: tuple[datetime, int] | None,
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[tuple[Any, ...]]]:
     """Matching rows as EXPORT_SELECT, newest first, after the keyset cursor `after`
     (created_at, id)."""
     query = _history_query(user_id, flt, *EXPORT_SELECT)

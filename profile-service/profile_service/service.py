@@ -77,7 +77,7 @@ async def predict_profile(
 
 async def history_pages(
     sessionmaker: async_sessionmaker[AsyncSession], user_id: int, flt: HistoryFilter, size: int
-) -> AsyncIterator[Sequence[Row[Any]]]:
+) -> AsyncIterator[Sequence[Row[tuple[Any, ...]]]]:
     """Every matching history row (as repository.EXPORT_SELECT), newest first, in keyset
     pages of `size`.
 

@@ -57,7 +57,7 @@ async def _export_rows(
         buffer.seek(0)
         buffer.truncate()
         # Columns as repository.EXPORT_SELECT; None is written as an empty field.
-        writer.writerows((row[0], row[1].isoformat(), *row[2:]) for row in rows)
+        writer.writerows((row.id, row.created_at.isoformat(), *row[2:]) for row in rows)
         yield buffer.getvalue()
 
 
