@@ -341,18 +341,30 @@ class Bench:
 
     def gateway_servers(self) -> None:
         """Predict c=32 through the stack's gateway and a second one on the other ASGI
-        server (same services), alternating: requests/s and gateway CPU µs per request."""
+        server (same services), alternating: requests/s and gateway CPU µs per request.
+        BENCH_BASELINE_SRC (a checkout, e.g. `git worktree add /tmp/base main`) adds a third
+        gateway on uvicorn running that checkout's gateway/ and shared/ code: the before."""
         if self.stack is None:
             return
         stack = sys.modules["stack"]
         current = self.env.get("GATEWAY_SERVER", "granian")
         other = "uvicorn" if current == "granian" else "granian"
-        second = stack.Stack({**self.env, "GATEWAY_SERVER": other, "GATEWAY_PORT": str(free_port())},
-                             log_dir=self.workdir / "logs-second")  # fmt: skip
-        second.start(stack.GATEWAY)
+        extra = {other: {"GATEWAY_SERVER": other}}
+        if baseline := os.environ.get("BENCH_BASELINE_SRC"):
+            src = Path(baseline)
+            extra["baseline (uvicorn)"] = {
+                "GATEWAY_SERVER": "uvicorn",
+                "PYTHONPATH": f"{src / 'gateway'}:{src / 'shared'}",
+            }
+        targets = {current: self.stack}
         try:
-            second.wait_healthy(timeout=120)
-            targets = {current: self.stack, other: second}
+            for name, overrides in extra.items():
+                targets[name] = stack.Stack(
+                    {**self.env, **overrides, "GATEWAY_PORT": str(free_port())},
+                    log_dir=self.workdir / f"logs-{len(targets)}",
+                )
+                targets[name].start(stack.GATEWAY)
+                targets[name].wait_healthy(timeout=180)
             body = json.dumps(CUSTOMER)
             headers = {**self.headers, "Content-Type": "application/json"}
             totals = {name: [0.0, 0.0, 0.0] for name in targets}  # requests, seconds, cpu
@@ -366,16 +378,19 @@ class Bench:
                     totals[name][1] += result["seconds"]
                     totals[name][2] += cpu_seconds(pid) - before
         finally:
-            second._stop_together(["gateway"], 5)
-        uvicorn_rate = totals["uvicorn"][0] / totals["uvicorn"][1]
-        uvicorn_cpu = totals["uvicorn"][2] / totals["uvicorn"][0] * 1e6
+            for name, target in targets.items():
+                if name != current:
+                    target._stop_together(["gateway"], 5)
+        base = "baseline (uvicorn)" if "baseline (uvicorn)" in totals else "uvicorn"
+        base_rate = totals[base][0] / totals[base][1]
+        base_cpu = totals[base][2] / totals[base][0] * 1e6
         for name, (requests, seconds, cpu) in totals.items():
             cpu_us = cpu / requests * 1e6
             self.rows.append(Row(
                 f"gateway on {name} c=32", requests / seconds, "req/s", None, None, 0,
-                "gateway on uvicorn, alternating runs", uvicorn_rate,
-                f"gateway CPU {cpu_us:.0f} µs/request ({cpu_us / uvicorn_cpu:.2f} of uvicorn's)",
-                {"cpu_us_per_request": cpu_us, "uvicorn_cpu_us_per_request": uvicorn_cpu},
+                f"gateway {base}, alternating runs", base_rate,
+                f"gateway CPU {cpu_us:.0f} µs/request ({cpu_us / base_cpu:.2f} of {base}'s)",
+                {"cpu_us_per_request": cpu_us, "baseline_cpu_us_per_request": base_cpu},
             ))  # fmt: skip
 
     def history(self) -> None:
