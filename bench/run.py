@@ -347,7 +347,7 @@ class Bench:
         if self.stack is None:
             return
         stack = sys.modules["stack"]
-        current = self.env.get("GATEWAY_SERVER", "granian")
+        current = self.env.get("GATEWAY_SERVER", "uvicorn")
         other = "uvicorn" if current == "granian" else "granian"
         extra = {other: {"GATEWAY_SERVER": other}}
         if baseline := os.environ.get("BENCH_BASELINE_SRC"):
