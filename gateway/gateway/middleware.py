@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from segshared.errors import REDIS_ERRORS, DomainError, dependency_failure, error_response
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.overload import Overloaded, UpstreamLimiter
@@ -63,4 +63,7 @@ class ProxyRoutesMiddleware:
             assert failure is not None
             logger.warning("%s admitting %s: %s", type(exc).__name__, route.prefix, failure.detail)
             response = error_response(failure)
+        except Exception:  # what FastAPI's handler answers: logged, no stack trace out
+            logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            response = JSONResponse({"detail": "Internal server error"}, 500)
         await response(scope, receive, send)

@@ -61,3 +61,19 @@ class TestUpstreamLimit:
             assert client.app.state.limiter.in_flight("profile") == 0  # type: ignore[attr-defined]
         assert unauthenticated.status_code == 401
         assert [r.status_code for r in served] == [200, 200, 200]
+
+    async def test_unexpected_error_is_a_json_500_and_frees_the_slot(
+        self, upstream_url: str, signer: TokenSigner
+    ) -> None:
+        async with gateway_with(upstream_url, signer)() as client:
+            app = client.app  # type: ignore[attr-defined]
+
+            async def broken(*_: object) -> None:
+                raise RuntimeError("a bug")
+
+            app.state.guard.admit = broken
+            response = await client.get("/profiles/slow")
+            assert app.state.limiter.in_flight("profile") == 0
+        assert response.status_code == 500
+        assert response.json() == {"detail": "Internal server error"}
+        assert response.headers["x-request-id"]
