@@ -40,6 +40,7 @@ from opentelemetry.trace import Link, NonRecordingSpan, SpanKind
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from starlette.types import ASGIApp
 
 # Probes and scrapes come every few seconds and say nothing about a request.
 _EXCLUDED_URLS = r"/health$,/ready$,/metrics$"
@@ -138,6 +139,18 @@ def instrument_app(app: FastAPI) -> None:
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(
+        app, excluded_urls=_EXCLUDED_URLS, exclude_spans=["receive", "send"]
+    )
+
+
+def trace_asgi(app: ASGIApp) -> ASGIApp:
+    """`app` with server spans, when tracing is on: for an ASGI chain served outside
+    FastAPI's middleware stack (the gateway's proxy edge)."""
+    if _provider is None:
+        return app
+    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+    return OpenTelemetryMiddleware(
         app, excluded_urls=_EXCLUDED_URLS, exclude_spans=["receive", "send"]
     )
 
