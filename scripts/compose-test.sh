@@ -85,6 +85,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+phase "config"
+# The optional observability profile must stay valid, though it is never started here.
+"${compose[@]}" --profile observability config -q
 phase "build"
 "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true  # leftovers of a killed run
 "${compose[@]}" build

@@ -11,6 +11,7 @@ import secrets
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -53,24 +54,31 @@ def admin_credentials() -> dict[str, str]:
     return {"username": "e2e_admin", "password": "Adm1n-" + secrets.token_urlsafe(12)}
 
 
-@pytest.fixture(scope="session")
-def stack(stack_module: ModuleType, admin_credentials: dict[str, str]) -> Iterator[object]:
+@contextmanager
+def running_stack(
+    stack_module: ModuleType,
+    database_url: str,
+    redis_url: str,
+    admin: dict[str, str],
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Any]:
+    """A fresh database and Redis db, migrated, with the first admin; the stack, healthy."""
     import redis
 
-    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
-    recreate_database(TEST_DATABASE_URL)
+    redis.Redis.from_url(redis_url).flushdb()
+    recreate_database(database_url)
     workdir = Path(tempfile.mkdtemp(prefix="seg-e2e-"))
     base = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_SERVICE_URL"))}
     base.update(
         {
             "ENVIRONMENT": "test",
-            "DATABASE_URL": TEST_DATABASE_URL,
-            "REDIS_URL": TEST_REDIS_URL,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
             "MODEL_DIR": str(workdir / "models"),
             "AUTH_KEY_DIR": str(workdir / "keys"),
-            "ADMIN_USERNAME": admin_credentials["username"],
-            "ADMIN_PASSWORD": admin_credentials["password"],
-            "ADMIN_EMAIL": "e2e_admin@example.com",
+            "ADMIN_USERNAME": admin["username"],
+            "ADMIN_PASSWORD": admin["password"],
+            "ADMIN_EMAIL": admin["username"] + "@example.com",
             "DEFAULT_DATASET_ROWS": "2000",
             # The volume warning has its own tests; here the health must be green.
             "MODEL_DIR_MIN_FREE_MB": "1",
@@ -80,6 +88,7 @@ def stack(stack_module: ModuleType, admin_credentials: dict[str, str]) -> Iterat
             "LOGIN_RATE_LIMIT": "100000",
             "REGISTER_RATE_LIMIT": "100000",
             "FAILED_LOGIN_RATE_LIMIT": "100000",
+            **(extra_env or {}),
         }
     )
     for spec in (*stack_module.SERVICES, stack_module.GATEWAY):
@@ -98,6 +107,22 @@ def stack(stack_module: ModuleType, admin_credentials: dict[str, str]) -> Iterat
         raise
     finally:
         running.stop_all()
+
+
+@pytest.fixture(scope="session")
+def stack_runner() -> Callable[..., AbstractContextManager[Any]]:
+    """`running_stack`, for a test module that needs a stack of its own."""
+    return running_stack
+
+
+@pytest.fixture(scope="session")
+def stack(stack_module: ModuleType, admin_credentials: dict[str, str]) -> Iterator[object]:
+    # Tracing has its own stack (test_tracing.py): this one exports nothing.
+    quiet = {k: "" for k in os.environ if k.startswith("OTEL_EXPORTER_OTLP")}
+    with running_stack(
+        stack_module, TEST_DATABASE_URL, TEST_REDIS_URL, admin_credentials, quiet
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import uuid
 from redis.asyncio import Redis
 from segshared.events import USER_DELETED, USER_EVENTS_STREAM
 from segshared.retry import Backoff
+from segshared.tracing import trace_fields
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service import repository
@@ -18,11 +19,12 @@ logger = logging.getLogger("auth_service.outbox")
 
 
 def add_user_deleted(session: AsyncSession, user_id: int) -> None:
-    """Queue `user.deleted` in the same transaction as the deletion."""
+    """Queue `user.deleted` in the same transaction as the deletion (with the trace
+    context, so the consumers continue the deleting request's trace)."""
     event = OutboxEvent(
         event_id=uuid.uuid4().hex,
         event_type=USER_DELETED,
-        payload={"user_id": user_id},
+        payload={"user_id": user_id, "trace": trace_fields()},
     )
     session.add(event)
 
@@ -39,6 +41,7 @@ async def relay_once(sessionmaker: async_sessionmaker[AsyncSession], redis: Redi
                     "type": event.event_type,
                     "user_id": str(event.payload.get("user_id", "")),
                     "occurred_at": event.created_at.isoformat(),
+                    **event.payload.get("trace", {}),
                 },
             )
             event.published_at = utcnow()

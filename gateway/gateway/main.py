@@ -18,6 +18,7 @@ from segshared.logs import RequestIdMiddleware
 from segshared.redis_client import make_redis
 from segshared.security import http_jwks_loader
 from segshared.tokens import TokenVerifier
+from segshared.tracing import trace_asgi, tracing_enabled
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -128,9 +129,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     if settings.cors_origin_list:
         edge = CORSMiddleware(edge, **cors)  # type: ignore[arg-type]
         app.add_middleware(CORSMiddleware, **cors)  # type: ignore[arg-type]
-    app.edge = GzipJsonCsv(edge, minimum_size=settings.gzip_minimum_bytes)
+    # Outermost: the proxy's server span (FastAPI's instrumentation never sees this chain).
+    app.edge = trace_asgi(GzipJsonCsv(edge, minimum_size=settings.gzip_minimum_bytes))
     app.add_middleware(GzipJsonCsv, minimum_size=settings.gzip_minimum_bytes)
     _add_gateway_routes(app, settings)
+    if tracing_enabled():
+        from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+
+        # Client spans, and `traceparent` on every proxied request (sessions made after this).
+        AioHttpClientInstrumentor().instrument()
     return app
 
 

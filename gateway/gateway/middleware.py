@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from segshared.errors import REDIS_ERRORS, DomainError, dependency_failure, error_response
+from segshared.tracing import name_current_span
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -42,6 +43,7 @@ class ProxyRoutesMiddleware:
         if route is None:
             await self.app(scope, receive, send)
             return
+        name_current_span(scope["method"], route.prefix)
         try:
             await self.limiter.enter(route.service)
         except Overloaded as exc:  # shed before any work: no Redis, no token check

@@ -18,6 +18,7 @@ from segshared.redis_client import make_redis
 from segshared.security import http_jwks_loader
 from segshared.settings import ServiceSettings
 from segshared.tokens import TokenVerifier
+from segshared.tracing import configure_tracing, flush_tracing, instrument_app
 
 
 def build_app(
@@ -31,8 +32,8 @@ def build_app(
     app_class: type[FastAPI] = FastAPI,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
-    """A FastAPI app (`app_class`) with JSON logging, request ids, metrics, error handlers
-    and health.
+    """A FastAPI app (`app_class`) with JSON logging, request ids, tracing, metrics, error
+    handlers and health.
 
     `unique_conflicts` maps the service's unique-index names to the 409 message a
     violation answers (a race the service's own check could not see).
@@ -47,7 +48,10 @@ def build_app(
             # latency spikes they cause under load, short.
             gc.collect()
             gc.freeze()
-            yield
+            try:
+                yield
+            finally:
+                flush_tracing()
 
     app = app_class(
         title=service,
@@ -64,6 +68,8 @@ def build_app(
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware, extra_headers=response_headers)
     app.include_router(health_router(service, version, liveness))
+    if configure_tracing(service):
+        instrument_app(app)
     return app
 
 

@@ -1,6 +1,7 @@
 """Names of the Redis streams and channels the services exchange events on.
 
-Event fields are flat strings (Redis stream entries); JSON-valued fields say so.
+Event fields are flat strings (Redis stream entries); JSON-valued fields say so. With
+tracing on, every event also carries `traceparent` (segshared.tracing.trace_fields).
 - HISTORY_STREAM (ml → profile): event_id, user_id, profile_id ("" if none),
   customer_data (JSON), cluster ("" for a batch), cluster_name, confidence,
   model_version, created_at (ISO 8601 UTC).

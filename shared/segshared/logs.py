@@ -1,4 +1,4 @@
-"""JSON logging that carries the request id, and the middleware that sets it."""
+"""JSON logging that carries the request id (and trace id), and the middleware that sets it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from segshared.tracing import trace_log_fields
+
 REQUEST_ID_HEADER = "X-Request-ID"
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -19,7 +21,7 @@ _SENSITIVE_KEYS = ("password", "token", "secret", "authorization", "api_key", "k
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time, level, logger, message, request id, extras."""
+    """One JSON object a line: time, level, logger, message, request and trace ids, extras."""
 
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -37,6 +39,9 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             payload["request_id"] = request_id
+        trace_ids = trace_log_fields()
+        if trace_ids:
+            payload["trace_id"], payload["span_id"] = trace_ids
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             payload.update(

@@ -13,6 +13,9 @@ Failures are of two kinds (`segshared.retry.is_transient`):
 A lost group (NOGROUP after Redis lost its data) is recreated from the stream's start.
 
 Producers trim only what every group has acknowledged (`trim_acknowledged`).
+
+Producers add the trace context to an event's fields (`segshared.tracing.trace_fields`:
+`traceparent`, ...); a batch is handled inside a span that continues those traces.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from segshared.retry import Backoff, RetryPolicy, is_transient, sleep_unless
+from segshared.tracing import consumer_span
 
 logger = logging.getLogger("segshared.streams")
 
@@ -148,7 +152,8 @@ class StreamConsumer:
             MISSING_ENTRIES.labels(self.stream, self.group).inc(len(missing))
             await self.redis.xack(self.stream, self.group, *missing)
         self._held = [entry for entry in entries if entry[1]]
-        await self._isolate(self._held)
+        with consumer_span(self.stream, [fields for _, fields in self._held]):
+            await self._isolate(self._held)
         self._held = []
 
     async def _isolate(self, entries: list[Entry]) -> None:

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from segshared.customer import CustomerInput
 from segshared.events import HISTORY_STREAM
 from segshared.quota import seconds_until_utc_midnight, usage_key
+from segshared.tracing import trace_fields
 
 from ml_service.engine.predictor import SegmentModel
 
@@ -35,6 +36,7 @@ def history_event(
         "confidence": "" if confidence is None else str(confidence),
         "model_version": model_version,
         "created_at": datetime.now(UTC).isoformat(),
+        **trace_fields(),
     }
 
 
