@@ -80,6 +80,11 @@ def stack(stack_module: ModuleType, admin_credentials: dict[str, str]) -> Iterat
             "LOGIN_RATE_LIMIT": "100000",
             "REGISTER_RATE_LIMIT": "100000",
             "FAILED_LOGIN_RATE_LIMIT": "100000",
+            # Webhook tests use loopback receivers and retry within seconds.
+            "WEBHOOK_ALLOW_PRIVATE": "true",
+            "WEBHOOK_POLL_SECONDS": "0.2",
+            "WEBHOOK_BACKOFF_BASE_SECONDS": "0.5",
+            "WEBHOOK_BACKOFF_CAP_SECONDS": "2",
         }
     )
     for spec in (*stack_module.SERVICES, stack_module.GATEWAY):
