@@ -14,13 +14,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ml_service import registry
-from ml_service.datasets import load_training_arrays
 from ml_service.engine.generator import generate_customers
 from ml_service.engine.training import TrainingParams, train_segments
 from ml_service.reports.data import report_data
 from ml_service.reports.pdf import build_pdf
 from ml_service.reports.xlsx import build_xlsx
+from ml_service.serving import registry
+from ml_service.training.datasets import load_training_arrays
 
 RUNS = 5
 TARGET_SECONDS = 2.0

@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterator
 from segshared.errors import NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ml_service import registry, repository
-from ml_service.model_store import ModelStore
+from ml_service import repository
 from ml_service.reports.data import ReportData, report_data
+from ml_service.serving import registry
+from ml_service.serving.model_store import ModelStore
 
 CHUNK = 64 * 1024
 

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Float, ForeignKey, Integer,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
-from ml_service.models import Base
+from ml_service.tables import Base
 
 
 class Subscription(Base, table=True):
