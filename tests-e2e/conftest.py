@@ -88,6 +88,11 @@ def running_stack(
             "LOGIN_RATE_LIMIT": "100000",
             "REGISTER_RATE_LIMIT": "100000",
             "FAILED_LOGIN_RATE_LIMIT": "100000",
+            # Webhook tests use loopback receivers and retry within seconds.
+            "WEBHOOK_ALLOW_PRIVATE": "true",
+            "WEBHOOK_POLL_SECONDS": "0.2",
+            "WEBHOOK_BACKOFF_BASE_SECONDS": "0.5",
+            "WEBHOOK_BACKOFF_CAP_SECONDS": "2",
             **(extra_env or {}),
         }
     )

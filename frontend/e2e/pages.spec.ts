@@ -18,6 +18,7 @@ const APP_PAGES = [
   { name: "batch", path: "/ui/batch", ready: "Batch scoring" },
   { name: "models", path: "/ui/models", ready: "Cluster profiles" },
   { name: "api-keys", path: "/ui/api-keys", ready: "Your keys" },
+  { name: "webhooks", path: "/ui/webhooks", ready: "Your webhooks" },
   { name: "settings", path: "/ui/settings", ready: "My statistics" },
   { name: "admin-users", path: "/ui/admin", ready: "Administration" },
   { name: "admin-stats", path: "/ui/admin?tab=stats", ready: "Predictions over time" },

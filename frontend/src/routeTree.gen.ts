@@ -22,6 +22,7 @@ import { Route as AppHistoryRouteImport } from './routes/_app/history'
 import { Route as AppModelsRouteImport } from './routes/_app/models'
 import { Route as AppProfilesRouteImport } from './routes/_app/profiles'
 import { Route as AppSettingsRouteImport } from './routes/_app/settings'
+import { Route as AppWebhooksRouteImport } from './routes/_app/webhooks'
 
 const IndexRoute = IndexRouteImport.update({
   id: '/',
@@ -87,6 +88,11 @@ const AppSettingsRoute = AppSettingsRouteImport.update({
   path: '/settings',
   getParentRoute: () => AppRoute,
 } as any)
+const AppWebhooksRoute = AppWebhooksRouteImport.update({
+  id: '/webhooks',
+  path: '/webhooks',
+  getParentRoute: () => AppRoute,
+} as any)
 
 export interface FileRoutesByFullPath {
   '/': typeof IndexRoute
@@ -101,6 +107,7 @@ export interface FileRoutesByFullPath {
   '/models': typeof AppModelsRoute
   '/profiles': typeof AppProfilesRoute
   '/settings': typeof AppSettingsRoute
+  '/webhooks': typeof AppWebhooksRoute
 }
 export interface FileRoutesByTo {
   '/': typeof IndexRoute
@@ -115,6 +122,7 @@ export interface FileRoutesByTo {
   '/models': typeof AppModelsRoute
   '/profiles': typeof AppProfilesRoute
   '/settings': typeof AppSettingsRoute
+  '/webhooks': typeof AppWebhooksRoute
 }
 export interface FileRoutesById {
   __root__: typeof rootRouteImport
@@ -131,6 +139,7 @@ export interface FileRoutesById {
   '/_app/models': typeof AppModelsRoute
   '/_app/profiles': typeof AppProfilesRoute
   '/_app/settings': typeof AppSettingsRoute
+  '/_app/webhooks': typeof AppWebhooksRoute
 }
 export interface FileRouteTypes {
   fileRoutesByFullPath: FileRoutesByFullPath
@@ -147,6 +156,7 @@ export interface FileRouteTypes {
     | '/models'
     | '/profiles'
     | '/settings'
+    | '/webhooks'
   fileRoutesByTo: FileRoutesByTo
   to:
     | '/'
@@ -161,6 +171,7 @@ export interface FileRouteTypes {
     | '/models'
     | '/profiles'
     | '/settings'
+    | '/webhooks'
   id:
     | '__root__'
     | '/'
@@ -176,6 +187,7 @@ export interface FileRouteTypes {
     | '/_app/models'
     | '/_app/profiles'
     | '/_app/settings'
+    | '/_app/webhooks'
   fileRoutesById: FileRoutesById
 }
 export interface RootRouteChildren {
@@ -279,6 +291,13 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AppSettingsRouteImport
       parentRoute: typeof AppRoute
     }
+    '/_app/webhooks': {
+      id: '/_app/webhooks'
+      path: '/webhooks'
+      fullPath: '/webhooks'
+      preLoaderRoute: typeof AppWebhooksRouteImport
+      parentRoute: typeof AppRoute
+    }
   }
 }
 
@@ -291,6 +310,7 @@ interface AppRouteChildren {
   AppModelsRoute: typeof AppModelsRoute
   AppProfilesRoute: typeof AppProfilesRoute
   AppSettingsRoute: typeof AppSettingsRoute
+  AppWebhooksRoute: typeof AppWebhooksRoute
 }
 
 const AppRouteChildren: AppRouteChildren = {
@@ -302,6 +322,7 @@ const AppRouteChildren: AppRouteChildren = {
   AppModelsRoute: AppModelsRoute,
   AppProfilesRoute: AppProfilesRoute,
   AppSettingsRoute: AppSettingsRoute,
+  AppWebhooksRoute: AppWebhooksRoute,
 }
 
 const AppRouteWithChildren = AppRoute._addFileChildren(AppRouteChildren)

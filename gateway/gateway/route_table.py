@@ -38,6 +38,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/elbow", "ml", "user"),
     Route("/models", "ml", "analyst"),
     Route("/datasets", "ml", "analyst", long_running=True),
+    Route("/reports", "ml", "analyst"),
+    Route("/webhooks", "ml", "analyst"),
 )
 
 # Longest prefix first, so "/users/me" wins over "/users".

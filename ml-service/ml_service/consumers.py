@@ -1,4 +1,5 @@
-"""Consumes `user.deleted`: a deleted user no longer appears as trainer or dataset owner."""
+"""Consumes `user.deleted`: a deleted user no longer appears as trainer or dataset owner,
+and their webhooks are removed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from segshared.streams import BatchHandler, Entry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ml_service import repository
+from ml_service.webhooks import repository as webhooks
 
 
 def user_events_handler(sessionmaker: async_sessionmaker[AsyncSession]) -> BatchHandler:
@@ -17,5 +19,6 @@ def user_events_handler(sessionmaker: async_sessionmaker[AsyncSession]) -> Batch
             for _, fields in entries:
                 if fields.get("type") == USER_DELETED and fields.get("user_id", "").isdigit():
                     await repository.anonymise_user(session, int(fields["user_id"]))
+                    await webhooks.delete_owned_by(session, int(fields["user_id"]))
 
     return handle

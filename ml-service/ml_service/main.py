@@ -18,12 +18,13 @@ from segshared.streams import StreamConsumer, trim_loop
 from starlette.middleware import Middleware
 
 from ml_service import __version__
-from ml_service.api import datasets, model_registry, predict
+from ml_service.api import datasets, model_registry, predict, reports, webhooks
 from ml_service.consumers import user_events_handler
 from ml_service.serving.fast_predict import PredictFastPath
 from ml_service.serving.model_store import ModelStore
 from ml_service.settings import MlSettings
 from ml_service.training.trainer import Trainer
+from ml_service.webhooks.delivery import DeliveryWorker
 
 logger = logging.getLogger("ml_service.main")
 
@@ -76,6 +77,8 @@ def create_app(settings: MlSettings | None = None) -> FastAPI:
             )  # fmt: skip
             consumer.start()
             trainer.start()
+            deliveries = DeliveryWorker(settings, app.state.sessionmaker)
+            deliveries.start()
             tasks = [
                 asyncio.create_task(store.watch(app.state.redis), name="model-watch"),
                 asyncio.create_task(
@@ -102,11 +105,13 @@ def create_app(settings: MlSettings | None = None) -> FastAPI:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
                 await consumer.stop()
+                await deliveries.aclose()
                 await trainer.aclose()
 
     app = build_app("ml-service", __version__, settings, lifespan)
     app.user_middleware.append(Middleware(PredictFastPath))
-    for router in (predict.router, predict.internal, model_registry.router, datasets.router):
+    for router in (predict.router, predict.internal, model_registry.router, datasets.router,
+                   reports.router, webhooks.router):  # fmt: skip
         app.include_router(router)
     return app
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
-from segshared.settings import ServiceSettings, database_url_field
+from pydantic import Field, field_validator
+from segshared.settings import DEV_ONLY_MARKER, ServiceSettings, database_url_field
+
+from ml_service.webhooks.crypto import parse_keys
+
+# A valid Fernet key that carries the dev-only marker, so production refuses it.
+DEV_WEBHOOK_KEY = f"{DEV_ONLY_MARKER}-webhook-key-000000000000A="
 
 
 class MlSettings(ServiceSettings):
@@ -33,6 +38,33 @@ class MlSettings(ServiceSettings):
     bootstrap_retry_cap_seconds: float = Field(default=60.0, gt=0, le=3600)
     # /health warns (still 200) when the model volume has less free space than this.
     model_dir_min_free_mb: int = 1_024
+    # Webhooks. WEBHOOK_SECRET_KEYS: comma-separated Fernet keys; the first encrypts new
+    # secrets, all of them decrypt (rotation: put the new key first, run
+    # `python -m ml_service.cli rotate-webhook-secrets`, then drop the old key).
+    webhook_secret_keys: str = DEV_WEBHOOK_KEY
+    # Allow URLs resolving to private/loopback/link-local addresses (tests, on-prem receivers).
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Attempt n (n >= 1) failing waits min(cap, base * 2^(n-1)) * U(0.5, 1) before the next;
+    # the defaults make 8 attempts over at least 1 h (3810 s with the smallest jitter).
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_backoff_base_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    webhook_backoff_cap_seconds: float = Field(default=3_600.0, gt=0, le=7 * 86_400)
+    # How often each replica's delivery worker looks for due deliveries, and how many it
+    # sends at once.
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=600)
+    webhook_batch_size: int = Field(default=10, ge=1, le=100)
+    webhook_max_per_user: int = Field(default=20, ge=1, le=1_000)
+
+    @field_validator("webhook_secret_keys")
+    @classmethod
+    def _fernet_keys(cls, value: str) -> str:
+        parse_keys(value)
+        return value
+
+    def secret_settings(self) -> dict[str, str]:
+        """The common secrets plus the webhook encryption keys."""
+        return {**super().secret_settings(), "WEBHOOK_SECRET_KEYS": self.webhook_secret_keys}
 
     @property
     def model_path(self) -> Path:

@@ -59,6 +59,12 @@ def settings(database: str, tmp_path_factory: pytest.TempPathFactory) -> MlSetti
         stream_trim_seconds=0.2,
         # More than any disk has: /ready must report the warning and still answer 200.
         model_dir_min_free_mb=10**12,
+        # Webhooks retry within a test's time: 5 attempts, 0.2 s base, capped at 0.5 s.
+        webhook_poll_seconds=0.1,
+        webhook_backoff_base_seconds=0.2,
+        webhook_backoff_cap_seconds=0.5,
+        webhook_max_attempts=5,
+        webhook_timeout_seconds=2.0,
     )
 
 
@@ -70,7 +76,7 @@ async def app(settings: MlSettings, signer: TokenSigner) -> AsyncIterator[FastAP
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         application.state.token_verifier = signer.verifier()
-        for _ in range(600):  # first-start training on the generated dataset
+        for _ in range(3000):  # first-start training (slow on a loaded machine)
             if application.state.store.model is not None:
                 break
             await asyncio.sleep(0.1)

@@ -13,6 +13,7 @@ export type OperationId =
   | "listUsersAdminUsersGet"
   | "statsAdminStatsGet"
   | "auditLogAdminAuditGet"
+  | "listWebhooksWebhooksGet"
   | "profiles";
 
 /** Invalidate every cached query of these operations, whatever their parameters. */

@@ -46,6 +46,13 @@ from ml_service.settings import MlSettings
 from ml_service.tables import Dataset, ModelVersion, TrainingJob
 from ml_service.training.datasets import ensure_default_dataset
 from ml_service.training.worker import progress_key, run_training
+from ml_service.webhooks.events import (
+    ModelActivated,
+    TrainingFailed,
+    TrainingSucceeded,
+    WebhookEvent,
+    raise_event,
+)
 
 logger = logging.getLogger("ml_service.training.trainer")
 
@@ -175,6 +182,8 @@ class Trainer:
             failed = await repository.fail_stale_jobs(
                 session, self.settings.job_stale_seconds, INTERRUPTED
             )
+            for job_id in failed:
+                await raise_event(session, TrainingFailed(job_id=job_id, error=INTERRUPTED))
         for job_id in failed:
             logger.warning("training job %s failed: its process stopped heartbeating", job_id)
             await self.redis.hset(progress_key(job_id), mapping={"stage": "failed"})
@@ -251,12 +260,15 @@ class Trainer:
         if not task.cancelled():
             task.exception()  # already logged and stored on the job; mark it retrieved
 
-    async def _set_job(self, job_id: str, **fields: Any) -> None:
+    async def _set_job(self, job_id: str, event: WebhookEvent | None = None, **fields: Any) -> None:
+        """Update the job; `event` goes to the outbox in the same transaction."""
         async with self.sessionmaker() as session, session.begin():
             job = await session.get(TrainingJob, job_id)
             if job is not None:
                 for name, value in fields.items():
                     setattr(job, name, value)
+                if event is not None:
+                    await raise_event(session, event)
 
     async def _run(
         self,
@@ -276,8 +288,15 @@ class Trainer:
             )
             result = await self.publish(trained, dataset_id, user_id, time.perf_counter() - started)
             await self.redis.hset(progress_key(job_id), mapping={"progress": "1", "stage": "done"})
+            succeeded = TrainingSucceeded(
+                job_id=job_id,
+                model_version=result["model_version"],
+                n_clusters=result["n_clusters"],
+                silhouette_score=result["silhouette_score"],
+                n_samples=result["n_samples"],
+            )
             await self._set_job(
-                job_id, status="succeeded", result=result, finished_at=datetime.now(UTC)
+                job_id, succeeded, status="succeeded", result=result, finished_at=datetime.now(UTC)
             )
             return result
         except BaseException as exc:
@@ -325,8 +344,9 @@ class Trainer:
         try:
             await self.redis.hset(progress_key(job_id), mapping={"stage": "failed"})
             await self._set_job(
-                job_id, status="failed", error=message[:1000], finished_at=datetime.now(UTC)
-            )
+                job_id, TrainingFailed(job_id=job_id, error=message[:1000]),
+                status="failed", error=message[:1000], finished_at=datetime.now(UTC),
+            )  # fmt: skip
         except Exception:  # the reaper fails it once its heartbeat is stale
             logger.exception("could not mark training job %s failed", job_id)
 
@@ -381,6 +401,13 @@ class Trainer:
             await asyncio.to_thread(registry.load_version, self.settings.model_path, version)
         except registry.ArtifactError as exc:
             raise Conflict(f"Model {version} failed verification and was not activated") from exc
-        await asyncio.to_thread(registry.write_pointer, self.settings.model_path, version)
+        # The pointer moves inside the transaction that queues `model.activated`: if the
+        # database refuses the event, the activation fails before the pointer moves.
+        async with self.sessionmaker() as session, session.begin():
+            previous = registry.read_pointer(self.settings.model_path)
+            await raise_event(
+                session, ModelActivated(model_version=version, previous_version=previous)
+            )
+            await asyncio.to_thread(registry.write_pointer, self.settings.model_path, version)
         await self.redis.publish(MODEL_PUBLISHED_CHANNEL, version)
         await self.store.sync()

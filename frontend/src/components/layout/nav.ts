@@ -9,6 +9,7 @@ import {
   ShieldCheck,
   Sparkles,
   Users,
+  Webhook,
 } from "lucide-react";
 import type { Role } from "@/lib/roles";
 
@@ -19,6 +20,7 @@ export interface NavItem {
     | "/profiles"
     | "/batch"
     | "/models"
+    | "/webhooks"
     | "/api-keys"
     | "/admin"
     | "/documentation"
@@ -35,6 +37,7 @@ export const NAV_ITEMS: NavItem[] = [
   { to: "/profiles", label: "Profiles", icon: Users, role: "user" },
   { to: "/batch", label: "Batch", icon: FileSpreadsheet, role: "user" },
   { to: "/models", label: "Models", icon: Sparkles, role: "analyst" },
+  { to: "/webhooks", label: "Webhooks", icon: Webhook, role: "analyst" },
   { to: "/api-keys", label: "API keys", icon: KeyRound, role: "user" },
   { to: "/admin", label: "Admin", icon: ShieldCheck, role: "admin" },
   { to: "/documentation", label: "Documentation", icon: BookOpen, role: "user" },

@@ -1,8 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createFileRoute, redirect } from "@tanstack/react-router";
-import { CheckCircle2, Database, Rocket, Upload } from "lucide-react";
+import { CheckCircle2, Database, FileDown, Rocket, Upload } from "lucide-react";
 import { type FormEvent, useEffect, useState } from "react";
-import { type DatasetPublic, type ModelItem, uploadDatasetDatasetsPost } from "@/client";
+import {
+  type DatasetPublic,
+  type ModelItem,
+  segmentsPdfReportsSegmentsPdfGet,
+  segmentsXlsxReportsSegmentsXlsxGet,
+  uploadDatasetDatasetsPost,
+} from "@/client";
 import {
   activateModelModelsVersionActivatePostMutation,
   clustersClustersGetOptions,
@@ -29,6 +35,7 @@ import { Table, Td, Th } from "@/components/ui/Table";
 import { toast } from "@/components/ui/Toast";
 import { useSession } from "@/hooks/useSession";
 import { uploadTransport } from "@/lib/api";
+import { saveBlob } from "@/lib/download";
 import { errorMessage } from "@/lib/errors";
 import { formatDateTime, formatInt, formatNumber } from "@/lib/format";
 import { invalidate } from "@/lib/queries";
@@ -435,6 +442,26 @@ function VersionsCard() {
     onError: (error) => toast.error(error),
   });
   const items = models.data?.models ?? [];
+  const active = items.find((m) => m.active)?.version ?? "";
+  const [reportVersion, setReportVersion] = useState("");
+  const [downloading, setDownloading] = useState<"xlsx" | "pdf" | null>(null);
+  const version = reportVersion || active;
+  const download = async (kind: "xlsx" | "pdf") => {
+    setDownloading(kind);
+    try {
+      const options = { query: { version }, parseAs: "blob" as const, throwOnError: true as const };
+      const { data } =
+        kind === "xlsx"
+          ? await segmentsXlsxReportsSegmentsXlsxGet(options)
+          : await segmentsPdfReportsSegmentsPdfGet(options);
+      saveBlob(data as Blob, `segments-${version}.${kind}`);
+      toast.success(`Report for ${version} downloaded`);
+    } catch (error) {
+      toast.error(error);
+    } finally {
+      setDownloading(null);
+    }
+  };
   return (
     <Card className="mt-6" aria-labelledby="versions-title">
       <CardHeader
@@ -446,6 +473,39 @@ function VersionsCard() {
             : "Admins can activate a version (roll back)."
         }
       />
+      {items.length > 0 && (
+        <div className="flex flex-wrap items-end gap-3 border-b border-slate-200 px-5 pb-4 dark:border-slate-800">
+          <SelectField
+            label="Report on version"
+            value={version}
+            onChange={(e) => setReportVersion(e.target.value)}
+            className="min-w-56"
+          >
+            {items.map((m) => (
+              <option key={m.version} value={m.version}>
+                {m.version}
+                {m.active ? " (active)" : ""}
+              </option>
+            ))}
+          </SelectField>
+          <Button
+            variant="secondary"
+            icon={<FileDown className="size-4" aria-hidden="true" />}
+            loading={downloading === "xlsx"}
+            onClick={() => void download("xlsx")}
+          >
+            Download report (Excel)
+          </Button>
+          <Button
+            variant="secondary"
+            icon={<FileDown className="size-4" aria-hidden="true" />}
+            loading={downloading === "pdf"}
+            onClick={() => void download("pdf")}
+          >
+            Download report (PDF)
+          </Button>
+        </div>
+      )}
       {models.isPending ? (
         <Loading />
       ) : models.isError ? (

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, the event outbox, signed deliveries with retries, SSRF guard."""
