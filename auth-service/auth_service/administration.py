@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from segshared.contracts.revocation import invalidate_user_tokens
 from segshared.errors import BadRequest, NotFound
-from segshared.revocation import invalidate_user_tokens
 from segshared.stats_window import Bucket
 from segshared.tokens import Claims
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from segshared.app import build_app, service_resources
-from segshared.events import USER_EVENTS_STREAM
+from segshared.contracts.events import USER_EVENTS_STREAM
 from segshared.internal_client import InternalClient
 from segshared.streams import trim_loop
 from segshared.tokens import TokenVerifier

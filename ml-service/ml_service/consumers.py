@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from segshared.events import USER_DELETED
+from segshared.contracts.events import USER_DELETED
 from segshared.streams import BatchHandler, Entry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 

@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from segshared.events import USER_DELETED
+from segshared.contracts.events import USER_DELETED
 from segshared.streams import BatchHandler, Entry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from segshared.customer import CustomerInput
+from segshared.contracts.customer import CustomerInput
 from segshared.errors import PayloadTooLarge, Unprocessable, error_responses
 from segshared.security import CurrentClaims, ServiceCaller
 from starlette.datastructures import UploadFile

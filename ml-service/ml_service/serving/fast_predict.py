@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from segshared.customer import CustomerInput
+from segshared.contracts.customer import CustomerInput
 from segshared.errors import (
     REDIS_ERRORS,
     DomainError,
