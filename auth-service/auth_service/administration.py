@@ -60,7 +60,9 @@ async def toggle_active(
     return user
 
 
-async def delete(session: AsyncSession, ctx: AuthContext, admin: Claims, user_id: int) -> None:
+async def delete_other_user(
+    session: AsyncSession, ctx: AuthContext, admin: Claims, user_id: int
+) -> None:
     """Delete another user."""
     user = await get_user(session, user_id)
     if user.id == admin.user_id:
