@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from segshared.contracts.events import USER_DELETED
-from segshared.streams import BatchHandler, Entry
+from segshared.contracts.events import user_deleted_handler
+from segshared.streams import BatchHandler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ml_service import repository
@@ -11,11 +11,4 @@ from ml_service import repository
 
 def user_events_handler(sessionmaker: async_sessionmaker[AsyncSession]) -> BatchHandler:
     """Anonymise each deleted user's rows (idempotent)."""
-
-    async def handle(entries: list[Entry]) -> None:
-        async with sessionmaker() as session, session.begin():
-            for _, fields in entries:
-                if fields.get("type") == USER_DELETED and fields.get("user_id", "").isdigit():
-                    await repository.anonymise_user(session, int(fields["user_id"]))
-
-    return handle
+    return user_deleted_handler(sessionmaker, repository.anonymise_user)
