@@ -28,9 +28,11 @@ def build_app(
     liveness: bool = True,
     response_headers: list[tuple[bytes, bytes]] | None = None,
     unique_conflicts: Mapping[str, str] | None = None,
+    app_class: type[FastAPI] = FastAPI,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
-    """A FastAPI app with JSON logging, request ids, metrics, error handlers and health.
+    """A FastAPI app (`app_class`) with JSON logging, request ids, metrics, error handlers
+    and health.
 
     `unique_conflicts` maps the service's unique-index names to the 409 message a
     violation answers (a race the service's own check could not see).
@@ -47,7 +49,7 @@ def build_app(
             gc.freeze()
             yield
 
-    app = FastAPI(
+    app = app_class(
         title=service,
         version=version,
         lifespan=lifespan_then_freeze,
