@@ -9,8 +9,12 @@ install:  ## install the locked dependencies
 up:  ## run the whole stack locally (gateway on :8000)
 	scripts/up.sh
 
-test:  ## lint + every test suite (e2e, faults, fuzzing) + Kubernetes manifests + compose-test
+test:  ## lint + every suite (e2e, faults, fuzz, k8s, compose); one suite: make test SUITE=ml-service ARGS='-k batch'
+ifdef SUITE
+	scripts/install.sh && scripts/ensure-infra.sh && uv run --frozen pytest $(SUITE)/tests $(ARGS)
+else
 	scripts/test.sh
+endif
 
 test-faults:  ## fault injection: kill/restart services, PostgreSQL, Redis under load
 	scripts/install.sh && uv run --frozen pytest tests-e2e/faults

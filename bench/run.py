@@ -424,7 +424,7 @@ class Bench:
         self._consumer_rate()
 
     def _consumer_rate(self, events: int = 200_000) -> None:
-        from segshared.events import HISTORY_STREAM
+        from segshared.contracts.events import HISTORY_STREAM
 
         client = redis.Redis.from_url(self.env["REDIS_URL"])
         user = 900_000_000 + secrets.randbelow(1_000_000)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from segshared.contracts.revocation import invalidate_user_tokens
 from segshared.errors import BadRequest, Conflict, Unauthorized
-from segshared.revocation import invalidate_user_tokens
 from segshared.tokens import Claims
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from segshared.contracts.revocation import invalidate_user_tokens
 from segshared.errors import BadRequest, NotFound
-from segshared.revocation import invalidate_user_tokens
 from segshared.stats_window import Bucket
 from segshared.tokens import Claims
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,7 +60,9 @@ async def toggle_active(
     return user
 
 
-async def delete(session: AsyncSession, ctx: AuthContext, admin: Claims, user_id: int) -> None:
+async def delete_other_user(
+    session: AsyncSession, ctx: AuthContext, admin: Claims, user_id: int
+) -> None:
     """Delete another user."""
     user = await get_user(session, user_id)
     if user.id == admin.user_id:

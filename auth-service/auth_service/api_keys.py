@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 
 from redis.asyncio import Redis
+from segshared.contracts.quota import usage_today
+from segshared.contracts.revocation import revoked_api_key_key
 from segshared.errors import NotFound, Unauthorized
-from segshared.quota import usage_today
-from segshared.revocation import revoked_api_key_key
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import audit, repository

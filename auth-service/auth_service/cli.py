@@ -16,9 +16,9 @@ import sys
 from dataclasses import dataclass
 from typing import Literal
 
+from segshared.contracts.revocation import invalidate_user_tokens
 from segshared.db import make_engine, make_sessionmaker
 from segshared.redis_client import make_redis
-from segshared.revocation import invalidate_user_tokens
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import audit, repository

@@ -10,13 +10,13 @@ from typing import Any
 
 from fastapi import FastAPI
 from segshared.app import build_app, service_resources
-from segshared.events import USER_EVENTS_STREAM
+from segshared.contracts.events import USER_EVENTS_STREAM
 from segshared.internal_client import InternalClient
 from segshared.streams import trim_loop
 from segshared.tokens import TokenVerifier
 
 from auth_service import __version__, accounts, outbox
-from auth_service.api import admin, auth, internal, users
+from auth_service.api import admin, admin_users, auth, internal, users
 from auth_service.context import AuthContext
 from auth_service.limits import LoginLimits
 from auth_service.passwords import Passwords
@@ -83,6 +83,11 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
     app = build_app(
         "auth-service", __version__, settings, lifespan, unique_conflicts=accounts.UNIQUE_CONFLICTS
     )
-    for module in (auth, users, admin, internal):
-        app.include_router(module.router)
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    # After /users/me, so DELETE /users/me stays the caller's own deletion.
+    app.include_router(admin_users.router, prefix="/users", tags=["users"])
+    app.include_router(admin.router)
+    app.include_router(admin_users.router, prefix="/admin/users", tags=["admin"])
+    app.include_router(internal.router)
     return app

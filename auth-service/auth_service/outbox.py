@@ -7,7 +7,7 @@ import logging
 import uuid
 
 from redis.asyncio import Redis
-from segshared.events import USER_DELETED, USER_EVENTS_STREAM
+from segshared.contracts.events import USER_DELETED, USER_EVENTS_STREAM
 from segshared.retry import Backoff
 from segshared.tracing import trace_fields
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

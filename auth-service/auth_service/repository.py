@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.tables import ApiKey, AuditEntry, OutboxEvent, RefreshToken, User, utcnow
@@ -114,10 +113,6 @@ async def revoke_user_families(
     if keep_family:
         query = query.where(RefreshToken.family_id != keep_family)
     await session.execute(query.values(revoked_at=utcnow()))
-
-
-async def delete_expired_refresh_tokens(session: AsyncSession, before: datetime) -> None:
-    await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < before))
 
 
 async def api_keys_of(session: AsyncSession, user_id: int) -> list[ApiKey]:

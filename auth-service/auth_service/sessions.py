@@ -7,8 +7,8 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from segshared.contracts.revocation import revoke_jti
 from segshared.errors import Forbidden, Unauthorized
-from segshared.revocation import revoke_jti
 from segshared.tokens import Claims
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -8,8 +8,8 @@ import logging
 import httpx
 import jwt
 import pytest
-from segshared.events import USER_EVENTS_STREAM
-from segshared.revocation import revoked_jti_key, valid_after_key
+from segshared.contracts.events import USER_EVENTS_STREAM
+from segshared.contracts.revocation import revoked_jti_key, valid_after_key
 
 from .conftest import PASSWORD, Register
 

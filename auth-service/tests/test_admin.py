@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from segshared.revocation import valid_after_key
+from segshared.contracts.revocation import valid_after_key
 
 from .conftest import Register
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import httpx
-from segshared.quota import record_usage
-from segshared.revocation import revoked_api_key_key
+from segshared.contracts.quota import record_usage
+from segshared.contracts.revocation import revoked_api_key_key
 
 from .conftest import Register
 

@@ -11,7 +11,7 @@ from auth_service import cli
 from auth_service.cli import AdminRequest, bootstrap_admin
 from auth_service.settings import AuthSettings
 from fastapi import FastAPI
-from segshared.revocation import valid_after_key
+from segshared.contracts.revocation import valid_after_key
 
 from .conftest import PASSWORD, Register
 

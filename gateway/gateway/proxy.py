@@ -10,7 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
-from fastapi.responses import JSONResponse
+from segshared.errors import BadGateway, GatewayTimeout, PayloadTooLarge, ServiceUnavailable
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from yarl import URL
@@ -138,12 +138,12 @@ async def _request_body(request: Request, limit: int) -> bytes | _LimitedBody:
     return _LimitedBody(request.stream(), limit)
 
 
-def _too_large(limit: int) -> JSONResponse:
-    return JSONResponse({"detail": f"Request body larger than {limit} bytes"}, 413)
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"Request body larger than {limit} bytes")
 
 
-def _unavailable(route: Route) -> JSONResponse:
-    return JSONResponse({"detail": f"{route.service} service unavailable"}, 503)
+def _unavailable(route: Route) -> ServiceUnavailable:
+    return ServiceUnavailable(f"{route.service} service unavailable")
 
 
 async def forward(
@@ -162,7 +162,7 @@ async def forward(
     try:
         body = await _request_body(request, max_body)
     except BodyTooLarge:
-        return _too_large(max_body)
+        raise _too_large(max_body) from None
     try:
         upstream = await pool.session.request(
             request.method,
@@ -173,14 +173,14 @@ async def forward(
             allow_redirects=False,
         )
     except aiohttp.ConnectionTimeoutError:
-        return _unavailable(route)
+        raise _unavailable(route) from None
     except TimeoutError:  # before OSError: TimeoutError is one
-        return JSONResponse({"detail": f"{route.service} service timed out"}, 504)
+        raise GatewayTimeout(f"{route.service} service timed out") from None
     except (aiohttp.ClientConnectionError, OSError) as exc:
         if isinstance(body, _LimitedBody) and body.exceeded:
-            return _too_large(max_body)
+            raise _too_large(max_body) from None
         logger.warning("upstream %s unreachable: %s", route.service, type(exc).__name__)
-        return _unavailable(route)
+        raise _unavailable(route) from None
 
     response_headers = [
         (k, v) for k, v in upstream.headers.items() if k.lower() not in _DROP_RESPONSE
@@ -190,7 +190,7 @@ async def forward(
         try:
             content = await upstream.read()
         except (aiohttp.ClientError, TimeoutError):
-            return JSONResponse({"detail": f"{route.service} service failed"}, 502)
+            raise BadGateway(f"{route.service} service failed") from None
         finally:
             upstream.release()
         response = Response(content, upstream.status)

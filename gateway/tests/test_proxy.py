@@ -6,8 +6,8 @@ import time
 
 import httpx
 import pytest
+from segshared.contracts.revocation import invalidate_user_tokens, revoke_jti
 from segshared.redis_client import make_redis
-from segshared.revocation import invalidate_user_tokens, revoke_jti
 from segshared.testing import TokenSigner
 
 from .conftest import REDIS_URL

@@ -3,22 +3,19 @@ and their webhooks are removed."""
 
 from __future__ import annotations
 
-from segshared.events import USER_DELETED
-from segshared.streams import BatchHandler, Entry
+from segshared.contracts.events import user_deleted_handler
+from segshared.streams import BatchHandler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ml_service import repository
 from ml_service.webhooks import repository as webhooks
 
 
+async def _forget_user(session: AsyncSession, user_id: int) -> None:
+    await repository.anonymise_user(session, user_id)
+    await webhooks.delete_owned_by(session, user_id)
+
+
 def user_events_handler(sessionmaker: async_sessionmaker[AsyncSession]) -> BatchHandler:
-    """Anonymise each deleted user's rows (idempotent)."""
-
-    async def handle(entries: list[Entry]) -> None:
-        async with sessionmaker() as session, session.begin():
-            for _, fields in entries:
-                if fields.get("type") == USER_DELETED and fields.get("user_id", "").isdigit():
-                    await repository.anonymise_user(session, int(fields["user_id"]))
-                    await webhooks.delete_owned_by(session, int(fields["user_id"]))
-
-    return handle
+    """Anonymise each deleted user's rows and drop their webhooks (idempotent)."""
+    return user_deleted_handler(sessionmaker, _forget_user)

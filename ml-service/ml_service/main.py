@@ -10,8 +10,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from segshared.app import build_app, service_resources
+from segshared.contracts.events import HISTORY_STREAM, USER_EVENTS_STREAM
 from segshared.errors import Conflict
-from segshared.events import HISTORY_STREAM, USER_EVENTS_STREAM
 from segshared.health import disk_space_check
 from segshared.retry import Backoff
 from segshared.streams import StreamConsumer, trim_loop

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from segshared.customer import CustomerInput
+from segshared.contracts.customer import CustomerInput
 from segshared.params import INT4_MAX
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from segshared.redis_client import make_redis
 from segshared.testing import (
     TokenSigner,
     database_url_for_tests,
+    eventually,
     recreate_database,
     redis_url_for_tests,
 )
@@ -76,11 +76,12 @@ async def app(settings: MlSettings, signer: TokenSigner) -> AsyncIterator[FastAP
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         application.state.token_verifier = signer.verifier()
-        for _ in range(3000):  # first-start training (slow on a loaded machine)
-            if application.state.store.model is not None:
-                break
-            await asyncio.sleep(0.1)
-        assert application.state.store.model is not None, "first-start training did not finish"
+
+        async def trained() -> bool:
+            return application.state.store.model is not None
+
+        # First-start training on the generated dataset (the worker's imports are slow).
+        await eventually(trained, "first-start training", timeout=300)
         yield application
 
 

@@ -36,8 +36,6 @@ def reference(app: FastAPI) -> httpx.AsyncClient:
 
 def shape(response: httpx.Response) -> tuple[int, Any]:
     body = response.json()
-    if isinstance(body.get("detail"), list):
-        return response.status_code, [e["loc"] for e in body["detail"]]
     if "model_version" in body:
         return response.status_code, {k: v for k, v in body.items() if k != "confidence"}
     return response.status_code, body

@@ -10,8 +10,8 @@ import json
 import httpx
 import pytest
 from fastapi import FastAPI
-from segshared.events import HISTORY_STREAM
-from segshared.quota import usage_today
+from segshared.contracts.events import HISTORY_STREAM
+from segshared.contracts.quota import usage_today
 from segshared.testing import TokenSigner
 
 from .conftest import CUSTOMER, SERVICE_TOKEN, auth

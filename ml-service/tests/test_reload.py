@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 from ml_service.serving import registry
 from ml_service.settings import MlSettings
-from segshared.events import USER_EVENTS_STREAM
+from segshared.contracts.events import USER_EVENTS_STREAM
 from segshared.testing import TokenSigner, free_port
 
 from .conftest import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, auth

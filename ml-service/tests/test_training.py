@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 from fastapi import FastAPI
-from segshared.testing import TokenSigner
+from segshared.testing import TokenSigner, eventually
 
 from .conftest import auth
 
 
 async def wait_job(client: httpx.AsyncClient, headers: dict[str, str], job_id: str) -> list[dict]:
-    seen = []
-    for _ in range(600):
-        status = (await client.get(f"/train/jobs/{job_id}", headers=headers)).json()
-        seen.append(status)
-        if status["status"] in ("succeeded", "failed"):
-            return seen
-        await asyncio.sleep(0.05)
-    raise AssertionError("job did not finish")
+    seen: list[dict] = []
+
+    async def finished() -> bool:
+        seen.append((await client.get(f"/train/jobs/{job_id}", headers=headers)).json())
+        return seen[-1]["status"] in ("succeeded", "failed")
+
+    await eventually(finished, "training job")
+    return seen
 
 
 class TestTrain:

@@ -21,21 +21,9 @@ from ml_service.settings import MlSettings
 from ml_service.tables import TrainingJob
 from ml_service.training.trainer import INTERRUPTED, Trainer
 from ml_service.training.worker import progress_key
-from segshared.testing import TokenSigner
+from segshared.testing import TokenSigner, eventually
 
 from .conftest import auth
-
-DEADLINE_SECONDS = 120
-
-
-async def wait_for(check: Any, what: str, seconds: float = DEADLINE_SECONDS) -> Any:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while asyncio.get_running_loop().time() < deadline:
-        value = await check()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{what}: not within {seconds}s")
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +76,7 @@ class TestWorkerDeath:
         )  # fmt: skip
         assert accepted.status_code == 202, accepted.text
         job_id = accepted.json()["job_id"]
-        await wait_for(lambda: worker_is_training(redis, job_id), "worker started")
+        await eventually(lambda: worker_is_training(redis, job_id), "worker started")
         [pid] = app.state.trainer.worker_pids()
         os.kill(pid, signal.SIGKILL)
 
@@ -96,7 +84,7 @@ class TestWorkerDeath:
             status = await job_status(client, analyst, job_id)
             return status if status["status"] in ("failed", "succeeded") else None
 
-        final = await wait_for(finished, "job finished")
+        final = await eventually(finished, "job finished")
         assert final["status"] == "failed" and "worker process died" in final["error"]
         # The pool was replaced and the dataset's lock released: the same dataset trains now.
         again = await client.post(
@@ -108,7 +96,7 @@ class TestWorkerDeath:
     async def test_worker_dead_while_idle_is_replaced_for_the_next_job(
         self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI
     ) -> None:
-        [pid] = await wait_for(
+        [pid] = await eventually(
             lambda: asyncio.sleep(0, app.state.trainer.worker_pids()), "worker up"
         )
         os.kill(pid, signal.SIGKILL)
@@ -163,7 +151,7 @@ class TestShutdown:
     ) -> None:  # fmt: skip
         trainer, _ = spare_trainer
         job_id, task = await trainer.submit({"dataset_id": big_dataset}, None)
-        await wait_for(lambda: worker_is_training(redis, job_id), "worker started")
+        await eventually(lambda: worker_is_training(redis, job_id), "worker started")
         await trainer.aclose()
         assert task.cancelled()
         async with app.state.sessionmaker() as session:

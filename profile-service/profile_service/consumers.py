@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from segshared.events import USER_DELETED
+from segshared.contracts.events import user_deleted_handler
 from segshared.streams import BatchHandler, Entry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -63,11 +63,4 @@ def history_handler(sessionmaker: async_sessionmaker[AsyncSession]) -> BatchHand
 
 def user_events_handler(sessionmaker: async_sessionmaker[AsyncSession]) -> BatchHandler:
     """Deletes a deleted user's profiles and history (idempotent)."""
-
-    async def handle(entries: list[Entry]) -> None:
-        async with sessionmaker() as session, session.begin():
-            for _, fields in entries:
-                if fields.get("type") == USER_DELETED and fields.get("user_id", "").isdigit():
-                    await repository.delete_user_data(session, int(fields["user_id"]))
-
-    return handle
+    return user_deleted_handler(sessionmaker, repository.delete_user_data)

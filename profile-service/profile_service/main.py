@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from segshared.app import build_app, service_resources
-from segshared.events import HISTORY_STREAM, USER_EVENTS_STREAM
+from segshared.contracts.events import HISTORY_STREAM, USER_EVENTS_STREAM
 from segshared.internal_client import InternalClient
 from segshared.streams import StreamConsumer
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from segshared.customer import CUSTOMER_FIELDS
+from segshared.contracts.customer import CUSTOMER_FIELDS
 from sqlalchemy import Row, Select, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 

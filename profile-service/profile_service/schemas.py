@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from segshared.customer import (
+from segshared.contracts.customer import (
     Age,
     AnnualIncome,
     CustomerInput,

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from segshared.customer import CUSTOMER_FIELDS
+from segshared.contracts.customer import CUSTOMER_FIELDS
 from segshared.errors import NotFound, ServiceUnavailable
 from segshared.internal_client import InternalClient
 from sqlalchemy import Row

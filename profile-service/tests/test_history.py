@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from profile_service import service
 from profile_service.filters import history_filter
-from segshared.events import HISTORY_STREAM, USER_EVENTS_STREAM
+from segshared.contracts.events import HISTORY_STREAM, USER_EVENTS_STREAM
 from segshared.streams import dead_letter_stream
 from segshared.testing import TokenSigner
 

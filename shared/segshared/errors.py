@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -18,7 +18,7 @@ import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger("segshared.errors")
@@ -96,9 +96,19 @@ class TooManyRequests(DomainError):
         super().__init__(detail, {"Retry-After": str(max(1, int(retry_after)))})
 
 
+class BadGateway(DomainError):
+    status_code = 502
+    default_detail = "Upstream service failed"
+
+
 class ServiceUnavailable(DomainError):
     status_code = 503
     default_detail = "Service unavailable"
+
+
+class GatewayTimeout(DomainError):
+    status_code = 504
+    default_detail = "Upstream service timed out"
 
 
 DATABASE_UNAVAILABLE = "Database unavailable (postgres); try again shortly"
@@ -180,9 +190,48 @@ def error_response(exc: DomainError) -> JSONResponse:
     return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
 
 
-def validation_error(loc: list[str | int], msg: str, type_: str = "value_error") -> Unprocessable:
+Loc = Sequence[str | int]
+
+
+def field_errors(errors: Sequence[Mapping[str, Any]], prefix: Loc = ()) -> list[dict[str, Any]]:
+    """Pydantic/FastAPI error items in the one 422 shape: type, loc, msg and a stringified
+    ctx; never the input (it may hold a password) nor a docs url."""
+    items = []
+    for err in errors:
+        item: dict[str, Any] = {
+            "type": err["type"],
+            "loc": [*prefix, *err["loc"]],
+            "msg": err["msg"],
+        }
+        if "ctx" in err:
+            item["ctx"] = {k: str(v) for k, v in err["ctx"].items()}
+        items.append(item)
+    return items
+
+
+def validation_error(loc: Loc, msg: str, type_: str = "value_error") -> Unprocessable:
     """A 422 shaped like FastAPI's own list, for rules checked in code."""
-    return Unprocessable([{"type": type_, "loc": loc, "msg": msg, "input": None}])
+    return Unprocessable([{"type": type_, "loc": list(loc), "msg": msg}])
+
+
+def from_validation_error(exc: ValidationError, prefix: Loc = ("body",)) -> Unprocessable:
+    """The 422 of a model validated in code (a fast path, a hand-parsed body)."""
+    return Unprocessable(field_errors(exc.errors(include_url=False), prefix))
+
+
+def invalid_json(
+    loc: Loc = ("body",), msg: str = "Invalid JSON", reason: str | None = None
+) -> Unprocessable:
+    """The 422 of a body that is not JSON (`reason`: the parser's, as FastAPI's `ctx.error`)."""
+    error = validation_error(loc, msg, "json_invalid")
+    if reason is not None:
+        error.detail[0]["ctx"] = {"error": reason}
+    return error
+
+
+def missing(loc: Loc) -> Unprocessable:
+    """The 422 of a required field (or body) that is absent."""
+    return validation_error(loc, "Field required", "missing")
 
 
 async def _domain_error_handler(_: Request, exc: Exception) -> JSONResponse:
@@ -205,25 +254,21 @@ async def _http_error_handler(_: Request, exc: Exception) -> JSONResponse:
     headers = dict(exc.headers or {})
     if exc.status_code == 401:
         headers.setdefault("WWW-Authenticate", "Bearer")
-    return JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)
+    failure = DomainError(exc.detail, headers)
+    failure.status_code = exc.status_code
+    return error_response(failure)
 
 
 async def _validation_error_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {k: v for k, v in err.items() if k != "ctx" and k != "url"}
-        | ({"ctx": {k: str(v) for k, v in err["ctx"].items()}} if "ctx" in err else {})
-        for err in exc.errors()
-    ]
-    # Inputs may hold passwords: never echo them back.
-    for err in errors:
-        err.pop("input", None)
-    return JSONResponse({"detail": errors}, 422)
+    return error_response(Unprocessable(field_errors(exc.errors())))
 
 
 async def _unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return JSONResponse({"detail": "Internal server error"}, 500)
+    failure = DomainError("Internal server error")
+    failure.status_code = 500
+    return error_response(failure)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -251,7 +296,9 @@ _DESCRIPTIONS = {
     413: "Request body too large",
     422: "Invalid input",
     429: "Too many requests (see Retry-After)",
+    502: "The upstream service failed mid-answer",
     503: "A dependency is unavailable (the detail names it); nothing was changed",
+    504: "The upstream service timed out",
 }
 
 

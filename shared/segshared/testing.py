@@ -10,8 +10,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 import asyncpg
 import jwt
@@ -21,6 +21,27 @@ from sqlalchemy.engine import make_url
 
 from segshared.settings import ServiceSettings
 from segshared.tokens import TokenVerifier
+
+T = TypeVar("T")
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T]], what: str, timeout: float = 120.0, every: float = 0.05
+) -> T:
+    """Poll `check` until it returns a truthy value, and return it; fail after `timeout` s.
+
+    The timeout is generous on purpose: it bounds a hang on a loaded machine, it does not
+    measure speed.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if loop.time() >= deadline:
+            raise AssertionError(f"{what}: not within {timeout}s")
+        await asyncio.sleep(every)
 
 
 def database_url_for_tests(name: str) -> str:

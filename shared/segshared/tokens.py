@@ -2,7 +2,7 @@
 
 auth-service alone signs; everyone else verifies locally. Verified tokens are cached
 (keyed by the raw token, until their `exp`) because an EdDSA check costs ~180 µs;
-revocation is not cached (see `revocation.py`).
+revocation is not cached (see `contracts/revocation.py`).
 """
 
 from __future__ import annotations

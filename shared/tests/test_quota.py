@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
-from segshared.quota import record_usage, seconds_until_utc_midnight, usage_today
+from segshared.contracts.quota import record_usage, seconds_until_utc_midnight, usage_today
 
 
 class TestQuota:

@@ -7,13 +7,13 @@ import time
 
 import pytest
 from redis.asyncio import Redis
-from segshared.errors import Unauthorized
-from segshared.revocation import (
+from segshared.contracts.revocation import (
     ensure_not_revoked,
     invalidate_user_tokens,
     revoke_jti,
     revoked_api_key_key,
 )
+from segshared.errors import Unauthorized
 from segshared.testing import TokenSigner
 
 

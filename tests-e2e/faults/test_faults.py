@@ -38,7 +38,7 @@ from faultkit import (
     wait_until,
 )
 from ml_service.engine.generator import generate_customers
-from segshared.events import HISTORY_STREAM
+from segshared.contracts.events import HISTORY_STREAM
 from segshared.streams import dead_letter_stream
 from segshared.testing import free_port
 

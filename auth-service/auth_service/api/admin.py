@@ -17,9 +17,7 @@ from auth_service.schemas import (
     AdminUserList,
     AuditList,
     AuditPublic,
-    Message,
     Role,
-    RoleUpdate,
     UserPublic,
     UserWithTotals,
 )
@@ -57,13 +55,6 @@ async def get_user(user_id: RowId, _: AdminClaims, session: SessionDep, ctx: Con
     return (await accounts.with_totals(ctx, [user]))[0]
 
 
-@router.put("/users/{user_id}/role", response_model=UserPublic, responses=error_responses(400, 404))
-async def change_role(
-    user_id: RowId, body: RoleUpdate, admin: AdminClaims, session: SessionDep, ctx: ContextDep
-) -> Any:
-    return await administration.change_role(session, ctx, admin, user_id, body.role)
-
-
 @router.put(
     "/users/{user_id}/toggle-active", response_model=UserPublic, responses=error_responses(400, 404)
 )
@@ -71,14 +62,6 @@ async def toggle_active(
     user_id: RowId, admin: AdminClaims, session: SessionDep, ctx: ContextDep
 ) -> Any:
     return await administration.toggle_active(session, ctx, admin, user_id)
-
-
-@router.delete("/users/{user_id}", response_model=Message, responses=error_responses(400, 404))
-async def delete_user(
-    user_id: RowId, admin: AdminClaims, session: SessionDep, ctx: ContextDep
-) -> Message:
-    await administration.delete(session, ctx, admin, user_id)
-    return Message(message="User deleted successfully")
 
 
 @router.get("/stats", response_model=AdminStats)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Cookie, Query, Request, Response, status
 from pydantic import ValidationError
-from segshared.errors import Unauthorized, Unprocessable, error_responses
+from segshared.errors import Unauthorized, error_responses, from_validation_error, invalid_json
 from segshared.params import RowId
 from segshared.security import CurrentClaims
 
@@ -67,16 +67,11 @@ async def _login_fields(request: Request) -> LoginRequest:
             form = await request.form()
             raw = {k: v for k, v in form.items() if isinstance(v, str)}
     except ValueError as exc:
-        raise Unprocessable(
-            [{"type": "json_invalid", "loc": ["body"], "msg": "Invalid request body"}]
-        ) from exc
+        raise invalid_json(msg="Invalid request body") from exc
     try:
         return LoginRequest.model_validate(raw)
     except ValidationError as exc:
-        errors = [
-            {"type": e["type"], "loc": ["body", *e["loc"]], "msg": e["msg"]} for e in exc.errors()
-        ]
-        raise Unprocessable(errors) from exc
+        raise from_validation_error(exc) from exc
 
 
 @router.post(

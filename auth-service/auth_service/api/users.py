@@ -10,7 +10,6 @@ from segshared.params import Limit, RowId, Skip
 from segshared.security import AdminClaims, CurrentClaims
 
 from auth_service import accounts, administration, repository
-from auth_service.api import admin
 from auth_service.deps import ClientIp, ContextDep, SessionDep
 from auth_service.schemas import (
     Message,
@@ -57,15 +56,3 @@ async def list_users(
 @router.get("/{user_id}", response_model=UserPublic, responses=error_responses(403, 404))
 async def get_user(user_id: RowId, _: AdminClaims, session: SessionDep) -> Any:
     return await administration.get_user(session, user_id)
-
-
-# The same admin operations as under /admin/users (API.md lists both paths).
-_ADMIN_ON_USER = error_responses(400, 403, 404)
-router.add_api_route(
-    "/{user_id}/role", admin.change_role, methods=["PUT"], response_model=UserPublic,
-    responses=_ADMIN_ON_USER,
-)  # fmt: skip
-router.add_api_route(
-    "/{user_id}", admin.delete_user, methods=["DELETE"], response_model=Message,
-    responses=_ADMIN_ON_USER,
-)  # fmt: skip

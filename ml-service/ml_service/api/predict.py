@@ -11,8 +11,14 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from segshared.customer import CustomerInput
-from segshared.errors import PayloadTooLarge, Unprocessable, error_responses
+from segshared.contracts.customer import CustomerInput
+from segshared.errors import (
+    PayloadTooLarge,
+    Unprocessable,
+    error_responses,
+    invalid_json,
+    missing,
+)
 from segshared.security import CurrentClaims, ServiceCaller
 from starlette.datastructures import UploadFile
 
@@ -157,14 +163,10 @@ async def predict_batch(
         try:
             payload = orjson.loads(await request.body())
         except orjson.JSONDecodeError as exc:
-            raise Unprocessable(
-                [{"type": "json_invalid", "loc": ["body"], "msg": "Invalid JSON"}]
-            ) from exc
+            raise invalid_json() from exc
         items = payload.get("customers") if isinstance(payload, dict) else None
         if not isinstance(items, list):
-            raise Unprocessable(
-                [{"type": "missing", "loc": ["body", "customers"], "msg": "Field required"}]
-            )
+            raise missing(("body", "customers"))
         if len(items) > settings.max_json_batch:
             raise PayloadTooLarge(f"At most {settings.max_json_batch} customers per JSON batch")
         outcome, _, _ = await asyncio.to_thread(batch.predict_items, model, items)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Literal, get_args
 
 import numpy as np
-from segshared.customer import CLUSTER_FEATURES
+from segshared.contracts.customer import CLUSTER_FEATURES
 
 # Input order of the numeric customer fields: every predict call passes all four in
 # this order and each model picks the columns it was trained on.

@@ -10,7 +10,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
-from segshared.customer import CUSTOMER_FIELDS, CustomerInput
+from segshared.contracts.customer import CUSTOMER_FIELDS, CustomerInput
 from segshared.errors import Unprocessable
 
 from ml_service.engine.predictor import SegmentModel

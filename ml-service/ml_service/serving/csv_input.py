@@ -13,7 +13,7 @@ from typing import IO
 
 import numpy as np
 import pandas as pd
-from segshared.customer import CLUSTER_FEATURES
+from segshared.contracts.customer import CLUSTER_FEATURES
 from segshared.errors import Unprocessable
 
 # Header spellings, compared after lower-casing and dropping everything but [a-z0-9].

@@ -9,19 +9,21 @@ reference the tests hold this path to.
 
 from __future__ import annotations
 
-from typing import Any
+import json
 
 import orjson
 from pydantic import ValidationError
-from segshared.customer import CustomerInput
+from segshared.contracts.customer import CustomerInput
 from segshared.errors import (
     REDIS_ERRORS,
     DomainError,
     PayloadTooLarge,
     Unauthorized,
-    Unprocessable,
     dependency_failure,
     error_response,
+    from_validation_error,
+    invalid_json,
+    missing,
 )
 from segshared.tokens import bearer_token
 from starlette.responses import Response
@@ -53,35 +55,23 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-def _validation_detail(error: ValidationError) -> list[dict[str, Any]]:
-    """FastAPI's 422 list for a body model, without echoing the input."""
-    detail = []
-    for item in error.errors(include_url=False, include_input=False):
-        entry: dict[str, Any] = {
-            "type": item["type"],
-            "loc": ["body", *item["loc"]],
-            "msg": item["msg"],
-        }
-        if "ctx" in item:
-            entry["ctx"] = {k: str(v) for k, v in item["ctx"].items()}
-        detail.append(entry)
-    return detail
-
-
 def parse_customer(body: bytes) -> CustomerInput:
     """The request body as a `CustomerInput`, or a FastAPI-shaped 422."""
     try:
         data = orjson.loads(body) if body else None
     except orjson.JSONDecodeError as exc:
-        raise Unprocessable(
-            [{"type": "json_invalid", "loc": ["body", exc.pos], "msg": "JSON decode error"}]
-        ) from exc
+        # FastAPI reports the standard library's position and reason: ask it (error path only).
+        try:
+            json.loads(body)
+        except json.JSONDecodeError as std:
+            raise invalid_json(("body", std.pos), "JSON decode error", std.msg) from exc
+        raise invalid_json(("body", exc.pos), "JSON decode error", exc.msg) from exc
     if data is None:
-        raise Unprocessable([{"type": "missing", "loc": ["body"], "msg": "Field required"}])
+        raise missing(("body",))
     try:
         return CustomerInput.model_validate(data)
     except ValidationError as exc:
-        raise Unprocessable(_validation_detail(exc)) from exc
+        raise from_validation_error(exc) from exc
 
 
 class PredictFastPath:

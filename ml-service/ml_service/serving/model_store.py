@@ -12,8 +12,8 @@ import logging
 from pathlib import Path
 
 from redis.asyncio import Redis
+from segshared.contracts.events import MODEL_PUBLISHED_CHANNEL
 from segshared.errors import ServiceUnavailable
-from segshared.events import MODEL_PUBLISHED_CHANNEL
 
 from ml_service.engine.predictor import SegmentModel
 from ml_service.serving import registry

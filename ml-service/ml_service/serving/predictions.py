@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 from redis.asyncio import Redis
-from segshared.customer import CustomerInput
-from segshared.events import HISTORY_STREAM
-from segshared.quota import seconds_until_utc_midnight, usage_key
+from segshared.contracts.customer import CustomerInput
+from segshared.contracts.events import HISTORY_STREAM
+from segshared.contracts.quota import seconds_until_utc_midnight, usage_key
 from segshared.tracing import trace_fields
 
 from ml_service.engine.predictor import SegmentModel

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
-from segshared.customer import CLUSTER_FEATURES
+from segshared.contracts.customer import CLUSTER_FEATURES
 from segshared.errors import Unprocessable
 
 from ml_service.engine.generator import COLUMNS, generate_customers

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from redis.asyncio import Redis
+from segshared.contracts.events import MODEL_PUBLISHED_CHANNEL
 from segshared.errors import (
     Conflict,
     DomainError,
@@ -32,7 +33,6 @@ from segshared.errors import (
     Unprocessable,
     validation_error,
 )
-from segshared.events import MODEL_PUBLISHED_CHANNEL
 from segshared.process import die_with_parent
 from segshared.retry import Backoff, sleep_unless
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from segshared.customer import CUSTOMER_FIELDS
+from segshared.contracts.customer import CUSTOMER_FIELDS
 from segshared.errors import error_responses
 from segshared.params import BigRowId, Limit, Skip
 from segshared.security import CurrentClaims
