@@ -88,7 +88,7 @@ class TestAlgorithmsAndFeatures:
         analyst = auth(signer, 31, "analyst")
         for body in ({"features": ["age"]}, {"features": ["age", "age"]},
                      {"features": ["age", "height"]}, {"algorithm": "dbscan"},
-                     {"features": FEATURES + ["age"]}):  # fmt: skip
+                     {"features": [*FEATURES, "age"]}):  # fmt: skip
             for path in ("/train", "/train/jobs"):
                 response = await client.post(path, json=body, headers=analyst)
                 assert response.status_code == 422, (path, body, response.text)
@@ -132,7 +132,7 @@ class TestProjection:
         answer = (
             await client.get(
                 f"/models/{body['model_version']}/projection?limit=90", headers=auth(signer)
-            )  # fmt: skip
+            )
         ).json()
         assert answer["axes"] == ["pc1", "pc2"] and len(answer["explained_variance"]) == 2
         assert len(answer["points"]) == 90
