@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { ActivateModelModelsVersionActivatePostData, ActivateModelModelsVersionActivatePostErrors, ActivateModelModelsVersionActivatePostResponses, AuditLogAdminAuditGetData, AuditLogAdminAuditGetErrors, AuditLogAdminAuditGetResponses, ChangeRoleAdminUsersUserIdRolePutData, ChangeRoleAdminUsersUserIdRolePutErrors, ChangeRoleAdminUsersUserIdRolePutResponses, ChangeRoleUsersUserIdRolePutData, ChangeRoleUsersUserIdRolePutErrors, ChangeRoleUsersUserIdRolePutResponses, ClustersClustersGetData, ClustersClustersGetErrors, ClustersClustersGetResponses, CreateApiKeyAuthApiKeysPostData, CreateApiKeyAuthApiKeysPostErrors, CreateApiKeyAuthApiKeysPostResponses, CreateProfileProfilesPostData, CreateProfileProfilesPostErrors, CreateProfileProfilesPostResponses, DeleteEntryHistoryEntryIdDeleteData, DeleteEntryHistoryEntryIdDeleteErrors, DeleteEntryHistoryEntryIdDeleteResponses, DeleteMeUsersMeDeleteData, DeleteMeUsersMeDeleteErrors, DeleteMeUsersMeDeleteResponses, DeleteProfileProfilesProfileIdDeleteData, DeleteProfileProfilesProfileIdDeleteErrors, DeleteProfileProfilesProfileIdDeleteResponses, DeleteUserAdminUsersUserIdDeleteData, DeleteUserAdminUsersUserIdDeleteErrors, DeleteUserAdminUsersUserIdDeleteResponses, DeleteUserUsersUserIdDeleteData, DeleteUserUsersUserIdDeleteErrors, DeleteUserUsersUserIdDeleteResponses, ElbowElbowGetData, ElbowElbowGetErrors, ElbowElbowGetResponses, ExportHistoryHistoryExportGetData, ExportHistoryHistoryExportGetErrors, ExportHistoryHistoryExportGetResponses, GetUserAdminUsersUserIdGetData, GetUserAdminUsersUserIdGetErrors, GetUserAdminUsersUserIdGetResponses, GetUserUsersUserIdGetData, GetUserUsersUserIdGetErrors, GetUserUsersUserIdGetResponses, HealthHealthGetData, HealthHealthGetErrors, HealthHealthGetResponses, JwksAuthWellKnownJwksJsonGetData, JwksAuthWellKnownJwksJsonGetErrors, JwksAuthWellKnownJwksJsonGetResponses, ListApiKeysAuthApiKeysGetData, ListApiKeysAuthApiKeysGetErrors, ListApiKeysAuthApiKeysGetResponses, ListDatasetsDatasetsGetData, ListDatasetsDatasetsGetErrors, ListDatasetsDatasetsGetResponses, ListHistoryHistoryGetData, ListHistoryHistoryGetErrors, ListHistoryHistoryGetResponses, ListModelsModelsGetData, ListModelsModelsGetErrors, ListModelsModelsGetResponses, ListProfilesProfilesGetData, ListProfilesProfilesGetErrors, ListProfilesProfilesGetResponses, ListUsersAdminUsersGetData, ListUsersAdminUsersGetErrors, ListUsersAdminUsersGetResponses, ListUsersUsersGetData, ListUsersUsersGetErrors, ListUsersUsersGetResponses, LoginAuthLoginPostData, LoginAuthLoginPostErrors, LoginAuthLoginPostResponses, LogoutAuthLogoutPostData, LogoutAuthLogoutPostErrors, LogoutAuthLogoutPostResponses, MeAuthMeGetData, MeAuthMeGetErrors, MeAuthMeGetResponses, MetricsMetricsGetData, MetricsMetricsGetResponses, MyProfileUsersMeProfileGetData, MyProfileUsersMeProfileGetErrors, MyProfileUsersMeProfileGetResponses, PredictBatchPredictBatchPostData, PredictBatchPredictBatchPostErrors, PredictBatchPredictBatchPostResponses, PredictPredictPostData, PredictPredictPostErrors, PredictPredictPostResponses, PredictProfileProfilesProfileIdPredictPostData, PredictProfileProfilesProfileIdPredictPostErrors, PredictProfileProfilesProfileIdPredictPostResponses, ReadProfileProfilesProfileIdGetData, ReadProfileProfilesProfileIdGetErrors, ReadProfileProfilesProfileIdGetResponses, ReadyReadyGetData, ReadyReadyGetErrors, ReadyReadyGetResponses, RefreshAuthRefreshPostData, RefreshAuthRefreshPostErrors, RefreshAuthRefreshPostResponses, RegisterAuthRegisterPostData, RegisterAuthRegisterPostErrors, RegisterAuthRegisterPostResponses, RevokeApiKeyAuthApiKeysKeyIdDeleteData, RevokeApiKeyAuthApiKeysKeyIdDeleteErrors, RevokeApiKeyAuthApiKeysKeyIdDeleteResponses, RootGetData, RootGetResponses, StartTrainingJobTrainJobsPostData, StartTrainingJobTrainJobsPostErrors, StartTrainingJobTrainJobsPostResponses, StatsAdminStatsGetData, StatsAdminStatsGetErrors, StatsAdminStatsGetResponses, ToggleActiveAdminUsersUserIdToggleActivePutData, ToggleActiveAdminUsersUserIdToggleActivePutErrors, ToggleActiveAdminUsersUserIdToggleActivePutResponses, TrainingJobTrainJobsJobIdGetData, TrainingJobTrainJobsJobIdGetErrors, TrainingJobTrainJobsJobIdGetResponses, TrainTrainPostData, TrainTrainPostErrors, TrainTrainPostResponses, UpdateMeUsersMePutData, UpdateMeUsersMePutErrors, UpdateMeUsersMePutResponses, UpdateProfileProfilesProfileIdPutData, UpdateProfileProfilesProfileIdPutErrors, UpdateProfileProfilesProfileIdPutResponses, UploadDatasetDatasetsPostData, UploadDatasetDatasetsPostErrors, UploadDatasetDatasetsPostResponses } from './types.gen';
+import type { ActivateModelModelsVersionActivatePostData, ActivateModelModelsVersionActivatePostErrors, ActivateModelModelsVersionActivatePostResponses, AuditLogAdminAuditGetData, AuditLogAdminAuditGetErrors, AuditLogAdminAuditGetResponses, ChangeRoleAdminUsersUserIdRolePutData, ChangeRoleAdminUsersUserIdRolePutErrors, ChangeRoleAdminUsersUserIdRolePutResponses, ChangeRoleUsersUserIdRolePutData, ChangeRoleUsersUserIdRolePutErrors, ChangeRoleUsersUserIdRolePutResponses, ClustersClustersGetData, ClustersClustersGetErrors, ClustersClustersGetResponses, CompareModelsModelsComparePostData, CompareModelsModelsComparePostErrors, CompareModelsModelsComparePostResponses, CreateApiKeyAuthApiKeysPostData, CreateApiKeyAuthApiKeysPostErrors, CreateApiKeyAuthApiKeysPostResponses, CreateProfileProfilesPostData, CreateProfileProfilesPostErrors, CreateProfileProfilesPostResponses, DeleteEntryHistoryEntryIdDeleteData, DeleteEntryHistoryEntryIdDeleteErrors, DeleteEntryHistoryEntryIdDeleteResponses, DeleteMeUsersMeDeleteData, DeleteMeUsersMeDeleteErrors, DeleteMeUsersMeDeleteResponses, DeleteProfileProfilesProfileIdDeleteData, DeleteProfileProfilesProfileIdDeleteErrors, DeleteProfileProfilesProfileIdDeleteResponses, DeleteUserAdminUsersUserIdDeleteData, DeleteUserAdminUsersUserIdDeleteErrors, DeleteUserAdminUsersUserIdDeleteResponses, DeleteUserUsersUserIdDeleteData, DeleteUserUsersUserIdDeleteErrors, DeleteUserUsersUserIdDeleteResponses, ElbowElbowGetData, ElbowElbowGetErrors, ElbowElbowGetResponses, ExportHistoryHistoryExportGetData, ExportHistoryHistoryExportGetErrors, ExportHistoryHistoryExportGetResponses, GetUserAdminUsersUserIdGetData, GetUserAdminUsersUserIdGetErrors, GetUserAdminUsersUserIdGetResponses, GetUserUsersUserIdGetData, GetUserUsersUserIdGetErrors, GetUserUsersUserIdGetResponses, HealthHealthGetData, HealthHealthGetErrors, HealthHealthGetResponses, JwksAuthWellKnownJwksJsonGetData, JwksAuthWellKnownJwksJsonGetErrors, JwksAuthWellKnownJwksJsonGetResponses, ListApiKeysAuthApiKeysGetData, ListApiKeysAuthApiKeysGetErrors, ListApiKeysAuthApiKeysGetResponses, ListDatasetsDatasetsGetData, ListDatasetsDatasetsGetErrors, ListDatasetsDatasetsGetResponses, ListHistoryHistoryGetData, ListHistoryHistoryGetErrors, ListHistoryHistoryGetResponses, ListModelsModelsGetData, ListModelsModelsGetErrors, ListModelsModelsGetResponses, ListProfilesProfilesGetData, ListProfilesProfilesGetErrors, ListProfilesProfilesGetResponses, ListUsersAdminUsersGetData, ListUsersAdminUsersGetErrors, ListUsersAdminUsersGetResponses, ListUsersUsersGetData, ListUsersUsersGetErrors, ListUsersUsersGetResponses, LoginAuthLoginPostData, LoginAuthLoginPostErrors, LoginAuthLoginPostResponses, LogoutAuthLogoutPostData, LogoutAuthLogoutPostErrors, LogoutAuthLogoutPostResponses, MeAuthMeGetData, MeAuthMeGetErrors, MeAuthMeGetResponses, MetricsMetricsGetData, MetricsMetricsGetResponses, ModelDetailModelsVersionGetData, ModelDetailModelsVersionGetErrors, ModelDetailModelsVersionGetResponses, ModelDriftModelsVersionDriftGetData, ModelDriftModelsVersionDriftGetErrors, ModelDriftModelsVersionDriftGetResponses, ModelProjectionModelsVersionProjectionGetData, ModelProjectionModelsVersionProjectionGetErrors, ModelProjectionModelsVersionProjectionGetResponses, MyProfileUsersMeProfileGetData, MyProfileUsersMeProfileGetErrors, MyProfileUsersMeProfileGetResponses, PredictBatchPredictBatchPostData, PredictBatchPredictBatchPostErrors, PredictBatchPredictBatchPostResponses, PredictPredictPostData, PredictPredictPostErrors, PredictPredictPostResponses, PredictProfileProfilesProfileIdPredictPostData, PredictProfileProfilesProfileIdPredictPostErrors, PredictProfileProfilesProfileIdPredictPostResponses, ReadProfileProfilesProfileIdGetData, ReadProfileProfilesProfileIdGetErrors, ReadProfileProfilesProfileIdGetResponses, ReadyReadyGetData, ReadyReadyGetErrors, ReadyReadyGetResponses, RefreshAuthRefreshPostData, RefreshAuthRefreshPostErrors, RefreshAuthRefreshPostResponses, RegisterAuthRegisterPostData, RegisterAuthRegisterPostErrors, RegisterAuthRegisterPostResponses, RevokeApiKeyAuthApiKeysKeyIdDeleteData, RevokeApiKeyAuthApiKeysKeyIdDeleteErrors, RevokeApiKeyAuthApiKeysKeyIdDeleteResponses, RootGetData, RootGetResponses, StartTrainingJobTrainJobsPostData, StartTrainingJobTrainJobsPostErrors, StartTrainingJobTrainJobsPostResponses, StatsAdminStatsGetData, StatsAdminStatsGetErrors, StatsAdminStatsGetResponses, ToggleActiveAdminUsersUserIdToggleActivePutData, ToggleActiveAdminUsersUserIdToggleActivePutErrors, ToggleActiveAdminUsersUserIdToggleActivePutResponses, TrainingJobTrainJobsJobIdGetData, TrainingJobTrainJobsJobIdGetErrors, TrainingJobTrainJobsJobIdGetResponses, TrainTrainPostData, TrainTrainPostErrors, TrainTrainPostResponses, UpdateMeUsersMePutData, UpdateMeUsersMePutErrors, UpdateMeUsersMePutResponses, UpdateProfileProfilesProfileIdPutData, UpdateProfileProfilesProfileIdPutErrors, UpdateProfileProfilesProfileIdPutResponses, UploadDatasetDatasetsPostData, UploadDatasetDatasetsPostErrors, UploadDatasetDatasetsPostResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean> = Options2<TData, ThrowOnError> & {
     /**
@@ -270,11 +270,53 @@ export const listModelsModelsGet = <ThrowOnError extends boolean = false>(option
 });
 
 /**
+ * Compare Models
+ *
+ * Score each algorithm x k (a job polled at `/train/jobs/{id}`); publishes nothing.
+ */
+export const compareModelsModelsComparePost = <ThrowOnError extends boolean = false>(options?: Options<CompareModelsModelsComparePostData, ThrowOnError>) => (options?.client ?? client).post<CompareModelsModelsComparePostResponses, CompareModelsModelsComparePostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/models/compare',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options?.headers
+    }
+});
+
+/**
+ * Model Detail
+ */
+export const modelDetailModelsVersionGet = <ThrowOnError extends boolean = false>(options: Options<ModelDetailModelsVersionGetData, ThrowOnError>) => (options.client ?? client).get<ModelDetailModelsVersionGetResponses, ModelDetailModelsVersionGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/models/{version}',
+    ...options
+});
+
+/**
  * Activate Model
  */
 export const activateModelModelsVersionActivatePost = <ThrowOnError extends boolean = false>(options: Options<ActivateModelModelsVersionActivatePostData, ThrowOnError>) => (options.client ?? client).post<ActivateModelModelsVersionActivatePostResponses, ActivateModelModelsVersionActivatePostErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/models/{version}/activate',
+    ...options
+});
+
+/**
+ * Model Drift
+ */
+export const modelDriftModelsVersionDriftGet = <ThrowOnError extends boolean = false>(options: Options<ModelDriftModelsVersionDriftGetData, ThrowOnError>) => (options.client ?? client).get<ModelDriftModelsVersionDriftGetResponses, ModelDriftModelsVersionDriftGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/models/{version}/drift',
+    ...options
+});
+
+/**
+ * Model Projection
+ */
+export const modelProjectionModelsVersionProjectionGet = <ThrowOnError extends boolean = false>(options: Options<ModelProjectionModelsVersionProjectionGetData, ThrowOnError>) => (options.client ?? client).get<ModelProjectionModelsVersionProjectionGetResponses, ModelProjectionModelsVersionProjectionGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/models/{version}/projection',
     ...options
 });
 

@@ -264,6 +264,98 @@ export type BucketCount = {
 };
 
 /**
+ * Candidate
+ */
+export type Candidate = {
+    /**
+     * Algorithm
+     */
+    algorithm: 'kmeans' | 'gmm' | 'agglomerative';
+    /**
+     * Calinski Harabasz
+     */
+    calinski_harabasz: number | null;
+    /**
+     * Davies Bouldin
+     */
+    davies_bouldin: number | null;
+    /**
+     * K
+     */
+    k: number;
+    /**
+     * Silhouette
+     */
+    silhouette: number;
+    /**
+     * Sizes
+     */
+    sizes: Array<number>;
+    /**
+     * Stability
+     */
+    stability: number;
+};
+
+/**
+ * ClusterDetail
+ */
+export type ClusterDetail = {
+    /**
+     * Avg Age
+     */
+    avg_age: number;
+    /**
+     * Avg Income
+     */
+    avg_income: number;
+    /**
+     * Avg Purchase Frequency
+     */
+    avg_purchase_frequency: number;
+    /**
+     * Avg Spending Score
+     */
+    avg_spending_score: number;
+    /**
+     * Centroid
+     */
+    centroid: {
+        [key: string]: number;
+    };
+    /**
+     * Cluster Id
+     */
+    cluster_id: number;
+    /**
+     * Cluster Name
+     */
+    cluster_name: string;
+    /**
+     * Description
+     */
+    description?: string | null;
+    /**
+     * Distinctive
+     */
+    distinctive: Array<DistinctiveFeature>;
+    /**
+     * Percentage
+     */
+    percentage: number;
+    /**
+     * Sex Ratio
+     */
+    sex_ratio: {
+        [key: string]: number;
+    };
+    /**
+     * Size
+     */
+    size: number;
+};
+
+/**
  * ClusterSummary
  */
 export type ClusterSummary = {
@@ -331,6 +423,49 @@ export type Clusters = {
      * Total Customers
      */
     total_customers: number;
+};
+
+/**
+ * CompareRequest
+ */
+export type CompareRequest = {
+    /**
+     * Algorithms
+     */
+    algorithms?: Array<'kmeans' | 'gmm' | 'agglomerative'> | null;
+    /**
+     * Dataset Id
+     */
+    dataset_id?: number | null;
+    /**
+     * Features
+     *
+     * 2..4 distinct features; default all four
+     */
+    features?: Array<'age' | 'annual_income' | 'spending_score' | 'purchase_frequency'> | null;
+    /**
+     * K Max
+     */
+    k_max?: number | null;
+    /**
+     * K Min
+     */
+    k_min?: number | null;
+};
+
+/**
+ * CompareResult
+ */
+export type CompareResult = {
+    /**
+     * Candidates
+     */
+    candidates: Array<Candidate>;
+    /**
+     * N Samples
+     */
+    n_samples: number;
+    recommended: Recommended;
 };
 
 /**
@@ -420,6 +555,52 @@ export type DayCount = {
 };
 
 /**
+ * DistinctiveFeature
+ */
+export type DistinctiveFeature = {
+    /**
+     * Feature
+     */
+    feature: 'age' | 'annual_income' | 'spending_score' | 'purchase_frequency';
+    /**
+     * Z Score
+     */
+    z_score: number;
+};
+
+/**
+ * DriftAnswer
+ */
+export type DriftAnswer = {
+    /**
+     * Features
+     */
+    features: {
+        [key: string]: FeatureDriftItem;
+    };
+    /**
+     * Low Confidence Share
+     */
+    low_confidence_share: number;
+    /**
+     * Model Version
+     */
+    model_version: string;
+    /**
+     * N Predictions
+     */
+    n_predictions: number;
+    /**
+     * Status
+     */
+    status: 'ok' | 'warning' | 'drift' | 'insufficient_data';
+    /**
+     * Window Days
+     */
+    window_days: number;
+};
+
+/**
  * Elbow
  */
 export type Elbow = {
@@ -453,6 +634,20 @@ export type ErrorBody = {
     detail: string | Array<{
         [key: string]: unknown;
     }>;
+};
+
+/**
+ * FeatureDriftItem
+ */
+export type FeatureDriftItem = {
+    /**
+     * Psi
+     */
+    psi: number;
+    /**
+     * Status
+     */
+    status: 'ok' | 'warning' | 'drift' | 'insufficient_data';
 };
 
 /**
@@ -532,10 +727,17 @@ export type JobStatus = {
      */
     job_id: string;
     /**
+     * Kind
+     */
+    kind?: 'train' | 'compare';
+    /**
      * Progress
      */
     progress: number;
-    result?: TrainResult | null;
+    /**
+     * Result
+     */
+    result?: TrainResult | CompareResult | null;
     /**
      * Stage
      */
@@ -557,6 +759,66 @@ export type Message = {
 };
 
 /**
+ * ModelDetail
+ */
+export type ModelDetail = {
+    /**
+     * Active
+     */
+    active: boolean;
+    /**
+     * Algorithm
+     */
+    algorithm: 'kmeans' | 'gmm' | 'agglomerative';
+    /**
+     * Clusters
+     */
+    clusters: Array<ClusterDetail>;
+    /**
+     * Dataset Id
+     */
+    dataset_id: number | null;
+    /**
+     * Feature Importance
+     */
+    feature_importance: {
+        [key: string]: number;
+    };
+    /**
+     * Features
+     */
+    features: Array<'age' | 'annual_income' | 'spending_score' | 'purchase_frequency'>;
+    /**
+     * Inertia
+     */
+    inertia: number;
+    /**
+     * N Clusters
+     */
+    n_clusters: number;
+    /**
+     * N Samples
+     */
+    n_samples: number;
+    /**
+     * Silhouette Score
+     */
+    silhouette_score: number;
+    /**
+     * Trained At
+     */
+    trained_at: string;
+    /**
+     * Trained By
+     */
+    trained_by: number | null;
+    /**
+     * Version
+     */
+    version: string;
+};
+
+/**
  * ModelItem
  */
 export type ModelItem = {
@@ -565,9 +827,17 @@ export type ModelItem = {
      */
     active: boolean;
     /**
+     * Algorithm
+     */
+    algorithm: 'kmeans' | 'gmm' | 'agglomerative';
+    /**
      * Dataset Id
      */
     dataset_id: number | null;
+    /**
+     * Features
+     */
+    features: Array<'age' | 'annual_income' | 'spending_score' | 'purchase_frequency'>;
     /**
      * Inertia
      */
@@ -752,6 +1022,60 @@ export type ProfileUpdate = {
 };
 
 /**
+ * ProjectedPoint
+ */
+export type ProjectedPoint = {
+    /**
+     * Cluster
+     */
+    cluster: number;
+    /**
+     * X
+     */
+    x: number;
+    /**
+     * Y
+     */
+    y: number;
+};
+
+/**
+ * ProjectionAnswer
+ */
+export type ProjectionAnswer = {
+    /**
+     * Axes
+     */
+    axes: Array<string>;
+    /**
+     * Centroids
+     */
+    centroids: Array<ProjectedPoint>;
+    /**
+     * Explained Variance
+     */
+    explained_variance: Array<number>;
+    /**
+     * Points
+     */
+    points: Array<ProjectedPoint>;
+};
+
+/**
+ * Recommended
+ */
+export type Recommended = {
+    /**
+     * Algorithm
+     */
+    algorithm: 'kmeans' | 'gmm' | 'agglomerative';
+    /**
+     * K
+     */
+    k: number;
+};
+
+/**
  * RefreshRequest
  */
 export type RefreshRequest = {
@@ -799,9 +1123,19 @@ export type TokenPair = {
  */
 export type TrainRequest = {
     /**
+     * Algorithm
+     */
+    algorithm?: 'kmeans' | 'gmm' | 'agglomerative' | null;
+    /**
      * Dataset Id
      */
     dataset_id?: number | null;
+    /**
+     * Features
+     *
+     * 2..4 distinct features; default all four
+     */
+    features?: Array<'age' | 'annual_income' | 'spending_score' | 'purchase_frequency'> | null;
     /**
      * K Max
      */
@@ -821,9 +1155,17 @@ export type TrainRequest = {
  */
 export type TrainResult = {
     /**
+     * Algorithm
+     */
+    algorithm?: 'kmeans' | 'gmm' | 'agglomerative';
+    /**
      * Duration Seconds
      */
     duration_seconds: number;
+    /**
+     * Features
+     */
+    features?: Array<'age' | 'annual_income' | 'spending_score' | 'purchase_frequency'>;
     /**
      * Inertia
      */
@@ -2483,6 +2825,136 @@ export type ListModelsModelsGetResponses = {
 
 export type ListModelsModelsGetResponse = ListModelsModelsGetResponses[keyof ListModelsModelsGetResponses];
 
+export type CompareModelsModelsComparePostData = {
+    /**
+     * Body
+     */
+    body?: CompareRequest | null;
+    path?: never;
+    query?: never;
+    url: '/models/compare';
+};
+
+export type CompareModelsModelsComparePostErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type CompareModelsModelsComparePostError = CompareModelsModelsComparePostErrors[keyof CompareModelsModelsComparePostErrors];
+
+export type CompareModelsModelsComparePostResponses = {
+    /**
+     * Successful Response
+     */
+    202: JobAccepted;
+};
+
+export type CompareModelsModelsComparePostResponse = CompareModelsModelsComparePostResponses[keyof CompareModelsModelsComparePostResponses];
+
+export type ModelDetailModelsVersionGetData = {
+    body?: never;
+    path: {
+        /**
+         * Version
+         */
+        version: string;
+    };
+    query?: never;
+    url: '/models/{version}';
+};
+
+export type ModelDetailModelsVersionGetErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type ModelDetailModelsVersionGetError = ModelDetailModelsVersionGetErrors[keyof ModelDetailModelsVersionGetErrors];
+
+export type ModelDetailModelsVersionGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: ModelDetail;
+};
+
+export type ModelDetailModelsVersionGetResponse = ModelDetailModelsVersionGetResponses[keyof ModelDetailModelsVersionGetResponses];
+
 export type ActivateModelModelsVersionActivatePostData = {
     body?: never;
     path: {
@@ -2548,6 +3020,144 @@ export type ActivateModelModelsVersionActivatePostResponses = {
 };
 
 export type ActivateModelModelsVersionActivatePostResponse = ActivateModelModelsVersionActivatePostResponses[keyof ActivateModelModelsVersionActivatePostResponses];
+
+export type ModelDriftModelsVersionDriftGetData = {
+    body?: never;
+    path: {
+        /**
+         * Version
+         */
+        version: string;
+    };
+    query?: {
+        /**
+         * Days
+         */
+        days?: number;
+    };
+    url: '/models/{version}/drift';
+};
+
+export type ModelDriftModelsVersionDriftGetErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type ModelDriftModelsVersionDriftGetError = ModelDriftModelsVersionDriftGetErrors[keyof ModelDriftModelsVersionDriftGetErrors];
+
+export type ModelDriftModelsVersionDriftGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: DriftAnswer;
+};
+
+export type ModelDriftModelsVersionDriftGetResponse = ModelDriftModelsVersionDriftGetResponses[keyof ModelDriftModelsVersionDriftGetResponses];
+
+export type ModelProjectionModelsVersionProjectionGetData = {
+    body?: never;
+    path: {
+        /**
+         * Version
+         */
+        version: string;
+    };
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/models/{version}/projection';
+};
+
+export type ModelProjectionModelsVersionProjectionGetErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type ModelProjectionModelsVersionProjectionGetError = ModelProjectionModelsVersionProjectionGetErrors[keyof ModelProjectionModelsVersionProjectionGetErrors];
+
+export type ModelProjectionModelsVersionProjectionGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: ProjectionAnswer;
+};
+
+export type ModelProjectionModelsVersionProjectionGetResponse = ModelProjectionModelsVersionProjectionGetResponses[keyof ModelProjectionModelsVersionProjectionGetResponses];
 
 export type PredictPredictPostData = {
     body: CustomerInput;
