@@ -27,11 +27,9 @@ class MlSettings(ServiceSettings):
     projection_sample_size: int = Field(default=5_000, ge=100, le=100_000)
     # POST /models/compare scores every candidate on a sample of this many rows.
     compare_sample_size: int = Field(default=5_000, ge=100, le=100_000)
-    # Drift: per-model daily histograms in Redis are kept this long (the longest window).
-    drift_max_days: int = Field(default=90, ge=1, le=366)
     # The periodic drift check of the active model: how often (0 = never) and over how many days.
     drift_check_seconds: float = Field(default=3600.0, ge=0, le=7 * 86_400)
-    drift_check_days: int = Field(default=7, ge=1, le=366)
+    drift_check_days: int = Field(default=7, ge=1, le=90)
     reload_poll_seconds: float = 0.5
     max_json_batch: int = 10_000
     csv_chunk_rows: int = 20_000
