@@ -9,9 +9,9 @@ import httpx
 import numpy as np
 import pytest
 from fastapi import FastAPI
-from ml_service import drift_monitor
 from ml_service.engine.generator import generate_customers
-from ml_service.models import DriftCheck
+from ml_service.serving import drift_monitor
+from ml_service.tables import DriftCheck
 from segshared.testing import TokenSigner
 from sklearn.datasets import make_blobs
 

@@ -10,10 +10,8 @@ from segshared.errors import NotFound, error_responses
 from segshared.params import Text
 from segshared.security import AdminClaims, AnalystClaims, CurrentClaims
 
-from ml_service import analytics, registry, repository
-from ml_service.analytics import model_item
+from ml_service import repository
 from ml_service.deps import RedisDep, SessionDep, StoreDep, TrainerDep
-from ml_service.drift_monitor import HISTOGRAM_DAYS
 from ml_service.schemas import (
     Clusters,
     CompareRequest,
@@ -29,7 +27,10 @@ from ml_service.schemas import (
     TrainRequest,
     TrainResult,
 )
-from ml_service.worker import progress_key
+from ml_service.serving import analytics, registry
+from ml_service.serving.analytics import model_item
+from ml_service.serving.drift_monitor import HISTOGRAM_DAYS
+from ml_service.training.worker import progress_key
 
 router = APIRouter(tags=["segmentation"], responses=error_responses(400, 401, 422, 503))
 

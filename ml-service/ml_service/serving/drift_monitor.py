@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ml_service.engine.drift import N_BINS, DriftReport, drift_report, is_low_confidence
 from ml_service.engine.predictor import SegmentModel
-from ml_service.models import DriftCheck
+from ml_service.tables import DriftCheck
 
 logger = logging.getLogger("ml_service.drift")
 

@@ -12,8 +12,8 @@ from segshared.customer import CustomerInput
 from segshared.events import HISTORY_STREAM
 from segshared.quota import seconds_until_utc_midnight, usage_key
 
-from ml_service.drift_monitor import DriftCounts, add_counts, count_one
 from ml_service.engine.predictor import SegmentModel
+from ml_service.serving.drift_monitor import DriftCounts, add_counts, count_one
 
 
 def history_event(

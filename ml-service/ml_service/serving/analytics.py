@@ -8,12 +8,13 @@ from redis.asyncio import Redis
 from segshared.errors import Conflict, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ml_service import registry, repository
-from ml_service.drift_monitor import report_document, window_report
+from ml_service import repository
 from ml_service.engine.predictor import SegmentModel
-from ml_service.model_store import ModelStore
-from ml_service.models import ModelVersion
 from ml_service.schemas import DriftAnswer, ModelDetail, ModelItem, ProjectionAnswer
+from ml_service.serving import registry
+from ml_service.serving.drift_monitor import report_document, window_report
+from ml_service.serving.model_store import ModelStore
+from ml_service.tables import ModelVersion
 
 OLD_MODEL = "was trained before {what} was stored with models; train a new one"
 
