@@ -46,6 +46,7 @@ CUSTOMER = {
     "purchase_frequency": 22,
 }
 FEATURES = ["age", "annual_income", "spending_score", "purchase_frequency"]
+IN_PROCESS = {"train", "compare", "train_gmm"}  # engine scenarios: no stack, no wrk
 
 
 @dataclass
@@ -558,6 +559,62 @@ class Bench:
                              "target: under 60 s", None, f"{seconds:.1f}s, k={result.n_clusters}",
                              {"seconds": seconds}))  # fmt: skip
 
+    def compare(self) -> None:
+        from ml_service.engine.compare import CompareParams, compare_models
+        from ml_service.engine.generator import generate_customers
+        from sklearn.cluster import KMeans
+        from sklearn.metrics import silhouette_score
+        from sklearn.preprocessing import StandardScaler
+
+        data = generate_customers(5000, seed=42)[FEATURES].to_numpy(float)
+        params = CompareParams(k_min=2, k_max=10)
+        started = time.perf_counter()
+        comparison = compare_models(data, params)
+        seconds = time.perf_counter() - started
+        # Baseline: what an analyst would run by hand for k-means alone (one fit and a
+        # full silhouette per k), against our 3 algorithms x 9 k x (1 + 3 bootstrap) fits.
+        started = time.perf_counter()
+        x = StandardScaler().fit_transform(data)
+        for k in range(2, 11):
+            silhouette_score(x, KMeans(n_clusters=k, n_init=10, random_state=42).fit_predict(x))
+        baseline_seconds = time.perf_counter() - started
+        best = comparison.recommended
+        self.rows.append(Row("compare 5k (3 alg x 9 k)", 1 / seconds, "runs/s", seconds * 1000, None, 0,
+                             "k-means only: KMeans(n_init=10) + full silhouette per k",
+                             1 / baseline_seconds,
+                             f"{seconds:.1f}s vs {baseline_seconds:.1f}s; "
+                             f"{len(comparison.candidates)} candidates x 4 fits; recommended "
+                             f"{best.algorithm} k={best.k}",
+                             {"seconds": seconds, "baseline_seconds": baseline_seconds}))  # fmt: skip
+
+    def train_gmm(self) -> None:
+        from ml_service.engine.generator import generate_customers
+        from ml_service.engine.training import TrainingParams, train_segments
+        from ml_service.settings import MlSettings
+        from sklearn.mixture import GaussianMixture
+        from sklearn.preprocessing import StandardScaler
+
+        settings = MlSettings()
+        params = TrainingParams(None, 2, 10, 42, settings.silhouette_sample_size,
+                                settings.minibatch_threshold, settings.kmeans_n_init,
+                                algorithm="gmm", gmm_sample_size=settings.gmm_sample_size)  # fmt: skip
+        big = generate_customers(1_000_000, seed=42)
+        data, female = big[FEATURES].to_numpy(float), (big.sex == "Female").to_numpy()
+        started = time.perf_counter()
+        result = train_segments(data, female, params)
+        seconds = time.perf_counter() - started
+        # Baseline: scikit-learn's GaussianMixture fitted once on all 1M rows at the chosen k.
+        started = time.perf_counter()
+        GaussianMixture(n_components=result.n_clusters, covariance_type="full",
+                        random_state=42).fit(StandardScaler().fit_transform(data))  # fmt: skip
+        baseline_seconds = time.perf_counter() - started
+        self.rows.append(Row("train GMM 1M auto-k", 1_000_000 / seconds, "rows/s", seconds * 1000, None, 0,
+                             "one sklearn GaussianMixture fit on all rows at that k",
+                             1_000_000 / baseline_seconds,
+                             f"{seconds:.1f}s for k=2..10 (+ labels, stats, PCA, bins) vs "
+                             f"{baseline_seconds:.1f}s for one fit; k={result.n_clusters}",
+                             {"seconds": seconds, "baseline_seconds": baseline_seconds}))  # fmt: skip
+
     def _served(self, url: str) -> str | None:
         try:
             return httpx.get(url + "/ready", timeout=2).json()["components"]["model"].get("version")
@@ -635,15 +692,16 @@ class Bench:
 
 
 def main() -> int:
-    if shutil.which("wrk") is None:
+    only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+    if shutil.which("wrk") is None and (not only or only - IN_PROCESS):
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 1
-    only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
     bench = Bench()
     failed: list[str] = []
     try:
-        bench.start()
-        bench.prepare_users()
+        if not only or only - IN_PROCESS:  # in-process scenarios need no stack
+            bench.start()
+            bench.prepare_users()
         np.random.seed(0)
         scenarios = (
             "predict",
@@ -653,6 +711,8 @@ def main() -> int:
             "predict_apikey",
             "batch",
             "train",
+            "compare",
+            "train_gmm",
             "reload",
             "login_rate",
         )

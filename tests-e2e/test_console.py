@@ -97,4 +97,4 @@ def test_console_in_a_real_browser(base_url: str, admin_credentials: dict[str, s
     sys.stderr.write(f"console screenshots: {artifacts / 'screenshots'}\n")
     assert result.returncode == 0, "Playwright failed:\n" + output[-30000:]
     shots = sorted(p.name for p in (artifacts / "screenshots").glob("*.png"))
-    assert len(shots) == 16 * 3, shots
+    assert len(shots) == 16 * 3 + 2, shots  # every page x 3, plus the models analytics x 2

@@ -59,7 +59,7 @@ test("analyst: upload Mall Customers → train job to 100 % → new version → 
     await expect(chart.getByText(/chosen k = \d+/)).toBeVisible();
   }
   // The cluster profiles describe the new model's segments.
-  const clusters = Number((await newRow.locator("td").nth(1).textContent())?.trim());
+  const clusters = Number((await newRow.locator("td").nth(3).textContent())?.trim());
   await expect(page.getByText(`customers in ${clusters} segments`)).toBeVisible();
 
   // The dashboard's distribution chart has one bar per segment of the new model.

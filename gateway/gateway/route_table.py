@@ -36,7 +36,10 @@ ROUTES: tuple[Route, ...] = (
     Route("/train", "ml", "analyst", long_running=True),
     Route("/clusters", "ml", "user"),
     Route("/elbow", "ml", "user"),
-    Route("/models", "ml", "analyst"),
+    Route("/models/compare", "ml", "analyst"),
+    # Any user may read a model's explanation and projection; ml-service itself requires
+    # an analyst for the list, activation and drift.
+    Route("/models", "ml", "user"),
     Route("/datasets", "ml", "analyst", long_running=True),
     Route("/reports", "ml", "analyst"),
     Route("/webhooks", "ml", "analyst"),

@@ -25,7 +25,9 @@ class TestMatchRoute:
             ("/predict", "ml", "user"),
             ("/predict/batch", "ml", "user"),
             ("/train/jobs/abc", "ml", "analyst"),
-            ("/models/v1/activate", "ml", "analyst"),
+            ("/models/v1/activate", "ml", "user"),  # ml-service requires an admin
+            ("/models/v1/projection", "ml", "user"),
+            ("/models/compare", "ml", "analyst"),
             ("/datasets", "ml", "analyst"),
         ],
     )

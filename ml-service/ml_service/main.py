@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from redis.asyncio import Redis
 from segshared.app import build_app, service_resources
 from segshared.contracts.events import HISTORY_STREAM, USER_EVENTS_STREAM
 from segshared.errors import Conflict
@@ -20,6 +21,7 @@ from starlette.middleware import Middleware
 from ml_service import __version__
 from ml_service.api import datasets, model_registry, predict, reports, webhooks
 from ml_service.consumers import user_events_handler
+from ml_service.serving.drift_monitor import check_active_model
 from ml_service.serving.fast_predict import PredictFastPath
 from ml_service.serving.model_store import ModelStore
 from ml_service.settings import MlSettings
@@ -54,6 +56,22 @@ async def bootstrap_model(store: ModelStore, trainer: Trainer, retry_cap_seconds
             logger.warning("first-start training failed (%s: %s); retrying in %.1fs",
                            type(exc).__name__, exc, delay)  # fmt: skip
         await asyncio.sleep(delay)
+
+
+async def drift_checks(
+    store: ModelStore, trainer: Trainer, settings: MlSettings, redis: Redis
+) -> None:
+    """Check the active model's drift every `drift_check_seconds` (one replica per interval)."""
+    interval = settings.drift_check_seconds
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await check_active_model(
+                redis, trainer.sessionmaker, store.model, settings.drift_check_days,
+                interval * 0.9, trainer.owner,
+            )  # fmt: skip
+        except Exception as exc:  # the next interval tries again
+            logger.warning("drift check failed (%s: %s)", type(exc).__name__, exc)
 
 
 def create_app(settings: MlSettings | None = None) -> FastAPI:
@@ -96,6 +114,13 @@ def create_app(settings: MlSettings | None = None) -> FastAPI:
                     name="history-trim",
                 ),
             ]
+            if settings.drift_check_seconds > 0:
+                tasks.append(
+                    asyncio.create_task(
+                        drift_checks(store, trainer, settings, app.state.redis),
+                        name="drift-check",
+                    )
+                )
             try:
                 yield
             finally:

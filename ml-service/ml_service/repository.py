@@ -54,8 +54,10 @@ async def beat_jobs(session: AsyncSession, job_ids: list[str]) -> None:
     )
 
 
-async def fail_stale_jobs(session: AsyncSession, stale_seconds: float, error: str) -> list[str]:
-    """Fail unfinished jobs whose heartbeat is older than `stale_seconds`; return their ids."""
+async def fail_stale_jobs(
+    session: AsyncSession, stale_seconds: float, error: str
+) -> list[tuple[str, str]]:
+    """Fail unfinished jobs whose heartbeat is older than `stale_seconds`; (id, kind) each."""
     last_seen = func.coalesce(TrainingJob.heartbeat_at, TrainingJob.created_at)
     rows = await session.execute(
         update(TrainingJob)
@@ -64,6 +66,6 @@ async def fail_stale_jobs(session: AsyncSession, stale_seconds: float, error: st
             last_seen < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, stale_seconds),
         )
         .values(status="failed", error=error, finished_at=func.now())
-        .returning(TrainingJob.id)
+        .returning(TrainingJob.id, TrainingJob.kind)
     )
-    return [str(job_id) for job_id in rows.scalars().all()]
+    return [(str(job_id), str(kind)) for job_id, kind in rows.all()]

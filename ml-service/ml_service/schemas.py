@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
-from segshared.contracts.customer import CustomerInput
+from segshared.contracts.customer import CLUSTER_FEATURES, CustomerInput
 from segshared.params import INT4_MAX
 
 
@@ -42,11 +42,51 @@ class BatchAnswer(BaseModel):
     errors: list[BatchError]
 
 
+Feature = Literal["age", "annual_income", "spending_score", "purchase_frequency"]
+AlgorithmName = Literal["kmeans", "gmm", "agglomerative"]
+FeatureList = Annotated[
+    list[Feature] | None,
+    Field(min_length=2, max_length=4, description="2..4 distinct features; "
+          "default all four"),
+]  # fmt: skip
+
+
 class TrainRequest(BaseModel):
     n_clusters: int | None = Field(default=None, ge=2, le=15)
     k_min: int | None = Field(default=None, ge=2, le=15)
     k_max: int | None = Field(default=None, ge=2, le=15)
     dataset_id: int | None = Field(default=None, ge=1, le=INT4_MAX)
+    features: FeatureList = None
+    algorithm: AlgorithmName | None = None
+
+
+class CompareRequest(BaseModel):
+    dataset_id: int | None = Field(default=None, ge=1, le=INT4_MAX)
+    features: FeatureList = None
+    algorithms: list[AlgorithmName] | None = Field(default=None, min_length=1, max_length=3)
+    k_min: int | None = Field(default=None, ge=2, le=15)
+    k_max: int | None = Field(default=None, ge=2, le=15)
+
+
+class Candidate(BaseModel):
+    algorithm: AlgorithmName
+    k: int
+    silhouette: float
+    davies_bouldin: float | None
+    calinski_harabasz: float | None
+    stability: float
+    sizes: list[int]
+
+
+class Recommended(BaseModel):
+    algorithm: AlgorithmName
+    k: int
+
+
+class CompareResult(BaseModel):
+    candidates: list[Candidate]
+    recommended: Recommended
+    n_samples: int
 
 
 class TrainResult(BaseModel):
@@ -58,6 +98,8 @@ class TrainResult(BaseModel):
     n_samples: int
     trained_at: datetime
     duration_seconds: float
+    algorithm: AlgorithmName = "kmeans"
+    features: list[Feature] = Field(default_factory=lambda: list(CLUSTER_FEATURES))
 
 
 class JobAccepted(BaseModel):
@@ -66,10 +108,11 @@ class JobAccepted(BaseModel):
 
 class JobStatus(BaseModel):
     job_id: str
+    kind: Literal["train", "compare"] = "train"
     status: Literal["queued", "running", "succeeded", "failed"]
     progress: float
     stage: str
-    result: TrainResult | None = None
+    result: TrainResult | CompareResult | None = None
     error: str | None = None
 
 
@@ -110,6 +153,8 @@ class ModelItem(BaseModel):
     dataset_id: int | None
     trained_by: int | None
     trained_at: datetime
+    algorithm: AlgorithmName
+    features: list[Feature]
 
 
 class ModelList(BaseModel):
@@ -126,3 +171,48 @@ class DatasetPublic(BaseModel):
     owner_id: int | None = None
     checksum: str | None = None
     created_at: datetime | None = None
+
+
+class DistinctiveFeature(BaseModel):
+    feature: Feature
+    z_score: float
+
+
+class ClusterDetail(ClusterSummary):
+    centroid: dict[str, float]
+    distinctive: list[DistinctiveFeature]
+
+
+class ModelDetail(ModelItem):
+    clusters: list[ClusterDetail]
+    feature_importance: dict[str, float]
+
+
+class ProjectedPoint(BaseModel):
+    x: float
+    y: float
+    cluster: int
+
+
+class ProjectionAnswer(BaseModel):
+    axes: list[str]
+    explained_variance: list[float]
+    points: list[ProjectedPoint]
+    centroids: list[ProjectedPoint]
+
+
+DriftStatus = Literal["ok", "warning", "drift", "insufficient_data"]
+
+
+class FeatureDriftItem(BaseModel):
+    psi: float
+    status: DriftStatus
+
+
+class DriftAnswer(BaseModel):
+    model_version: str
+    window_days: int
+    n_predictions: int
+    features: dict[str, FeatureDriftItem]
+    low_confidence_share: float
+    status: DriftStatus

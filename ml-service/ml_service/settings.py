@@ -26,6 +26,15 @@ class MlSettings(ServiceSettings):
     silhouette_sample_size: int = 2_000
     minibatch_threshold: int = 50_000
     kmeans_n_init: int = 3
+    # Algorithms that can't take every row fit on a sample of this many (see engine.algorithms).
+    gmm_sample_size: int = Field(default=50_000, ge=100, le=10_000_000)
+    agglomerative_sample_size: int = Field(default=20_000, ge=100, le=100_000)
+    projection_sample_size: int = Field(default=5_000, ge=100, le=100_000)
+    # POST /models/compare scores every candidate on a sample of this many rows.
+    compare_sample_size: int = Field(default=5_000, ge=100, le=100_000)
+    # The periodic drift check of the active model: how often (0 = never) and over how many days.
+    drift_check_seconds: float = Field(default=3600.0, ge=0, le=7 * 86_400)
+    drift_check_days: int = Field(default=7, ge=1, le=90)
     reload_poll_seconds: float = 0.5
     max_json_batch: int = 10_000
     csv_chunk_rows: int = 20_000

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from segshared.customer import CLUSTER_FEATURES
 from segshared.db import schema_metadata, utcnow
 from sqlalchemy import JSON, Column, DateTime, Float, Integer, String
 from sqlmodel import Field, SQLModel
@@ -59,6 +60,12 @@ class ModelVersion(Base, table=True):
     )
     duration_seconds: float = Field(default=0.0, sa_column=Column(Float, nullable=False))
     sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    algorithm: str = Field(
+        default="kmeans", sa_column=Column(String(16), nullable=False, server_default="kmeans")
+    )
+    features: list[str] = Field(
+        default_factory=lambda: list(CLUSTER_FEATURES), sa_column=Column(JSON, nullable=False)
+    )
 
 
 class TrainingJob(Base, table=True):
@@ -68,6 +75,10 @@ class TrainingJob(Base, table=True):
 
     id: str = Field(sa_column=Column(String(32), primary_key=True))
     status: str = Field(sa_column=Column(String(16), nullable=False))
+    # "train" publishes a model; "compare" only scores candidates.
+    kind: str = Field(
+        default="train", sa_column=Column(String(16), nullable=False, server_default="train")
+    )
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     error: str | None = Field(default=None, sa_column=Column(String(1000), nullable=True))
@@ -83,4 +94,17 @@ class TrainingJob(Base, table=True):
     owner: str | None = Field(default=None, sa_column=Column(String(128), nullable=True))
     heartbeat_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class DriftCheck(Base, table=True):
+    """The last periodic drift check of a model version (so `drift.detected` fires once)."""
+
+    __tablename__ = "drift_checks"
+
+    model_version: str = Field(sa_column=Column(String(64), primary_key=True))
+    status: str = Field(sa_column=Column(String(32), nullable=False))
+    report: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    checked_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -33,7 +33,9 @@ class TestTrain:
         body = response.json()
         assert body["message"] == "Model trained successfully" and body["n_clusters"] == 3
         assert set(body) == {"message", "model_version", "n_clusters", "silhouette_score", "inertia",
-                             "n_samples", "trained_at", "duration_seconds"}  # fmt: skip
+                             "n_samples", "trained_at", "duration_seconds", "algorithm",
+                             "features"}  # fmt: skip
+        assert body["algorithm"] == "kmeans" and len(body["features"]) == 4
         assert app.state.store.model.version == body["model_version"]
         elbow = (await client.get("/elbow", headers=auth(signer))).json()
         assert elbow["k_range"] == [2, 3, 4, 5] and len(elbow["inertias"]) == 4

@@ -265,50 +265,6 @@ export const ApiKeyPublicSchema = {
     type: 'object'
 } as const;
 
-export const AttemptPublicSchema = {
-    properties: {
-        attempted_at: {
-            format: 'date-time',
-            title: 'Attempted At',
-            type: 'string'
-        },
-        duration_ms: {
-            title: 'Duration Ms',
-            type: 'number'
-        },
-        error: {
-            anyOf: [
-                {
-                    type: 'string'
-                },
-                {
-                    type: 'null'
-                }
-            ],
-            title: 'Error'
-        },
-        status_code: {
-            anyOf: [
-                {
-                    type: 'integer'
-                },
-                {
-                    type: 'null'
-                }
-            ],
-            title: 'Status Code'
-        }
-    },
-    required: [
-        'attempted_at',
-        'status_code',
-        'error',
-        'duration_ms'
-    ],
-    title: 'AttemptPublic',
-    type: 'object'
-} as const;
-
 export const AuditListSchema = {
     properties: {
         entries: {
@@ -494,6 +450,156 @@ export const BucketCountSchema = {
     type: 'object'
 } as const;
 
+export const CandidateSchema = {
+    properties: {
+        algorithm: {
+            enum: [
+                'kmeans',
+                'gmm',
+                'agglomerative'
+            ],
+            title: 'Algorithm',
+            type: 'string'
+        },
+        calinski_harabasz: {
+            anyOf: [
+                {
+                    type: 'number'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Calinski Harabasz'
+        },
+        davies_bouldin: {
+            anyOf: [
+                {
+                    type: 'number'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Davies Bouldin'
+        },
+        k: {
+            title: 'K',
+            type: 'integer'
+        },
+        silhouette: {
+            title: 'Silhouette',
+            type: 'number'
+        },
+        sizes: {
+            items: {
+                type: 'integer'
+            },
+            title: 'Sizes',
+            type: 'array'
+        },
+        stability: {
+            title: 'Stability',
+            type: 'number'
+        }
+    },
+    required: [
+        'algorithm',
+        'k',
+        'silhouette',
+        'davies_bouldin',
+        'calinski_harabasz',
+        'stability',
+        'sizes'
+    ],
+    title: 'Candidate',
+    type: 'object'
+} as const;
+
+export const ClusterDetailSchema = {
+    properties: {
+        avg_age: {
+            title: 'Avg Age',
+            type: 'number'
+        },
+        avg_income: {
+            title: 'Avg Income',
+            type: 'number'
+        },
+        avg_purchase_frequency: {
+            title: 'Avg Purchase Frequency',
+            type: 'number'
+        },
+        avg_spending_score: {
+            title: 'Avg Spending Score',
+            type: 'number'
+        },
+        centroid: {
+            additionalProperties: {
+                type: 'number'
+            },
+            title: 'Centroid',
+            type: 'object'
+        },
+        cluster_id: {
+            title: 'Cluster Id',
+            type: 'integer'
+        },
+        cluster_name: {
+            title: 'Cluster Name',
+            type: 'string'
+        },
+        description: {
+            anyOf: [
+                {
+                    type: 'string'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Description'
+        },
+        distinctive: {
+            items: {
+                $ref: '#/components/schemas/DistinctiveFeature'
+            },
+            title: 'Distinctive',
+            type: 'array'
+        },
+        percentage: {
+            title: 'Percentage',
+            type: 'number'
+        },
+        sex_ratio: {
+            additionalProperties: {
+                type: 'number'
+            },
+            title: 'Sex Ratio',
+            type: 'object'
+        },
+        size: {
+            title: 'Size',
+            type: 'integer'
+        }
+    },
+    required: [
+        'cluster_id',
+        'cluster_name',
+        'size',
+        'percentage',
+        'avg_age',
+        'avg_income',
+        'avg_spending_score',
+        'avg_purchase_frequency',
+        'sex_ratio',
+        'centroid',
+        'distinctive'
+    ],
+    title: 'ClusterDetail',
+    type: 'object'
+} as const;
+
 export const ClusterSummarySchema = {
     properties: {
         avg_age: {
@@ -591,6 +697,122 @@ export const ClustersSchema = {
         'clusters'
     ],
     title: 'Clusters',
+    type: 'object'
+} as const;
+
+export const CompareRequestSchema = {
+    properties: {
+        algorithms: {
+            anyOf: [
+                {
+                    items: {
+                        enum: [
+                            'kmeans',
+                            'gmm',
+                            'agglomerative'
+                        ],
+                        type: 'string'
+                    },
+                    maxItems: 3,
+                    minItems: 1,
+                    type: 'array'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Algorithms'
+        },
+        dataset_id: {
+            anyOf: [
+                {
+                    maximum: 2147483647,
+                    minimum: 1,
+                    type: 'integer'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Dataset Id'
+        },
+        features: {
+            anyOf: [
+                {
+                    items: {
+                        enum: [
+                            'age',
+                            'annual_income',
+                            'spending_score',
+                            'purchase_frequency'
+                        ],
+                        type: 'string'
+                    },
+                    maxItems: 4,
+                    minItems: 2,
+                    type: 'array'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            description: '2..4 distinct features; default all four',
+            title: 'Features'
+        },
+        k_max: {
+            anyOf: [
+                {
+                    maximum: 15,
+                    minimum: 2,
+                    type: 'integer'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'K Max'
+        },
+        k_min: {
+            anyOf: [
+                {
+                    maximum: 15,
+                    minimum: 2,
+                    type: 'integer'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'K Min'
+        }
+    },
+    title: 'CompareRequest',
+    type: 'object'
+} as const;
+
+export const CompareResultSchema = {
+    properties: {
+        candidates: {
+            items: {
+                $ref: '#/components/schemas/Candidate'
+            },
+            title: 'Candidates',
+            type: 'array'
+        },
+        n_samples: {
+            title: 'N Samples',
+            type: 'integer'
+        },
+        recommended: {
+            $ref: '#/components/schemas/Recommended'
+        }
+    },
+    required: [
+        'candidates',
+        'recommended',
+        'n_samples'
+    ],
+    title: 'CompareResult',
     type: 'object'
 } as const;
 
@@ -740,101 +962,76 @@ export const DayCountSchema = {
     type: 'object'
 } as const;
 
-export const DeliveryPublicSchema = {
+export const DistinctiveFeatureSchema = {
     properties: {
-        attempt_log: {
-            items: {
-                $ref: '#/components/schemas/AttemptPublic'
-            },
-            title: 'Attempt Log',
-            type: 'array'
-        },
-        attempts: {
-            title: 'Attempts',
-            type: 'integer'
-        },
-        created_at: {
-            format: 'date-time',
-            title: 'Created At',
-            type: 'string'
-        },
-        delivered_at: {
-            anyOf: [
-                {
-                    format: 'date-time',
-                    type: 'string'
-                },
-                {
-                    type: 'null'
-                }
+        feature: {
+            enum: [
+                'age',
+                'annual_income',
+                'spending_score',
+                'purchase_frequency'
             ],
-            title: 'Delivered At'
-        },
-        event: {
-            title: 'Event',
+            title: 'Feature',
             type: 'string'
         },
-        event_id: {
-            title: 'Event Id',
-            type: 'string'
-        },
-        id: {
-            title: 'Id',
-            type: 'string'
-        },
-        last_error: {
-            anyOf: [
-                {
-                    type: 'string'
-                },
-                {
-                    type: 'null'
-                }
-            ],
-            title: 'Last Error'
-        },
-        last_status_code: {
-            anyOf: [
-                {
-                    type: 'integer'
-                },
-                {
-                    type: 'null'
-                }
-            ],
-            title: 'Last Status Code'
-        },
-        next_attempt_at: {
-            anyOf: [
-                {
-                    format: 'date-time',
-                    type: 'string'
-                },
-                {
-                    type: 'null'
-                }
-            ],
-            title: 'Next Attempt At'
-        },
-        status: {
-            title: 'Status',
-            type: 'string'
+        z_score: {
+            title: 'Z Score',
+            type: 'number'
         }
     },
     required: [
-        'id',
-        'event',
-        'event_id',
-        'status',
-        'attempts',
-        'last_status_code',
-        'last_error',
-        'created_at',
-        'next_attempt_at',
-        'delivered_at',
-        'attempt_log'
+        'feature',
+        'z_score'
     ],
-    title: 'DeliveryPublic',
+    title: 'DistinctiveFeature',
+    type: 'object'
+} as const;
+
+export const DriftAnswerSchema = {
+    properties: {
+        features: {
+            additionalProperties: {
+                $ref: '#/components/schemas/FeatureDriftItem'
+            },
+            title: 'Features',
+            type: 'object'
+        },
+        low_confidence_share: {
+            title: 'Low Confidence Share',
+            type: 'number'
+        },
+        model_version: {
+            title: 'Model Version',
+            type: 'string'
+        },
+        n_predictions: {
+            title: 'N Predictions',
+            type: 'integer'
+        },
+        status: {
+            enum: [
+                'ok',
+                'warning',
+                'drift',
+                'insufficient_data'
+            ],
+            title: 'Status',
+            type: 'string'
+        },
+        window_days: {
+            title: 'Window Days',
+            type: 'integer'
+        }
+    },
+    required: [
+        'model_version',
+        'window_days',
+        'n_predictions',
+        'features',
+        'low_confidence_share',
+        'status'
+    ],
+    title: 'DriftAnswer',
     type: 'object'
 } as const;
 
@@ -899,6 +1096,31 @@ export const ErrorBodySchema = {
         'detail'
     ],
     title: 'ErrorBody',
+    type: 'object'
+} as const;
+
+export const FeatureDriftItemSchema = {
+    properties: {
+        psi: {
+            title: 'Psi',
+            type: 'number'
+        },
+        status: {
+            enum: [
+                'ok',
+                'warning',
+                'drift',
+                'insufficient_data'
+            ],
+            title: 'Status',
+            type: 'string'
+        }
+    },
+    required: [
+        'psi',
+        'status'
+    ],
+    title: 'FeatureDriftItem',
     type: 'object'
 } as const;
 
@@ -1041,6 +1263,15 @@ export const JobStatusSchema = {
             title: 'Job Id',
             type: 'string'
         },
+        kind: {
+            default: 'train',
+            enum: [
+                'train',
+                'compare'
+            ],
+            title: 'Kind',
+            type: 'string'
+        },
         progress: {
             title: 'Progress',
             type: 'number'
@@ -1051,9 +1282,13 @@ export const JobStatusSchema = {
                     $ref: '#/components/schemas/TrainResult'
                 },
                 {
+                    $ref: '#/components/schemas/CompareResult'
+                },
+                {
                     type: 'null'
                 }
-            ]
+            ],
+            title: 'Result'
         },
         stage: {
             title: 'Stage',
@@ -1094,11 +1329,27 @@ export const MessageSchema = {
     type: 'object'
 } as const;
 
-export const ModelItemSchema = {
+export const ModelDetailSchema = {
     properties: {
         active: {
             title: 'Active',
             type: 'boolean'
+        },
+        algorithm: {
+            enum: [
+                'kmeans',
+                'gmm',
+                'agglomerative'
+            ],
+            title: 'Algorithm',
+            type: 'string'
+        },
+        clusters: {
+            items: {
+                $ref: '#/components/schemas/ClusterDetail'
+            },
+            title: 'Clusters',
+            type: 'array'
         },
         dataset_id: {
             anyOf: [
@@ -1110,6 +1361,26 @@ export const ModelItemSchema = {
                 }
             ],
             title: 'Dataset Id'
+        },
+        feature_importance: {
+            additionalProperties: {
+                type: 'number'
+            },
+            title: 'Feature Importance',
+            type: 'object'
+        },
+        features: {
+            items: {
+                enum: [
+                    'age',
+                    'annual_income',
+                    'spending_score',
+                    'purchase_frequency'
+                ],
+                type: 'string'
+            },
+            title: 'Features',
+            type: 'array'
         },
         inertia: {
             title: 'Inertia',
@@ -1157,7 +1428,104 @@ export const ModelItemSchema = {
         'n_samples',
         'dataset_id',
         'trained_by',
-        'trained_at'
+        'trained_at',
+        'algorithm',
+        'features',
+        'clusters',
+        'feature_importance'
+    ],
+    title: 'ModelDetail',
+    type: 'object'
+} as const;
+
+export const ModelItemSchema = {
+    properties: {
+        active: {
+            title: 'Active',
+            type: 'boolean'
+        },
+        algorithm: {
+            enum: [
+                'kmeans',
+                'gmm',
+                'agglomerative'
+            ],
+            title: 'Algorithm',
+            type: 'string'
+        },
+        dataset_id: {
+            anyOf: [
+                {
+                    type: 'integer'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Dataset Id'
+        },
+        features: {
+            items: {
+                enum: [
+                    'age',
+                    'annual_income',
+                    'spending_score',
+                    'purchase_frequency'
+                ],
+                type: 'string'
+            },
+            title: 'Features',
+            type: 'array'
+        },
+        inertia: {
+            title: 'Inertia',
+            type: 'number'
+        },
+        n_clusters: {
+            title: 'N Clusters',
+            type: 'integer'
+        },
+        n_samples: {
+            title: 'N Samples',
+            type: 'integer'
+        },
+        silhouette_score: {
+            title: 'Silhouette Score',
+            type: 'number'
+        },
+        trained_at: {
+            format: 'date-time',
+            title: 'Trained At',
+            type: 'string'
+        },
+        trained_by: {
+            anyOf: [
+                {
+                    type: 'integer'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Trained By'
+        },
+        version: {
+            title: 'Version',
+            type: 'string'
+        }
+    },
+    required: [
+        'version',
+        'active',
+        'n_clusters',
+        'silhouette_score',
+        'inertia',
+        'n_samples',
+        'dataset_id',
+        'trained_by',
+        'trained_at',
+        'algorithm',
+        'features'
     ],
     title: 'ModelItem',
     type: 'object'
@@ -1451,6 +1819,95 @@ export const ProfileUpdateSchema = {
     type: 'object'
 } as const;
 
+export const ProjectedPointSchema = {
+    properties: {
+        cluster: {
+            title: 'Cluster',
+            type: 'integer'
+        },
+        x: {
+            title: 'X',
+            type: 'number'
+        },
+        y: {
+            title: 'Y',
+            type: 'number'
+        }
+    },
+    required: [
+        'x',
+        'y',
+        'cluster'
+    ],
+    title: 'ProjectedPoint',
+    type: 'object'
+} as const;
+
+export const ProjectionAnswerSchema = {
+    properties: {
+        axes: {
+            items: {
+                type: 'string'
+            },
+            title: 'Axes',
+            type: 'array'
+        },
+        centroids: {
+            items: {
+                $ref: '#/components/schemas/ProjectedPoint'
+            },
+            title: 'Centroids',
+            type: 'array'
+        },
+        explained_variance: {
+            items: {
+                type: 'number'
+            },
+            title: 'Explained Variance',
+            type: 'array'
+        },
+        points: {
+            items: {
+                $ref: '#/components/schemas/ProjectedPoint'
+            },
+            title: 'Points',
+            type: 'array'
+        }
+    },
+    required: [
+        'axes',
+        'explained_variance',
+        'points',
+        'centroids'
+    ],
+    title: 'ProjectionAnswer',
+    type: 'object'
+} as const;
+
+export const RecommendedSchema = {
+    properties: {
+        algorithm: {
+            enum: [
+                'kmeans',
+                'gmm',
+                'agglomerative'
+            ],
+            title: 'Algorithm',
+            type: 'string'
+        },
+        k: {
+            title: 'K',
+            type: 'integer'
+        }
+    },
+    required: [
+        'algorithm',
+        'k'
+    ],
+    title: 'Recommended',
+    type: 'object'
+} as const;
+
 export const RefreshRequestSchema = {
     properties: {
         refresh_token: {
@@ -1529,6 +1986,22 @@ export const TokenPairSchema = {
 
 export const TrainRequestSchema = {
     properties: {
+        algorithm: {
+            anyOf: [
+                {
+                    enum: [
+                        'kmeans',
+                        'gmm',
+                        'agglomerative'
+                    ],
+                    type: 'string'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Algorithm'
+        },
         dataset_id: {
             anyOf: [
                 {
@@ -1541,6 +2014,29 @@ export const TrainRequestSchema = {
                 }
             ],
             title: 'Dataset Id'
+        },
+        features: {
+            anyOf: [
+                {
+                    items: {
+                        enum: [
+                            'age',
+                            'annual_income',
+                            'spending_score',
+                            'purchase_frequency'
+                        ],
+                        type: 'string'
+                    },
+                    maxItems: 4,
+                    minItems: 2,
+                    type: 'array'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            description: '2..4 distinct features; default all four',
+            title: 'Features'
         },
         k_max: {
             anyOf: [
@@ -1588,9 +2084,32 @@ export const TrainRequestSchema = {
 
 export const TrainResultSchema = {
     properties: {
+        algorithm: {
+            default: 'kmeans',
+            enum: [
+                'kmeans',
+                'gmm',
+                'agglomerative'
+            ],
+            title: 'Algorithm',
+            type: 'string'
+        },
         duration_seconds: {
             title: 'Duration Seconds',
             type: 'number'
+        },
+        features: {
+            items: {
+                enum: [
+                    'age',
+                    'annual_income',
+                    'spending_score',
+                    'purchase_frequency'
+                ],
+                type: 'string'
+            },
+            title: 'Features',
+            type: 'array'
         },
         inertia: {
             title: 'Inertia',
@@ -1916,145 +2435,5 @@ export const UsersByRoleSchema = {
         }
     },
     title: 'UsersByRole',
-    type: 'object'
-} as const;
-
-export const WebhookCreateSchema = {
-    properties: {
-        description: {
-            anyOf: [
-                {
-                    maxLength: 500,
-                    type: 'string'
-                },
-                {
-                    type: 'null'
-                }
-            ],
-            title: 'Description'
-        },
-        events: {
-            items: {
-                enum: [
-                    'training.succeeded',
-                    'training.failed',
-                    'model.activated',
-                    'drift.detected'
-                ],
-                type: 'string'
-            },
-            maxItems: 4,
-            minItems: 1,
-            title: 'Events',
-            type: 'array'
-        },
-        url: {
-            maxLength: 2048,
-            minLength: 8,
-            title: 'Url',
-            type: 'string'
-        }
-    },
-    required: [
-        'url',
-        'events'
-    ],
-    title: 'WebhookCreate',
-    type: 'object'
-} as const;
-
-export const WebhookCreatedSchema = {
-    description: 'The subscription and its signing secret: shown here once, never again.',
-    properties: {
-        created_at: {
-            format: 'date-time',
-            title: 'Created At',
-            type: 'string'
-        },
-        description: {
-            anyOf: [
-                {
-                    type: 'string'
-                },
-                {
-                    type: 'null'
-                }
-            ],
-            title: 'Description'
-        },
-        events: {
-            items: {
-                type: 'string'
-            },
-            title: 'Events',
-            type: 'array'
-        },
-        id: {
-            title: 'Id',
-            type: 'integer'
-        },
-        secret: {
-            title: 'Secret',
-            type: 'string'
-        },
-        url: {
-            title: 'Url',
-            type: 'string'
-        }
-    },
-    required: [
-        'id',
-        'url',
-        'events',
-        'description',
-        'created_at',
-        'secret'
-    ],
-    title: 'WebhookCreated',
-    type: 'object'
-} as const;
-
-export const WebhookPublicSchema = {
-    properties: {
-        created_at: {
-            format: 'date-time',
-            title: 'Created At',
-            type: 'string'
-        },
-        description: {
-            anyOf: [
-                {
-                    type: 'string'
-                },
-                {
-                    type: 'null'
-                }
-            ],
-            title: 'Description'
-        },
-        events: {
-            items: {
-                type: 'string'
-            },
-            title: 'Events',
-            type: 'array'
-        },
-        id: {
-            title: 'Id',
-            type: 'integer'
-        },
-        url: {
-            title: 'Url',
-            type: 'string'
-        }
-    },
-    required: [
-        'id',
-        'url',
-        'events',
-        'description',
-        'created_at'
-    ],
-    title: 'WebhookPublic',
     type: 'object'
 } as const;

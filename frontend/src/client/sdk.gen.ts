@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { ActivateModelModelsVersionActivatePostData, ActivateModelModelsVersionActivatePostErrors, ActivateModelModelsVersionActivatePostResponses, AuditLogAdminAuditGetData, AuditLogAdminAuditGetErrors, AuditLogAdminAuditGetResponses, ChangeRoleAdminUsersUserIdRolePutData, ChangeRoleAdminUsersUserIdRolePutErrors, ChangeRoleAdminUsersUserIdRolePutResponses, ChangeRoleUsersUserIdRolePutData, ChangeRoleUsersUserIdRolePutErrors, ChangeRoleUsersUserIdRolePutResponses, ClustersClustersGetData, ClustersClustersGetErrors, ClustersClustersGetResponses, CreateApiKeyAuthApiKeysPostData, CreateApiKeyAuthApiKeysPostErrors, CreateApiKeyAuthApiKeysPostResponses, CreateProfileProfilesPostData, CreateProfileProfilesPostErrors, CreateProfileProfilesPostResponses, CreateWebhookWebhooksPostData, CreateWebhookWebhooksPostErrors, CreateWebhookWebhooksPostResponses, DeleteEntryHistoryEntryIdDeleteData, DeleteEntryHistoryEntryIdDeleteErrors, DeleteEntryHistoryEntryIdDeleteResponses, DeleteMeUsersMeDeleteData, DeleteMeUsersMeDeleteErrors, DeleteMeUsersMeDeleteResponses, DeleteProfileProfilesProfileIdDeleteData, DeleteProfileProfilesProfileIdDeleteErrors, DeleteProfileProfilesProfileIdDeleteResponses, DeleteUserAdminUsersUserIdDeleteData, DeleteUserAdminUsersUserIdDeleteErrors, DeleteUserAdminUsersUserIdDeleteResponses, DeleteUserUsersUserIdDeleteData, DeleteUserUsersUserIdDeleteErrors, DeleteUserUsersUserIdDeleteResponses, DeleteWebhookWebhooksWebhookIdDeleteData, DeleteWebhookWebhooksWebhookIdDeleteErrors, DeleteWebhookWebhooksWebhookIdDeleteResponses, ElbowElbowGetData, ElbowElbowGetErrors, ElbowElbowGetResponses, ExportHistoryHistoryExportGetData, ExportHistoryHistoryExportGetErrors, ExportHistoryHistoryExportGetResponses, GetUserAdminUsersUserIdGetData, GetUserAdminUsersUserIdGetErrors, GetUserAdminUsersUserIdGetResponses, GetUserUsersUserIdGetData, GetUserUsersUserIdGetErrors, GetUserUsersUserIdGetResponses, HealthHealthGetData, HealthHealthGetErrors, HealthHealthGetResponses, JwksAuthWellKnownJwksJsonGetData, JwksAuthWellKnownJwksJsonGetErrors, JwksAuthWellKnownJwksJsonGetResponses, ListApiKeysAuthApiKeysGetData, ListApiKeysAuthApiKeysGetErrors, ListApiKeysAuthApiKeysGetResponses, ListDatasetsDatasetsGetData, ListDatasetsDatasetsGetErrors, ListDatasetsDatasetsGetResponses, ListDeliveriesWebhooksWebhookIdDeliveriesGetData, ListDeliveriesWebhooksWebhookIdDeliveriesGetErrors, ListDeliveriesWebhooksWebhookIdDeliveriesGetResponses, ListHistoryHistoryGetData, ListHistoryHistoryGetErrors, ListHistoryHistoryGetResponses, ListModelsModelsGetData, ListModelsModelsGetErrors, ListModelsModelsGetResponses, ListProfilesProfilesGetData, ListProfilesProfilesGetErrors, ListProfilesProfilesGetResponses, ListUsersAdminUsersGetData, ListUsersAdminUsersGetErrors, ListUsersAdminUsersGetResponses, ListUsersUsersGetData, ListUsersUsersGetErrors, ListUsersUsersGetResponses, ListWebhooksWebhooksGetData, ListWebhooksWebhooksGetErrors, ListWebhooksWebhooksGetResponses, LoginAuthLoginPostData, LoginAuthLoginPostErrors, LoginAuthLoginPostResponses, LogoutAuthLogoutPostData, LogoutAuthLogoutPostErrors, LogoutAuthLogoutPostResponses, MeAuthMeGetData, MeAuthMeGetErrors, MeAuthMeGetResponses, MetricsMetricsGetData, MetricsMetricsGetResponses, MyProfileUsersMeProfileGetData, MyProfileUsersMeProfileGetErrors, MyProfileUsersMeProfileGetResponses, PredictBatchPredictBatchPostData, PredictBatchPredictBatchPostErrors, PredictBatchPredictBatchPostResponses, PredictPredictPostData, PredictPredictPostErrors, PredictPredictPostResponses, PredictProfileProfilesProfileIdPredictPostData, PredictProfileProfilesProfileIdPredictPostErrors, PredictProfileProfilesProfileIdPredictPostResponses, ReadProfileProfilesProfileIdGetData, ReadProfileProfilesProfileIdGetErrors, ReadProfileProfilesProfileIdGetResponses, ReadyReadyGetData, ReadyReadyGetErrors, ReadyReadyGetResponses, RefreshAuthRefreshPostData, RefreshAuthRefreshPostErrors, RefreshAuthRefreshPostResponses, RegisterAuthRegisterPostData, RegisterAuthRegisterPostErrors, RegisterAuthRegisterPostResponses, RevokeApiKeyAuthApiKeysKeyIdDeleteData, RevokeApiKeyAuthApiKeysKeyIdDeleteErrors, RevokeApiKeyAuthApiKeysKeyIdDeleteResponses, RootGetData, RootGetResponses, SegmentsPdfReportsSegmentsPdfGetData, SegmentsPdfReportsSegmentsPdfGetErrors, SegmentsPdfReportsSegmentsPdfGetResponses, SegmentsXlsxReportsSegmentsXlsxGetData, SegmentsXlsxReportsSegmentsXlsxGetErrors, SegmentsXlsxReportsSegmentsXlsxGetResponses, StartTrainingJobTrainJobsPostData, StartTrainingJobTrainJobsPostErrors, StartTrainingJobTrainJobsPostResponses, StatsAdminStatsGetData, StatsAdminStatsGetErrors, StatsAdminStatsGetResponses, ToggleActiveAdminUsersUserIdToggleActivePutData, ToggleActiveAdminUsersUserIdToggleActivePutErrors, ToggleActiveAdminUsersUserIdToggleActivePutResponses, TrainingJobTrainJobsJobIdGetData, TrainingJobTrainJobsJobIdGetErrors, TrainingJobTrainJobsJobIdGetResponses, TrainTrainPostData, TrainTrainPostErrors, TrainTrainPostResponses, UpdateMeUsersMePutData, UpdateMeUsersMePutErrors, UpdateMeUsersMePutResponses, UpdateProfileProfilesProfileIdPutData, UpdateProfileProfilesProfileIdPutErrors, UpdateProfileProfilesProfileIdPutResponses, UploadDatasetDatasetsPostData, UploadDatasetDatasetsPostErrors, UploadDatasetDatasetsPostResponses } from './types.gen';
+import type { ActivateModelModelsVersionActivatePostData, ActivateModelModelsVersionActivatePostErrors, ActivateModelModelsVersionActivatePostResponses, AuditLogAdminAuditGetData, AuditLogAdminAuditGetErrors, AuditLogAdminAuditGetResponses, ChangeRoleAdminUsersUserIdRolePutData, ChangeRoleAdminUsersUserIdRolePutErrors, ChangeRoleAdminUsersUserIdRolePutResponses, ChangeRoleUsersUserIdRolePutData, ChangeRoleUsersUserIdRolePutErrors, ChangeRoleUsersUserIdRolePutResponses, ClustersClustersGetData, ClustersClustersGetErrors, ClustersClustersGetResponses, CompareModelsModelsComparePostData, CompareModelsModelsComparePostErrors, CompareModelsModelsComparePostResponses, CreateApiKeyAuthApiKeysPostData, CreateApiKeyAuthApiKeysPostErrors, CreateApiKeyAuthApiKeysPostResponses, CreateProfileProfilesPostData, CreateProfileProfilesPostErrors, CreateProfileProfilesPostResponses, DeleteEntryHistoryEntryIdDeleteData, DeleteEntryHistoryEntryIdDeleteErrors, DeleteEntryHistoryEntryIdDeleteResponses, DeleteMeUsersMeDeleteData, DeleteMeUsersMeDeleteErrors, DeleteMeUsersMeDeleteResponses, DeleteProfileProfilesProfileIdDeleteData, DeleteProfileProfilesProfileIdDeleteErrors, DeleteProfileProfilesProfileIdDeleteResponses, DeleteUserAdminUsersUserIdDeleteData, DeleteUserAdminUsersUserIdDeleteErrors, DeleteUserAdminUsersUserIdDeleteResponses, DeleteUserUsersUserIdDeleteData, DeleteUserUsersUserIdDeleteErrors, DeleteUserUsersUserIdDeleteResponses, ElbowElbowGetData, ElbowElbowGetErrors, ElbowElbowGetResponses, ExportHistoryHistoryExportGetData, ExportHistoryHistoryExportGetErrors, ExportHistoryHistoryExportGetResponses, GetUserAdminUsersUserIdGetData, GetUserAdminUsersUserIdGetErrors, GetUserAdminUsersUserIdGetResponses, GetUserUsersUserIdGetData, GetUserUsersUserIdGetErrors, GetUserUsersUserIdGetResponses, HealthHealthGetData, HealthHealthGetErrors, HealthHealthGetResponses, JwksAuthWellKnownJwksJsonGetData, JwksAuthWellKnownJwksJsonGetErrors, JwksAuthWellKnownJwksJsonGetResponses, ListApiKeysAuthApiKeysGetData, ListApiKeysAuthApiKeysGetErrors, ListApiKeysAuthApiKeysGetResponses, ListDatasetsDatasetsGetData, ListDatasetsDatasetsGetErrors, ListDatasetsDatasetsGetResponses, ListHistoryHistoryGetData, ListHistoryHistoryGetErrors, ListHistoryHistoryGetResponses, ListModelsModelsGetData, ListModelsModelsGetErrors, ListModelsModelsGetResponses, ListProfilesProfilesGetData, ListProfilesProfilesGetErrors, ListProfilesProfilesGetResponses, ListUsersAdminUsersGetData, ListUsersAdminUsersGetErrors, ListUsersAdminUsersGetResponses, ListUsersUsersGetData, ListUsersUsersGetErrors, ListUsersUsersGetResponses, LoginAuthLoginPostData, LoginAuthLoginPostErrors, LoginAuthLoginPostResponses, LogoutAuthLogoutPostData, LogoutAuthLogoutPostErrors, LogoutAuthLogoutPostResponses, MeAuthMeGetData, MeAuthMeGetErrors, MeAuthMeGetResponses, MetricsMetricsGetData, MetricsMetricsGetResponses, ModelDetailModelsVersionGetData, ModelDetailModelsVersionGetErrors, ModelDetailModelsVersionGetResponses, ModelDriftModelsVersionDriftGetData, ModelDriftModelsVersionDriftGetErrors, ModelDriftModelsVersionDriftGetResponses, ModelProjectionModelsVersionProjectionGetData, ModelProjectionModelsVersionProjectionGetErrors, ModelProjectionModelsVersionProjectionGetResponses, MyProfileUsersMeProfileGetData, MyProfileUsersMeProfileGetErrors, MyProfileUsersMeProfileGetResponses, PredictBatchPredictBatchPostData, PredictBatchPredictBatchPostErrors, PredictBatchPredictBatchPostResponses, PredictPredictPostData, PredictPredictPostErrors, PredictPredictPostResponses, PredictProfileProfilesProfileIdPredictPostData, PredictProfileProfilesProfileIdPredictPostErrors, PredictProfileProfilesProfileIdPredictPostResponses, ReadProfileProfilesProfileIdGetData, ReadProfileProfilesProfileIdGetErrors, ReadProfileProfilesProfileIdGetResponses, ReadyReadyGetData, ReadyReadyGetErrors, ReadyReadyGetResponses, RefreshAuthRefreshPostData, RefreshAuthRefreshPostErrors, RefreshAuthRefreshPostResponses, RegisterAuthRegisterPostData, RegisterAuthRegisterPostErrors, RegisterAuthRegisterPostResponses, RevokeApiKeyAuthApiKeysKeyIdDeleteData, RevokeApiKeyAuthApiKeysKeyIdDeleteErrors, RevokeApiKeyAuthApiKeysKeyIdDeleteResponses, RootGetData, RootGetResponses, StartTrainingJobTrainJobsPostData, StartTrainingJobTrainJobsPostErrors, StartTrainingJobTrainJobsPostResponses, StatsAdminStatsGetData, StatsAdminStatsGetErrors, StatsAdminStatsGetResponses, ToggleActiveAdminUsersUserIdToggleActivePutData, ToggleActiveAdminUsersUserIdToggleActivePutErrors, ToggleActiveAdminUsersUserIdToggleActivePutResponses, TrainingJobTrainJobsJobIdGetData, TrainingJobTrainJobsJobIdGetErrors, TrainingJobTrainJobsJobIdGetResponses, TrainTrainPostData, TrainTrainPostErrors, TrainTrainPostResponses, UpdateMeUsersMePutData, UpdateMeUsersMePutErrors, UpdateMeUsersMePutResponses, UpdateProfileProfilesProfileIdPutData, UpdateProfileProfilesProfileIdPutErrors, UpdateProfileProfilesProfileIdPutResponses, UploadDatasetDatasetsPostData, UploadDatasetDatasetsPostErrors, UploadDatasetDatasetsPostResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean> = Options2<TData, ThrowOnError> & {
     /**
@@ -270,11 +270,53 @@ export const listModelsModelsGet = <ThrowOnError extends boolean = false>(option
 });
 
 /**
+ * Compare Models
+ *
+ * Score each algorithm x k (a job polled at `/train/jobs/{id}`); publishes nothing.
+ */
+export const compareModelsModelsComparePost = <ThrowOnError extends boolean = false>(options?: Options<CompareModelsModelsComparePostData, ThrowOnError>) => (options?.client ?? client).post<CompareModelsModelsComparePostResponses, CompareModelsModelsComparePostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/models/compare',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options?.headers
+    }
+});
+
+/**
+ * Model Detail
+ */
+export const modelDetailModelsVersionGet = <ThrowOnError extends boolean = false>(options: Options<ModelDetailModelsVersionGetData, ThrowOnError>) => (options.client ?? client).get<ModelDetailModelsVersionGetResponses, ModelDetailModelsVersionGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/models/{version}',
+    ...options
+});
+
+/**
  * Activate Model
  */
 export const activateModelModelsVersionActivatePost = <ThrowOnError extends boolean = false>(options: Options<ActivateModelModelsVersionActivatePostData, ThrowOnError>) => (options.client ?? client).post<ActivateModelModelsVersionActivatePostResponses, ActivateModelModelsVersionActivatePostErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/models/{version}/activate',
+    ...options
+});
+
+/**
+ * Model Drift
+ */
+export const modelDriftModelsVersionDriftGet = <ThrowOnError extends boolean = false>(options: Options<ModelDriftModelsVersionDriftGetData, ThrowOnError>) => (options.client ?? client).get<ModelDriftModelsVersionDriftGetResponses, ModelDriftModelsVersionDriftGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/models/{version}/drift',
+    ...options
+});
+
+/**
+ * Model Projection
+ */
+export const modelProjectionModelsVersionProjectionGet = <ThrowOnError extends boolean = false>(options: Options<ModelProjectionModelsVersionProjectionGetData, ThrowOnError>) => (options.client ?? client).get<ModelProjectionModelsVersionProjectionGetResponses, ModelProjectionModelsVersionProjectionGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/models/{version}/projection',
     ...options
 });
 
@@ -370,24 +412,6 @@ export const predictProfileProfilesProfileIdPredictPost = <ThrowOnError extends 
  * Ready
  */
 export const readyReadyGet = <ThrowOnError extends boolean = false>(options?: Options<ReadyReadyGetData, ThrowOnError>) => (options?.client ?? client).get<ReadyReadyGetResponses, ReadyReadyGetErrors, ThrowOnError>({ url: '/ready', ...options });
-
-/**
- * Segments Pdf
- */
-export const segmentsPdfReportsSegmentsPdfGet = <ThrowOnError extends boolean = false>(options?: Options<SegmentsPdfReportsSegmentsPdfGetData, ThrowOnError>) => (options?.client ?? client).get<SegmentsPdfReportsSegmentsPdfGetResponses, SegmentsPdfReportsSegmentsPdfGetErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/reports/segments.pdf',
-    ...options
-});
-
-/**
- * Segments Xlsx
- */
-export const segmentsXlsxReportsSegmentsXlsxGet = <ThrowOnError extends boolean = false>(options?: Options<SegmentsXlsxReportsSegmentsXlsxGetData, ThrowOnError>) => (options?.client ?? client).get<SegmentsXlsxReportsSegmentsXlsxGetResponses, SegmentsXlsxReportsSegmentsXlsxGetErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/reports/segments.xlsx',
-    ...options
-});
 
 /**
  * Train
@@ -493,44 +517,4 @@ export const changeRoleUsersUserIdRolePut = <ThrowOnError extends boolean = fals
         'Content-Type': 'application/json',
         ...options.headers
     }
-});
-
-/**
- * List Webhooks
- */
-export const listWebhooksWebhooksGet = <ThrowOnError extends boolean = false>(options?: Options<ListWebhooksWebhooksGetData, ThrowOnError>) => (options?.client ?? client).get<ListWebhooksWebhooksGetResponses, ListWebhooksWebhooksGetErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/webhooks',
-    ...options
-});
-
-/**
- * Create Webhook
- */
-export const createWebhookWebhooksPost = <ThrowOnError extends boolean = false>(options: Options<CreateWebhookWebhooksPostData, ThrowOnError>) => (options.client ?? client).post<CreateWebhookWebhooksPostResponses, CreateWebhookWebhooksPostErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/webhooks',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Delete Webhook
- */
-export const deleteWebhookWebhooksWebhookIdDelete = <ThrowOnError extends boolean = false>(options: Options<DeleteWebhookWebhooksWebhookIdDeleteData, ThrowOnError>) => (options.client ?? client).delete<DeleteWebhookWebhooksWebhookIdDeleteResponses, DeleteWebhookWebhooksWebhookIdDeleteErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/webhooks/{webhook_id}',
-    ...options
-});
-
-/**
- * List Deliveries
- */
-export const listDeliveriesWebhooksWebhookIdDeliveriesGet = <ThrowOnError extends boolean = false>(options: Options<ListDeliveriesWebhooksWebhookIdDeliveriesGetData, ThrowOnError>) => (options.client ?? client).get<ListDeliveriesWebhooksWebhookIdDeliveriesGetResponses, ListDeliveriesWebhooksWebhookIdDeliveriesGetErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/webhooks/{webhook_id}/deliveries',
-    ...options
 });

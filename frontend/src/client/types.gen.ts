@@ -146,28 +146,6 @@ export type ApiKeyPublic = {
 };
 
 /**
- * AttemptPublic
- */
-export type AttemptPublic = {
-    /**
-     * Attempted At
-     */
-    attempted_at: string;
-    /**
-     * Duration Ms
-     */
-    duration_ms: number;
-    /**
-     * Error
-     */
-    error: string | null;
-    /**
-     * Status Code
-     */
-    status_code: number | null;
-};
-
-/**
  * AuditList
  */
 export type AuditList = {
@@ -286,6 +264,98 @@ export type BucketCount = {
 };
 
 /**
+ * Candidate
+ */
+export type Candidate = {
+    /**
+     * Algorithm
+     */
+    algorithm: 'kmeans' | 'gmm' | 'agglomerative';
+    /**
+     * Calinski Harabasz
+     */
+    calinski_harabasz: number | null;
+    /**
+     * Davies Bouldin
+     */
+    davies_bouldin: number | null;
+    /**
+     * K
+     */
+    k: number;
+    /**
+     * Silhouette
+     */
+    silhouette: number;
+    /**
+     * Sizes
+     */
+    sizes: Array<number>;
+    /**
+     * Stability
+     */
+    stability: number;
+};
+
+/**
+ * ClusterDetail
+ */
+export type ClusterDetail = {
+    /**
+     * Avg Age
+     */
+    avg_age: number;
+    /**
+     * Avg Income
+     */
+    avg_income: number;
+    /**
+     * Avg Purchase Frequency
+     */
+    avg_purchase_frequency: number;
+    /**
+     * Avg Spending Score
+     */
+    avg_spending_score: number;
+    /**
+     * Centroid
+     */
+    centroid: {
+        [key: string]: number;
+    };
+    /**
+     * Cluster Id
+     */
+    cluster_id: number;
+    /**
+     * Cluster Name
+     */
+    cluster_name: string;
+    /**
+     * Description
+     */
+    description?: string | null;
+    /**
+     * Distinctive
+     */
+    distinctive: Array<DistinctiveFeature>;
+    /**
+     * Percentage
+     */
+    percentage: number;
+    /**
+     * Sex Ratio
+     */
+    sex_ratio: {
+        [key: string]: number;
+    };
+    /**
+     * Size
+     */
+    size: number;
+};
+
+/**
  * ClusterSummary
  */
 export type ClusterSummary = {
@@ -353,6 +423,49 @@ export type Clusters = {
      * Total Customers
      */
     total_customers: number;
+};
+
+/**
+ * CompareRequest
+ */
+export type CompareRequest = {
+    /**
+     * Algorithms
+     */
+    algorithms?: Array<'kmeans' | 'gmm' | 'agglomerative'> | null;
+    /**
+     * Dataset Id
+     */
+    dataset_id?: number | null;
+    /**
+     * Features
+     *
+     * 2..4 distinct features; default all four
+     */
+    features?: Array<'age' | 'annual_income' | 'spending_score' | 'purchase_frequency'> | null;
+    /**
+     * K Max
+     */
+    k_max?: number | null;
+    /**
+     * K Min
+     */
+    k_min?: number | null;
+};
+
+/**
+ * CompareResult
+ */
+export type CompareResult = {
+    /**
+     * Candidates
+     */
+    candidates: Array<Candidate>;
+    /**
+     * N Samples
+     */
+    n_samples: number;
+    recommended: Recommended;
 };
 
 /**
@@ -442,53 +555,49 @@ export type DayCount = {
 };
 
 /**
- * DeliveryPublic
+ * DistinctiveFeature
  */
-export type DeliveryPublic = {
+export type DistinctiveFeature = {
     /**
-     * Attempt Log
+     * Feature
      */
-    attempt_log: Array<AttemptPublic>;
+    feature: 'age' | 'annual_income' | 'spending_score' | 'purchase_frequency';
     /**
-     * Attempts
+     * Z Score
      */
-    attempts: number;
+    z_score: number;
+};
+
+/**
+ * DriftAnswer
+ */
+export type DriftAnswer = {
     /**
-     * Created At
+     * Features
      */
-    created_at: string;
+    features: {
+        [key: string]: FeatureDriftItem;
+    };
     /**
-     * Delivered At
+     * Low Confidence Share
      */
-    delivered_at: string | null;
+    low_confidence_share: number;
     /**
-     * Event
+     * Model Version
      */
-    event: string;
+    model_version: string;
     /**
-     * Event Id
+     * N Predictions
      */
-    event_id: string;
-    /**
-     * Id
-     */
-    id: string;
-    /**
-     * Last Error
-     */
-    last_error: string | null;
-    /**
-     * Last Status Code
-     */
-    last_status_code: number | null;
-    /**
-     * Next Attempt At
-     */
-    next_attempt_at: string | null;
+    n_predictions: number;
     /**
      * Status
      */
-    status: string;
+    status: 'ok' | 'warning' | 'drift' | 'insufficient_data';
+    /**
+     * Window Days
+     */
+    window_days: number;
 };
 
 /**
@@ -525,6 +634,20 @@ export type ErrorBody = {
     detail: string | Array<{
         [key: string]: unknown;
     }>;
+};
+
+/**
+ * FeatureDriftItem
+ */
+export type FeatureDriftItem = {
+    /**
+     * Psi
+     */
+    psi: number;
+    /**
+     * Status
+     */
+    status: 'ok' | 'warning' | 'drift' | 'insufficient_data';
 };
 
 /**
@@ -604,10 +727,17 @@ export type JobStatus = {
      */
     job_id: string;
     /**
+     * Kind
+     */
+    kind?: 'train' | 'compare';
+    /**
      * Progress
      */
     progress: number;
-    result?: TrainResult | null;
+    /**
+     * Result
+     */
+    result?: TrainResult | CompareResult | null;
     /**
      * Stage
      */
@@ -629,6 +759,66 @@ export type Message = {
 };
 
 /**
+ * ModelDetail
+ */
+export type ModelDetail = {
+    /**
+     * Active
+     */
+    active: boolean;
+    /**
+     * Algorithm
+     */
+    algorithm: 'kmeans' | 'gmm' | 'agglomerative';
+    /**
+     * Clusters
+     */
+    clusters: Array<ClusterDetail>;
+    /**
+     * Dataset Id
+     */
+    dataset_id: number | null;
+    /**
+     * Feature Importance
+     */
+    feature_importance: {
+        [key: string]: number;
+    };
+    /**
+     * Features
+     */
+    features: Array<'age' | 'annual_income' | 'spending_score' | 'purchase_frequency'>;
+    /**
+     * Inertia
+     */
+    inertia: number;
+    /**
+     * N Clusters
+     */
+    n_clusters: number;
+    /**
+     * N Samples
+     */
+    n_samples: number;
+    /**
+     * Silhouette Score
+     */
+    silhouette_score: number;
+    /**
+     * Trained At
+     */
+    trained_at: string;
+    /**
+     * Trained By
+     */
+    trained_by: number | null;
+    /**
+     * Version
+     */
+    version: string;
+};
+
+/**
  * ModelItem
  */
 export type ModelItem = {
@@ -637,9 +827,17 @@ export type ModelItem = {
      */
     active: boolean;
     /**
+     * Algorithm
+     */
+    algorithm: 'kmeans' | 'gmm' | 'agglomerative';
+    /**
      * Dataset Id
      */
     dataset_id: number | null;
+    /**
+     * Features
+     */
+    features: Array<'age' | 'annual_income' | 'spending_score' | 'purchase_frequency'>;
     /**
      * Inertia
      */
@@ -824,6 +1022,60 @@ export type ProfileUpdate = {
 };
 
 /**
+ * ProjectedPoint
+ */
+export type ProjectedPoint = {
+    /**
+     * Cluster
+     */
+    cluster: number;
+    /**
+     * X
+     */
+    x: number;
+    /**
+     * Y
+     */
+    y: number;
+};
+
+/**
+ * ProjectionAnswer
+ */
+export type ProjectionAnswer = {
+    /**
+     * Axes
+     */
+    axes: Array<string>;
+    /**
+     * Centroids
+     */
+    centroids: Array<ProjectedPoint>;
+    /**
+     * Explained Variance
+     */
+    explained_variance: Array<number>;
+    /**
+     * Points
+     */
+    points: Array<ProjectedPoint>;
+};
+
+/**
+ * Recommended
+ */
+export type Recommended = {
+    /**
+     * Algorithm
+     */
+    algorithm: 'kmeans' | 'gmm' | 'agglomerative';
+    /**
+     * K
+     */
+    k: number;
+};
+
+/**
  * RefreshRequest
  */
 export type RefreshRequest = {
@@ -871,9 +1123,19 @@ export type TokenPair = {
  */
 export type TrainRequest = {
     /**
+     * Algorithm
+     */
+    algorithm?: 'kmeans' | 'gmm' | 'agglomerative' | null;
+    /**
      * Dataset Id
      */
     dataset_id?: number | null;
+    /**
+     * Features
+     *
+     * 2..4 distinct features; default all four
+     */
+    features?: Array<'age' | 'annual_income' | 'spending_score' | 'purchase_frequency'> | null;
     /**
      * K Max
      */
@@ -893,9 +1155,17 @@ export type TrainRequest = {
  */
 export type TrainResult = {
     /**
+     * Algorithm
+     */
+    algorithm?: 'kmeans' | 'gmm' | 'agglomerative';
+    /**
      * Duration Seconds
      */
     duration_seconds: number;
+    /**
+     * Features
+     */
+    features?: Array<'age' | 'annual_income' | 'spending_score' | 'purchase_frequency'>;
     /**
      * Inertia
      */
@@ -1082,82 +1352,6 @@ export type UsersByRole = {
      * User
      */
     user?: number;
-};
-
-/**
- * WebhookCreate
- */
-export type WebhookCreate = {
-    /**
-     * Description
-     */
-    description?: string | null;
-    /**
-     * Events
-     */
-    events: Array<'training.succeeded' | 'training.failed' | 'model.activated' | 'drift.detected'>;
-    /**
-     * Url
-     */
-    url: string;
-};
-
-/**
- * WebhookCreated
- *
- * The subscription and its signing secret: shown here once, never again.
- */
-export type WebhookCreated = {
-    /**
-     * Created At
-     */
-    created_at: string;
-    /**
-     * Description
-     */
-    description: string | null;
-    /**
-     * Events
-     */
-    events: Array<string>;
-    /**
-     * Id
-     */
-    id: number;
-    /**
-     * Secret
-     */
-    secret: string;
-    /**
-     * Url
-     */
-    url: string;
-};
-
-/**
- * WebhookPublic
- */
-export type WebhookPublic = {
-    /**
-     * Created At
-     */
-    created_at: string;
-    /**
-     * Description
-     */
-    description: string | null;
-    /**
-     * Events
-     */
-    events: Array<string>;
-    /**
-     * Id
-     */
-    id: number;
-    /**
-     * Url
-     */
-    url: string;
 };
 
 export type RootGetData = {
@@ -2631,6 +2825,136 @@ export type ListModelsModelsGetResponses = {
 
 export type ListModelsModelsGetResponse = ListModelsModelsGetResponses[keyof ListModelsModelsGetResponses];
 
+export type CompareModelsModelsComparePostData = {
+    /**
+     * Body
+     */
+    body?: CompareRequest | null;
+    path?: never;
+    query?: never;
+    url: '/models/compare';
+};
+
+export type CompareModelsModelsComparePostErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type CompareModelsModelsComparePostError = CompareModelsModelsComparePostErrors[keyof CompareModelsModelsComparePostErrors];
+
+export type CompareModelsModelsComparePostResponses = {
+    /**
+     * Successful Response
+     */
+    202: JobAccepted;
+};
+
+export type CompareModelsModelsComparePostResponse = CompareModelsModelsComparePostResponses[keyof CompareModelsModelsComparePostResponses];
+
+export type ModelDetailModelsVersionGetData = {
+    body?: never;
+    path: {
+        /**
+         * Version
+         */
+        version: string;
+    };
+    query?: never;
+    url: '/models/{version}';
+};
+
+export type ModelDetailModelsVersionGetErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type ModelDetailModelsVersionGetError = ModelDetailModelsVersionGetErrors[keyof ModelDetailModelsVersionGetErrors];
+
+export type ModelDetailModelsVersionGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: ModelDetail;
+};
+
+export type ModelDetailModelsVersionGetResponse = ModelDetailModelsVersionGetResponses[keyof ModelDetailModelsVersionGetResponses];
+
 export type ActivateModelModelsVersionActivatePostData = {
     body?: never;
     path: {
@@ -2696,6 +3020,144 @@ export type ActivateModelModelsVersionActivatePostResponses = {
 };
 
 export type ActivateModelModelsVersionActivatePostResponse = ActivateModelModelsVersionActivatePostResponses[keyof ActivateModelModelsVersionActivatePostResponses];
+
+export type ModelDriftModelsVersionDriftGetData = {
+    body?: never;
+    path: {
+        /**
+         * Version
+         */
+        version: string;
+    };
+    query?: {
+        /**
+         * Days
+         */
+        days?: number;
+    };
+    url: '/models/{version}/drift';
+};
+
+export type ModelDriftModelsVersionDriftGetErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type ModelDriftModelsVersionDriftGetError = ModelDriftModelsVersionDriftGetErrors[keyof ModelDriftModelsVersionDriftGetErrors];
+
+export type ModelDriftModelsVersionDriftGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: DriftAnswer;
+};
+
+export type ModelDriftModelsVersionDriftGetResponse = ModelDriftModelsVersionDriftGetResponses[keyof ModelDriftModelsVersionDriftGetResponses];
+
+export type ModelProjectionModelsVersionProjectionGetData = {
+    body?: never;
+    path: {
+        /**
+         * Version
+         */
+        version: string;
+    };
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/models/{version}/projection';
+};
+
+export type ModelProjectionModelsVersionProjectionGetErrors = {
+    /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type ModelProjectionModelsVersionProjectionGetError = ModelProjectionModelsVersionProjectionGetErrors[keyof ModelProjectionModelsVersionProjectionGetErrors];
+
+export type ModelProjectionModelsVersionProjectionGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: ProjectionAnswer;
+};
+
+export type ModelProjectionModelsVersionProjectionGetResponse = ModelProjectionModelsVersionProjectionGetResponses[keyof ModelProjectionModelsVersionProjectionGetResponses];
 
 export type PredictPredictPostData = {
     body: CustomerInput;
@@ -3212,126 +3674,6 @@ export type ReadyReadyGetResponses = {
      */
     200: unknown;
 };
-
-export type SegmentsPdfReportsSegmentsPdfGetData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * Version
-         *
-         * default: the active one
-         */
-        version?: string | null;
-    };
-    url: '/reports/segments.pdf';
-};
-
-export type SegmentsPdfReportsSegmentsPdfGetErrors = {
-    /**
-     * Not authenticated (missing, invalid, expired or revoked credentials)
-     */
-    401: ErrorBody;
-    /**
-     * Not enough permissions
-     */
-    403: ErrorBody;
-    /**
-     * Not found (or not yours)
-     */
-    404: ErrorBody;
-    /**
-     * Invalid input
-     */
-    422: ErrorBody;
-    /**
-     * Rate limit or API-key quota exceeded (see Retry-After)
-     */
-    429: ErrorBody;
-    /**
-     * The service failed mid-answer
-     */
-    502: ErrorBody;
-    /**
-     * A dependency is unavailable (the detail names it); nothing was changed
-     */
-    503: ErrorBody;
-    /**
-     * The service did not answer in time
-     */
-    504: ErrorBody;
-};
-
-export type SegmentsPdfReportsSegmentsPdfGetError = SegmentsPdfReportsSegmentsPdfGetErrors[keyof SegmentsPdfReportsSegmentsPdfGetErrors];
-
-export type SegmentsPdfReportsSegmentsPdfGetResponses = {
-    /**
-     * Successful Response
-     */
-    200: Blob | File;
-};
-
-export type SegmentsPdfReportsSegmentsPdfGetResponse = SegmentsPdfReportsSegmentsPdfGetResponses[keyof SegmentsPdfReportsSegmentsPdfGetResponses];
-
-export type SegmentsXlsxReportsSegmentsXlsxGetData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * Version
-         *
-         * default: the active one
-         */
-        version?: string | null;
-    };
-    url: '/reports/segments.xlsx';
-};
-
-export type SegmentsXlsxReportsSegmentsXlsxGetErrors = {
-    /**
-     * Not authenticated (missing, invalid, expired or revoked credentials)
-     */
-    401: ErrorBody;
-    /**
-     * Not enough permissions
-     */
-    403: ErrorBody;
-    /**
-     * Not found (or not yours)
-     */
-    404: ErrorBody;
-    /**
-     * Invalid input
-     */
-    422: ErrorBody;
-    /**
-     * Rate limit or API-key quota exceeded (see Retry-After)
-     */
-    429: ErrorBody;
-    /**
-     * The service failed mid-answer
-     */
-    502: ErrorBody;
-    /**
-     * A dependency is unavailable (the detail names it); nothing was changed
-     */
-    503: ErrorBody;
-    /**
-     * The service did not answer in time
-     */
-    504: ErrorBody;
-};
-
-export type SegmentsXlsxReportsSegmentsXlsxGetError = SegmentsXlsxReportsSegmentsXlsxGetErrors[keyof SegmentsXlsxReportsSegmentsXlsxGetErrors];
-
-export type SegmentsXlsxReportsSegmentsXlsxGetResponses = {
-    /**
-     * Successful Response
-     */
-    200: Blob | File;
-};
-
-export type SegmentsXlsxReportsSegmentsXlsxGetResponse = SegmentsXlsxReportsSegmentsXlsxGetResponses[keyof SegmentsXlsxReportsSegmentsXlsxGetResponses];
 
 export type TrainTrainPostData = {
     /**
@@ -3937,234 +4279,3 @@ export type ChangeRoleUsersUserIdRolePutResponses = {
 };
 
 export type ChangeRoleUsersUserIdRolePutResponse = ChangeRoleUsersUserIdRolePutResponses[keyof ChangeRoleUsersUserIdRolePutResponses];
-
-export type ListWebhooksWebhooksGetData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/webhooks';
-};
-
-export type ListWebhooksWebhooksGetErrors = {
-    /**
-     * Not authenticated (missing, invalid, expired or revoked credentials)
-     */
-    401: ErrorBody;
-    /**
-     * Not enough permissions
-     */
-    403: ErrorBody;
-    /**
-     * Invalid input
-     */
-    422: ErrorBody;
-    /**
-     * Rate limit or API-key quota exceeded (see Retry-After)
-     */
-    429: ErrorBody;
-    /**
-     * The service failed mid-answer
-     */
-    502: ErrorBody;
-    /**
-     * A dependency is unavailable (the detail names it); nothing was changed
-     */
-    503: ErrorBody;
-    /**
-     * The service did not answer in time
-     */
-    504: ErrorBody;
-};
-
-export type ListWebhooksWebhooksGetError = ListWebhooksWebhooksGetErrors[keyof ListWebhooksWebhooksGetErrors];
-
-export type ListWebhooksWebhooksGetResponses = {
-    /**
-     * Response List Webhooks Webhooks Get
-     *
-     * Successful Response
-     */
-    200: Array<WebhookPublic>;
-};
-
-export type ListWebhooksWebhooksGetResponse = ListWebhooksWebhooksGetResponses[keyof ListWebhooksWebhooksGetResponses];
-
-export type CreateWebhookWebhooksPostData = {
-    body: WebhookCreate;
-    path?: never;
-    query?: never;
-    url: '/webhooks';
-};
-
-export type CreateWebhookWebhooksPostErrors = {
-    /**
-     * Not authenticated (missing, invalid, expired or revoked credentials)
-     */
-    401: ErrorBody;
-    /**
-     * Not enough permissions
-     */
-    403: ErrorBody;
-    /**
-     * Conflicts with existing data or a running operation
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Invalid input
-     */
-    422: ErrorBody;
-    /**
-     * Rate limit or API-key quota exceeded (see Retry-After)
-     */
-    429: ErrorBody;
-    /**
-     * The service failed mid-answer
-     */
-    502: ErrorBody;
-    /**
-     * A dependency is unavailable (the detail names it); nothing was changed
-     */
-    503: ErrorBody;
-    /**
-     * The service did not answer in time
-     */
-    504: ErrorBody;
-};
-
-export type CreateWebhookWebhooksPostError = CreateWebhookWebhooksPostErrors[keyof CreateWebhookWebhooksPostErrors];
-
-export type CreateWebhookWebhooksPostResponses = {
-    /**
-     * Successful Response
-     */
-    201: WebhookCreated;
-};
-
-export type CreateWebhookWebhooksPostResponse = CreateWebhookWebhooksPostResponses[keyof CreateWebhookWebhooksPostResponses];
-
-export type DeleteWebhookWebhooksWebhookIdDeleteData = {
-    body?: never;
-    path: {
-        /**
-         * Webhook Id
-         */
-        webhook_id: number;
-    };
-    query?: never;
-    url: '/webhooks/{webhook_id}';
-};
-
-export type DeleteWebhookWebhooksWebhookIdDeleteErrors = {
-    /**
-     * Not authenticated (missing, invalid, expired or revoked credentials)
-     */
-    401: ErrorBody;
-    /**
-     * Not enough permissions
-     */
-    403: ErrorBody;
-    /**
-     * Not found (or not yours)
-     */
-    404: ErrorBody;
-    /**
-     * Invalid input
-     */
-    422: ErrorBody;
-    /**
-     * Rate limit or API-key quota exceeded (see Retry-After)
-     */
-    429: ErrorBody;
-    /**
-     * The service failed mid-answer
-     */
-    502: ErrorBody;
-    /**
-     * A dependency is unavailable (the detail names it); nothing was changed
-     */
-    503: ErrorBody;
-    /**
-     * The service did not answer in time
-     */
-    504: ErrorBody;
-};
-
-export type DeleteWebhookWebhooksWebhookIdDeleteError = DeleteWebhookWebhooksWebhookIdDeleteErrors[keyof DeleteWebhookWebhooksWebhookIdDeleteErrors];
-
-export type DeleteWebhookWebhooksWebhookIdDeleteResponses = {
-    /**
-     * Successful Response
-     */
-    204: void;
-};
-
-export type DeleteWebhookWebhooksWebhookIdDeleteResponse = DeleteWebhookWebhooksWebhookIdDeleteResponses[keyof DeleteWebhookWebhooksWebhookIdDeleteResponses];
-
-export type ListDeliveriesWebhooksWebhookIdDeliveriesGetData = {
-    body?: never;
-    path: {
-        /**
-         * Webhook Id
-         */
-        webhook_id: number;
-    };
-    query?: {
-        /**
-         * Limit
-         */
-        limit?: number;
-    };
-    url: '/webhooks/{webhook_id}/deliveries';
-};
-
-export type ListDeliveriesWebhooksWebhookIdDeliveriesGetErrors = {
-    /**
-     * Not authenticated (missing, invalid, expired or revoked credentials)
-     */
-    401: ErrorBody;
-    /**
-     * Not enough permissions
-     */
-    403: ErrorBody;
-    /**
-     * Not found (or not yours)
-     */
-    404: ErrorBody;
-    /**
-     * Invalid input
-     */
-    422: ErrorBody;
-    /**
-     * Rate limit or API-key quota exceeded (see Retry-After)
-     */
-    429: ErrorBody;
-    /**
-     * The service failed mid-answer
-     */
-    502: ErrorBody;
-    /**
-     * A dependency is unavailable (the detail names it); nothing was changed
-     */
-    503: ErrorBody;
-    /**
-     * The service did not answer in time
-     */
-    504: ErrorBody;
-};
-
-export type ListDeliveriesWebhooksWebhookIdDeliveriesGetError = ListDeliveriesWebhooksWebhookIdDeliveriesGetErrors[keyof ListDeliveriesWebhooksWebhookIdDeliveriesGetErrors];
-
-export type ListDeliveriesWebhooksWebhookIdDeliveriesGetResponses = {
-    /**
-     * Response List Deliveries Webhooks  Webhook Id  Deliveries Get
-     *
-     * Successful Response
-     */
-    200: Array<DeliveryPublic>;
-};
-
-export type ListDeliveriesWebhooksWebhookIdDeliveriesGetResponse = ListDeliveriesWebhooksWebhookIdDeliveriesGetResponses[keyof ListDeliveriesWebhooksWebhookIdDeliveriesGetResponses];

@@ -1,11 +1,11 @@
-"""Training, model registry, clusters and elbow."""
+"""Training, comparison, the model registry, clusters, elbow, and each model's analytics."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Query, status
 from segshared.errors import NotFound, error_responses
 from segshared.params import Text
 from segshared.security import AdminClaims, AnalystClaims, CurrentClaims
@@ -14,16 +14,22 @@ from ml_service import repository
 from ml_service.deps import RedisDep, SessionDep, StoreDep, TrainerDep
 from ml_service.schemas import (
     Clusters,
+    CompareRequest,
+    CompareResult,
+    DriftAnswer,
     Elbow,
     JobAccepted,
     JobStatus,
+    ModelDetail,
     ModelItem,
     ModelList,
+    ProjectionAnswer,
     TrainRequest,
     TrainResult,
 )
-from ml_service.serving import registry
-from ml_service.tables import ModelVersion
+from ml_service.serving import analytics, registry
+from ml_service.serving.analytics import model_item
+from ml_service.serving.drift_monitor import HISTOGRAM_DAYS
 from ml_service.training.worker import progress_key
 
 router = APIRouter(tags=["segmentation"], responses=error_responses(400, 401, 422, 503))
@@ -66,12 +72,17 @@ async def training_job(
     live = await redis.hgetall(progress_key(job.id))
     progress = 1.0 if job.status == "succeeded" else float(live.get("progress", 0))
     stage = live.get("stage", job.status)
+    result: TrainResult | CompareResult | None = None
+    if job.result:
+        kind = CompareResult if job.kind == "compare" else TrainResult
+        result = kind.model_validate(job.result)
     return JobStatus(
         job_id=job.id,
+        kind=job.kind,  # type: ignore[arg-type]  # "train" or "compare", written here
         status=job.status,
         progress=progress,
         stage=stage,
-        result=TrainResult.model_validate(job.result) if job.result else None,
+        result=result,
         error=job.error,
     )
 
@@ -93,24 +104,10 @@ async def elbow(_: CurrentClaims, store: StoreDep) -> Elbow:
     return Elbow.model_validate(store.require().metadata["elbow"])
 
 
-def _item(row: ModelVersion, active: str | None) -> ModelItem:
-    return ModelItem(
-        version=row.version,
-        active=row.version == active,
-        n_clusters=row.n_clusters,
-        silhouette_score=row.silhouette_score,
-        inertia=row.inertia,
-        n_samples=row.n_samples,
-        dataset_id=row.dataset_id,
-        trained_by=row.trained_by,
-        trained_at=row.trained_at,
-    )
-
-
 @router.get("/models", response_model=ModelList, responses=error_responses(403))
 async def list_models(_: AnalystClaims, session: SessionDep, store: StoreDep) -> ModelList:
     active = registry.read_pointer(store.root)
-    return ModelList(models=[_item(r, active) for r in await repository.list_models(session)])
+    return ModelList(models=[model_item(r, active) for r in await repository.list_models(session)])
 
 
 @router.post(
@@ -126,4 +123,60 @@ async def activate_model(
     if row is None:
         raise NotFound("Model version not found")
     await trainer.activate(version)
-    return _item(row, version)
+    return model_item(row, version)
+
+
+Version = Annotated[Text, Path(max_length=64)]
+
+
+@router.post(
+    "/models/compare", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted,
+    responses=error_responses(403, 404, 409),
+)  # fmt: skip
+async def compare_models(
+    claims: AnalystClaims, trainer: TrainerDep, body: CompareRequest | None = None
+) -> JobAccepted:
+    """Score each algorithm x k (a job polled at `/train/jobs/{id}`); publishes nothing."""
+    job_id, _ = await trainer.submit_compare(
+        (body or CompareRequest()).model_dump(exclude_none=True), claims.user_id
+    )
+    return JobAccepted(job_id=job_id)
+
+
+@router.get("/models/{version}", response_model=ModelDetail, responses=error_responses(404, 409))
+async def model_detail(
+    version: Version, _: CurrentClaims, session: SessionDep, store: StoreDep
+) -> ModelDetail:
+    row, model = await analytics.load_model(session, store, version)
+    return analytics.model_detail(row, model, registry.read_pointer(store.root))
+
+
+@router.get(
+    "/models/{version}/projection", response_model=ProjectionAnswer,
+    responses=error_responses(404, 409),
+)  # fmt: skip
+async def model_projection(
+    version: Version,
+    _: CurrentClaims,
+    session: SessionDep,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=10, le=5_000)] = 2_000,
+) -> ProjectionAnswer:
+    _, model = await analytics.load_model(session, store, version)
+    return analytics.projection(model, limit)
+
+
+@router.get(
+    "/models/{version}/drift", response_model=DriftAnswer,
+    responses=error_responses(403, 404, 409),
+)  # fmt: skip
+async def model_drift(
+    version: Version,
+    _: AnalystClaims,
+    session: SessionDep,
+    store: StoreDep,
+    redis: RedisDep,
+    days: Annotated[int, Query(ge=1, le=HISTOGRAM_DAYS)] = 7,
+) -> DriftAnswer:
+    _, model = await analytics.load_model(session, store, version)
+    return await analytics.drift(redis, model, days)

@@ -119,7 +119,7 @@ async def _record_batch(
         {"batch_size": outcome.rows, "cluster_counts": dict(outcome.cluster_counts)},
         model.version,
     )
-    await predictions.record(redis, event, claims.api_key_id, outcome.predicted)
+    await predictions.record(redis, event, claims.api_key_id, outcome.predicted, outcome.drift)
 
 
 @router.post(

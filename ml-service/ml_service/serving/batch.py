@@ -15,6 +15,7 @@ from segshared.errors import Unprocessable
 
 from ml_service.engine.predictor import SegmentModel
 from ml_service.serving.csv_input import open_customer_csv, validate_chunk
+from ml_service.serving.drift_monitor import DriftCounts, counts_of
 
 OUTPUT_COLUMNS = ("cluster", "cluster_name", "confidence")
 
@@ -27,6 +28,20 @@ class BatchOutcome:
     errors: list[dict[str, Any]] = field(default_factory=list)
     cluster_counts: Counter[str] = field(default_factory=Counter)
     rows: int = 0
+    drift: DriftCounts | None = None
+
+    def count_drift(self, model: SegmentModel, rows: np.ndarray, confidences: np.ndarray) -> None:
+        """Add predicted rows to the drift histogram increments."""
+        counts = counts_of(model, rows, confidences)
+        if counts is None:
+            return
+        if self.drift is None:
+            self.drift = counts
+        else:
+            self.drift = DriftCounts(
+                counts.version, self.drift.counts + counts.counts,
+                self.drift.low_confidence + counts.low_confidence, self.drift.n + counts.n,
+            )  # fmt: skip
 
     @property
     def predicted(self) -> int:
@@ -63,7 +78,9 @@ def predict_items(
         )
     labels = np.empty(0, dtype=int)
     if features:
-        labels, confidences = model.predict_many(np.array(features))
+        rows = np.array(features)
+        labels, confidences = model.predict_many(rows)
+        outcome.count_drift(model, rows, confidences)
         for row, label, conf in zip(valid_rows, labels.tolist(), confidences.tolist(), strict=True):
             outcome.results.append(
                 {
@@ -114,6 +131,8 @@ def predict_csv(
                 if len(checked.features)
                 else (np.empty(0, dtype=int), np.empty(0))
             )
+            if len(checked.features):
+                outcome.count_drift(model, checked.features, confidences)
             names = np.asarray(model.names, dtype=object)[labels]
             outcome.cluster_counts.update(Counter(names.tolist()))
             outcome.errors.extend(

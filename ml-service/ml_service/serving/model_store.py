@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -20,6 +21,7 @@ from ml_service.serving import registry
 
 logger = logging.getLogger("ml_service.serving.model_store")
 
+KEEP_OTHER_VERSIONS = 4
 NOT_TRAINED = "Model not trained. Please train the model first"
 
 
@@ -32,6 +34,7 @@ class ModelStore:
         self.model: SegmentModel | None = None
         self._refused: str | None = None
         self._lock = asyncio.Lock()
+        self._others: OrderedDict[str, SegmentModel] = OrderedDict()  # recently read versions
 
     def require(self) -> SegmentModel:
         """The served model, or 503 when there is none yet."""
@@ -39,6 +42,24 @@ class ModelStore:
         if model is None:
             raise ServiceUnavailable(NOT_TRAINED)
         return model
+
+    async def version(self, version: str) -> SegmentModel:
+        """Any stored version: the served one, else loaded (and verified) from disk.
+
+        The last few read are kept, so an analyst browsing one model's explanation,
+        projection and drift loads it once. Raises `registry.ArtifactError`.
+        """
+        model = self.model
+        if model is not None and model.version == version:
+            return model
+        cached = self._others.get(version)
+        if cached is None:
+            cached = await asyncio.to_thread(registry.load_version, self.root, version)
+            self._others[version] = cached
+            while len(self._others) > KEEP_OTHER_VERSIONS:
+                self._others.popitem(last=False)
+        self._others.move_to_end(version)
+        return cached
 
     async def sync(self) -> bool:
         """Load the pointed-to version if it differs from the served one; True on a swap."""

@@ -1,4 +1,4 @@
-"""Single predictions: nearest centroid, a history event, and API-key metering."""
+"""Single predictions: the model, a history event, API-key metering and drift counts."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from segshared.contracts.quota import seconds_until_utc_midnight, usage_key
 from segshared.tracing import trace_fields
 
 from ml_service.engine.predictor import SegmentModel
+from ml_service.serving.drift_monitor import DriftCounts, add_counts, count_one
 
 
 def history_event(
@@ -40,8 +41,14 @@ def history_event(
     }
 
 
-async def record(redis: Redis, event: dict[str, str], api_key_id: int | None, rows: int) -> None:
-    """Append the history event and meter the API key, in one round trip."""
+async def record(
+    redis: Redis,
+    event: dict[str, str],
+    api_key_id: int | None,
+    rows: int,
+    drift: DriftCounts | None = None,
+) -> None:
+    """Append the history event, meter the API key and count drift bins, in one round trip."""
     async with redis.pipeline(transaction=False) as pipe:
         # No MAXLEN: the stream is trimmed only below what profile-service has acked
         # (segshared.streams.trim_loop), so a slow consumer never loses history.
@@ -50,6 +57,8 @@ async def record(redis: Redis, event: dict[str, str], api_key_id: int | None, ro
             key = usage_key(api_key_id)
             pipe.incrby(key, rows)
             pipe.expire(key, seconds_until_utc_midnight() + 3600)
+        if drift is not None:
+            add_counts(pipe, drift)
         await pipe.execute()
 
 
@@ -62,15 +71,16 @@ async def predict_customer(
     api_key_id: int | None = None,
 ) -> bytes:
     """The prediction answer as JSON bytes; the history event is recorded before answering."""
-    cluster, confidence = model.predict_one(
-        (customer.age, customer.annual_income, customer.spending_score, customer.purchase_frequency)
-    )
+    values = (
+        customer.age, customer.annual_income, customer.spending_score, customer.purchase_frequency
+    )  # fmt: skip
+    cluster, confidence = model.predict_one(values)
     name = model.names[cluster]
     customer_data = customer.model_dump()
     event = history_event(
         user_id, profile_id, customer_data, model.version, cluster, name, confidence
     )
-    await record(redis, event, api_key_id, 1)
+    await record(redis, event, api_key_id, 1, count_one(model, values, confidence))
     return orjson.dumps(
         {
             "cluster": cluster,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -18,10 +19,11 @@ import signal
 import socket
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from segshared.contracts.events import MODEL_PUBLISHED_CHANNEL
@@ -38,6 +40,8 @@ from segshared.retry import Backoff, sleep_unless
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ml_service import repository
+from ml_service.engine.compare import CompareParams
+from ml_service.engine.features import ALGORITHMS, select_features
 from ml_service.engine.model import TrainedModel
 from ml_service.engine.training import TrainingParams
 from ml_service.serving import registry
@@ -45,7 +49,7 @@ from ml_service.serving.model_store import ModelStore
 from ml_service.settings import MlSettings
 from ml_service.tables import Dataset, ModelVersion, TrainingJob
 from ml_service.training.datasets import ensure_default_dataset
-from ml_service.training.worker import progress_key, run_training
+from ml_service.training.worker import progress_key, run_compare, run_training
 from ml_service.webhooks.events import (
     ModelActivated,
     TrainingFailed,
@@ -55,6 +59,11 @@ from ml_service.webhooks.events import (
 )
 
 logger = logging.getLogger("ml_service.training.trainer")
+
+P = TypeVar("P")
+R = TypeVar("R")
+# A job's work after it is recorded: (job id, dataset file, start time) -> its result.
+Work = Callable[[str, Path, float], Awaitable[dict[str, Any]]]
 
 INTERRUPTED = "interrupted: the ml-service process running it stopped"
 WORKER_DIED = "interrupted: the training worker process died (out of memory?)"
@@ -182,19 +191,31 @@ class Trainer:
             failed = await repository.fail_stale_jobs(
                 session, self.settings.job_stale_seconds, INTERRUPTED
             )
-            for job_id in failed:
-                await raise_event(session, TrainingFailed(job_id=job_id, error=INTERRUPTED))
-        for job_id in failed:
+            for job_id, kind in failed:
+                if kind == "train":  # comparisons raise no events
+                    await raise_event(session, TrainingFailed(job_id=job_id, error=INTERRUPTED))
+        for job_id, _ in failed:
             logger.warning("training job %s failed: its process stopped heartbeating", job_id)
             await self.redis.hset(progress_key(job_id), mapping={"stage": "failed"})
-        return failed
+        return [job_id for job_id, _ in failed]
 
-    def params(self, body: dict[str, Any]) -> TrainingParams:
-        """Training parameters from a request body, with settings' defaults."""
+    def _k_range(self, body: dict[str, Any]) -> tuple[int, int]:
         k_min = body.get("k_min") or self.settings.default_k_min
         k_max = body.get("k_max") or self.settings.default_k_max
         if k_min > k_max:
             raise validation_error(["body", "k_min"], "k_min must not exceed k_max")
+        return k_min, k_max
+
+    @staticmethod
+    def _features(body: dict[str, Any]) -> tuple[str, ...]:
+        try:
+            return select_features(body.get("features"))
+        except ValueError as exc:
+            raise validation_error(["body", "features"], str(exc)) from exc
+
+    def params(self, body: dict[str, Any]) -> TrainingParams:
+        """Training parameters from a request body, with settings' defaults."""
+        k_min, k_max = self._k_range(body)
         return TrainingParams(
             n_clusters=body.get("n_clusters"),
             k_min=k_min,
@@ -203,6 +224,31 @@ class Trainer:
             silhouette_sample_size=self.settings.silhouette_sample_size,
             minibatch_threshold=self.settings.minibatch_threshold,
             n_init=self.settings.kmeans_n_init,
+            algorithm=body.get("algorithm") or "kmeans",
+            features=self._features(body),
+            gmm_sample_size=self.settings.gmm_sample_size,
+            agglomerative_sample_size=self.settings.agglomerative_sample_size,
+            projection_sample_size=self.settings.projection_sample_size,
+        )
+
+    def compare_params(self, body: dict[str, Any]) -> CompareParams:
+        """Comparison parameters from a request body, with settings' defaults."""
+        k_min, k_max = self._k_range(body)
+        algorithms = body.get("algorithms") or list(ALGORITHMS)
+        if len(set(algorithms)) != len(algorithms):
+            raise validation_error(["body", "algorithms"], "Algorithms must not repeat")
+        return CompareParams(
+            k_min=k_min,
+            k_max=k_max,
+            algorithms=tuple(algorithms),
+            features=self._features(body),
+            seed=self.settings.default_seed,
+            sample_size=self.settings.compare_sample_size,
+            silhouette_sample_size=self.settings.silhouette_sample_size,
+            n_init=self.settings.kmeans_n_init,
+            minibatch_threshold=self.settings.minibatch_threshold,
+            gmm_sample_size=self.settings.gmm_sample_size,
+            agglomerative_sample_size=self.settings.agglomerative_sample_size,
         )
 
     async def _dataset_path(self, dataset_id: int | None) -> Path:
@@ -222,18 +268,45 @@ class Trainer:
     async def submit(
         self, body: dict[str, Any], user_id: int | None
     ) -> tuple[str, asyncio.Task[dict[str, Any]]]:
-        """Queue a training; 409 while another one runs on the same dataset."""
+        """Queue a training that publishes its model; 409 while another runs on the dataset."""
         params = self.params(body)
         dataset_id = body.get("dataset_id")
+
+        async def work(job_id: str, dataset: Path, started: float) -> dict[str, Any]:
+            trained = await self._in_worker(run_training, job_id, dataset, params)
+            await self.redis.hset(
+                progress_key(job_id), mapping={"progress": "0.97", "stage": "publishing"}
+            )
+            return await self.publish(trained, dataset_id, user_id, time.perf_counter() - started)
+
+        return await self._submit("train", body, user_id, work)
+
+    async def submit_compare(
+        self, body: dict[str, Any], user_id: int | None
+    ) -> tuple[str, asyncio.Task[dict[str, Any]]]:
+        """Queue a comparison (scores only, nothing published); 409 while one runs on the dataset."""
+        params = self.compare_params(body)
+
+        async def work(job_id: str, dataset: Path, _started: float) -> dict[str, Any]:
+            comparison = await self._in_worker(run_compare, job_id, dataset, params)
+            return dataclasses.asdict(comparison)
+
+        return await self._submit("compare", body, user_id, work)
+
+    async def _submit(
+        self, kind: str, body: dict[str, Any], user_id: int | None, work: Work
+    ) -> tuple[str, asyncio.Task[dict[str, Any]]]:
+        dataset_id = body.get("dataset_id")
         dataset = await self._dataset_path(dataset_id)
-        lock = f"ml:train-lock:{dataset_id or 'default'}"
+        lock = f"ml:{kind}-lock:{dataset_id or 'default'}"
         job_id = uuid.uuid4().hex
         ttl_ms = int(self.settings.train_lock_ttl_seconds * 1000)
         if not await self.redis.set(lock, job_id, nx=True, px=ttl_ms):
-            raise Conflict("A training on this dataset is already running; try again when it ends")
+            what = "training" if kind == "train" else "comparison"
+            raise Conflict(f"A {what} on this dataset is already running; try again when it ends")
         try:
             async with self.sessionmaker() as session, session.begin():
-                session.add(TrainingJob(id=job_id, status="queued", params=body,
+                session.add(TrainingJob(id=job_id, kind=kind, status="queued", params=body,
                                         requested_by=user_id, owner=self.owner,
                                         heartbeat_at=datetime.now(UTC)))  # fmt: skip
             await self.redis.hset(
@@ -243,7 +316,7 @@ class Trainer:
             await self._release(lock, job_id)
             raise
         self._locks[job_id] = lock
-        task = asyncio.create_task(self._run(job_id, params, dataset, dataset_id, user_id, lock))
+        task = asyncio.create_task(self._run(job_id, kind, dataset, lock, work))
         self._tasks[job_id] = task
         task.add_done_callback(lambda done: self._finished(job_id, done))
         return job_id, task
@@ -271,30 +344,22 @@ class Trainer:
                     await raise_event(session, event)
 
     async def _run(
-        self,
-        job_id: str,
-        params: TrainingParams,
-        dataset: Path,
-        dataset_id: int | None,
-        user_id: int | None,
-        lock: str,
+        self, job_id: str, kind: str, dataset: Path, lock: str, work: Work
     ) -> dict[str, Any]:
         started = time.perf_counter()
         try:
             await self._set_job(job_id, status="running")
-            trained = await self._train_in_worker(job_id, dataset, params)
-            await self.redis.hset(
-                progress_key(job_id), mapping={"progress": "0.97", "stage": "publishing"}
-            )
-            result = await self.publish(trained, dataset_id, user_id, time.perf_counter() - started)
+            result = await work(job_id, dataset, started)
             await self.redis.hset(progress_key(job_id), mapping={"progress": "1", "stage": "done"})
-            succeeded = TrainingSucceeded(
-                job_id=job_id,
-                model_version=result["model_version"],
-                n_clusters=result["n_clusters"],
-                silhouette_score=result["silhouette_score"],
-                n_samples=result["n_samples"],
-            )
+            succeeded = None
+            if kind == "train":  # comparisons publish nothing and raise no events
+                succeeded = TrainingSucceeded(
+                    job_id=job_id,
+                    model_version=result["model_version"],
+                    n_clusters=result["n_clusters"],
+                    silhouette_score=result["silhouette_score"],
+                    n_samples=result["n_samples"],
+                )
             await self._set_job(
                 job_id, succeeded, status="succeeded", result=result, finished_at=datetime.now(UTC)
             )
@@ -306,9 +371,9 @@ class Trainer:
                 message = WORKER_DIED
             else:
                 message = str(exc) or type(exc).__name__
-            logger.error("training job %s failed: %s", job_id, message, exc_info=exc)
+            logger.error("job %s failed: %s", job_id, message, exc_info=exc)
             # Shielded: a second cancel (shutdown) must not leave the job "running".
-            await asyncio.shield(self._fail_job(job_id, message))
+            await asyncio.shield(self._fail_job(job_id, kind, message))
             if not isinstance(exc, Exception) or isinstance(exc, DomainError):
                 raise
             if isinstance(exc, ValueError):  # the data can't be clustered as asked
@@ -319,13 +384,12 @@ class Trainer:
         finally:
             await asyncio.shield(self._release(lock, job_id))
 
-    async def _train_in_worker(
-        self, job_id: str, dataset: Path, params: TrainingParams
-    ) -> dict[str, Any]:
+    async def _in_worker(
+        self, function: Callable[[str, str, P, str], R], job_id: str, dataset: Path, params: P
+    ) -> R:
+        """Run `function(job_id, dataset, params, redis_url)` in the worker process."""
         loop = asyncio.get_running_loop()
-        call = functools.partial(
-            run_training, job_id, str(dataset), params, self.settings.redis_url
-        )
+        call = functools.partial(function, job_id, str(dataset), params, self.settings.redis_url)
         pool = self._pool
         try:
             future = loop.run_in_executor(pool, call)
@@ -340,13 +404,13 @@ class Trainer:
             self._replace_pool(pool)
             raise
 
-    async def _fail_job(self, job_id: str, message: str) -> None:
+    async def _fail_job(self, job_id: str, kind: str, message: str) -> None:
         try:
             await self.redis.hset(progress_key(job_id), mapping={"stage": "failed"})
+            event = TrainingFailed(job_id=job_id, error=message[:1000]) if kind == "train" else None
             await self._set_job(
-                job_id, TrainingFailed(job_id=job_id, error=message[:1000]),
-                status="failed", error=message[:1000], finished_at=datetime.now(UTC),
-            )  # fmt: skip
+                job_id, event, status="failed", error=message[:1000], finished_at=datetime.now(UTC)
+            )
         except Exception:  # the reaper fails it once its heartbeat is stale
             logger.exception("could not mark training job %s failed", job_id)
 
@@ -381,6 +445,8 @@ class Trainer:
                     trained_at=trained_at,
                     duration_seconds=round(duration, 3),
                     sha256=checksum,
+                    algorithm=trained.algorithm,
+                    features=list(trained.features),
                 )
             )
         await self.activate(version)
@@ -393,6 +459,8 @@ class Trainer:
             "n_samples": trained.n_samples,
             "trained_at": trained_at.isoformat(),
             "duration_seconds": round(duration, 3),
+            "algorithm": trained.algorithm,
+            "features": list(trained.features),
         }
 
     async def activate(self, version: str) -> None:

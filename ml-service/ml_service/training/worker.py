@@ -6,8 +6,9 @@ from pathlib import Path
 
 import redis
 
+from ml_service.engine.compare import CompareParams, Comparison, compare_models
 from ml_service.engine.model import TrainedModel
-from ml_service.engine.training import TrainingParams, train_segments
+from ml_service.engine.training import Progress, TrainingParams, train_segments
 from ml_service.training.datasets import load_training_arrays
 
 PROGRESS_TTL_SECONDS = 7 * 24 * 3600
@@ -18,8 +19,7 @@ def progress_key(job_id: str) -> str:
     return f"ml:job:{job_id}"
 
 
-def run_training(job_id: str, dataset: str, params: TrainingParams, redis_url: str) -> TrainedModel:
-    """Load the dataset, train, and report progress to Redis as it goes."""
+def _reporter(redis_url: str, job_id: str) -> tuple[redis.Redis, Progress]:
     client = redis.Redis.from_url(redis_url, socket_timeout=5)
     key = progress_key(job_id)
 
@@ -30,9 +30,26 @@ def run_training(job_id: str, dataset: str, params: TrainingParams, redis_url: s
         except redis.RedisError:
             pass  # progress is informative only; training goes on
 
+    return client, report
+
+
+def run_training(job_id: str, dataset: str, params: TrainingParams, redis_url: str) -> TrainedModel:
+    """Load the dataset, train, and report progress to Redis as it goes."""
+    client, report = _reporter(redis_url, job_id)
     try:
         report(0.01, "loading dataset")
         features, female = load_training_arrays(Path(dataset))
         return train_segments(features, female, params, report)
+    finally:
+        client.close()
+
+
+def run_compare(job_id: str, dataset: str, params: CompareParams, redis_url: str) -> Comparison:
+    """Load the dataset, score every candidate, and report progress to Redis as it goes."""
+    client, report = _reporter(redis_url, job_id)
+    try:
+        report(0.01, "loading dataset")
+        features, _ = load_training_arrays(Path(dataset))
+        return compare_models(features, params, report)
     finally:
         client.close()

@@ -95,11 +95,14 @@ export function SegmentScatter({
   centroids,
   xLabel,
   yLabel,
+  freeScale = false,
 }: {
   points: ScatterPoint[];
   centroids: ScatterPoint[];
   xLabel: string;
   yLabel: string;
+  /** Axes fitted to the data (a projection) instead of the 0..100 spending score. */
+  freeScale?: boolean;
 }) {
   const clusters = [...new Set([...centroids, ...points].map((p) => p.cluster))].sort(
     (a, b) => a - b,
@@ -148,8 +151,9 @@ export function SegmentScatter({
               name={yLabel}
               {...axis}
               width={44}
-              domain={[0, 100]}
-              ticks={[0, 25, 50, 75, 100]}
+              domain={freeScale ? ["auto", "auto"] : [0, 100]}
+              ticks={freeScale ? undefined : [0, 25, 50, 75, 100]}
+              tickFormatter={freeScale ? (v: number) => v.toFixed(1) : undefined}
               label={{
                 value: yLabel,
                 angle: -90,
@@ -294,6 +298,102 @@ export function TimeBars({
           formatter={(v) => [String(v), "Predictions"]}
         />
         <Bar dataKey="count" fill={color} radius={[3, 3, 0, 0]} isAnimationActive={false} />
+      </BarChart>
+    </Frame>
+  );
+}
+
+const ALGORITHM_COLORS: Record<string, string> = {
+  kmeans: "#4f46e5",
+  gmm: "#059669",
+  agglomerative: "#d97706",
+};
+
+/** Silhouette per k, one line per algorithm (a model comparison). */
+export function SilhouetteByAlgorithm({
+  candidates,
+}: {
+  candidates: { algorithm: string; k: number; silhouette: number }[];
+}) {
+  const algorithms = [...new Set(candidates.map((c) => c.algorithm))];
+  const ks = [...new Set(candidates.map((c) => c.k))].sort((a, b) => a - b);
+  const data = ks.map((k) => ({
+    k,
+    ...Object.fromEntries(
+      candidates.filter((c) => c.k === k).map((c) => [c.algorithm, c.silhouette]),
+    ),
+  }));
+  return (
+    <Frame>
+      <LineChart
+        accessibilityLayer={false}
+        data={data}
+        margin={{ top: 16, right: 20, bottom: 20, left: 4 }}
+      >
+        <CartesianGrid {...grid} />
+        <XAxis
+          dataKey="k"
+          {...axis}
+          label={{
+            value: "k (clusters)",
+            position: "insideBottom",
+            offset: -10,
+            fill: "currentColor",
+            fontSize: 12,
+          }}
+        />
+        <YAxis
+          {...axis}
+          width={48}
+          domain={["auto", "auto"]}
+          tickFormatter={(v: number) => v.toFixed(2)}
+        />
+        <Tooltip
+          {...tooltipStyle}
+          formatter={(v, name) => [typeof v === "number" ? v.toFixed(3) : String(v), name]}
+          labelFormatter={(k) => `k = ${k}`}
+        />
+        {algorithms.map((algorithm) => (
+          <Line
+            key={algorithm}
+            type="monotone"
+            dataKey={algorithm}
+            name={algorithm}
+            stroke={ALGORITHM_COLORS[algorithm] ?? "#64748b"}
+            strokeWidth={2}
+            dot={{ r: 3 }}
+            isAnimationActive={false}
+          />
+        ))}
+      </LineChart>
+    </Frame>
+  );
+}
+
+/** Shares (0..1) as horizontal bars, e.g. feature importance. */
+export function ShareBars({ data }: { data: { name: string; value: number }[] }) {
+  return (
+    <Frame>
+      <BarChart
+        accessibilityLayer={false}
+        data={data}
+        layout="vertical"
+        margin={{ top: 4, right: 16, bottom: 4, left: 4 }}
+      >
+        <CartesianGrid {...grid} horizontal={false} />
+        <XAxis
+          type="number"
+          {...axis}
+          domain={[0, 1]}
+          tickFormatter={(v: number) => `${Math.round(v * 100)} %`}
+        />
+        <YAxis type="category" dataKey="name" {...axis} width={130} interval={0} />
+        <Tooltip
+          {...tooltipStyle}
+          cursor={{ fillOpacity: 0.08 }}
+          formatter={(v) => [`${(Number(v) * 100).toFixed(1)} %`, "Importance"]}
+        />
+        <Bar dataKey="value" fill="#4f46e5" radius={[0, 4, 4, 0]} isAnimationActive={false} />
       </BarChart>
     </Frame>
   );

@@ -20,6 +20,18 @@ import {
 } from "@/client/@tanstack/react-query.gen";
 import { ChartFigure, DataTable, MetricByK } from "@/components/charts";
 import { FileDrop } from "@/components/FileDrop";
+import {
+  ALGORITHM_LABELS,
+  type Algorithm,
+  AlgorithmSelect,
+  CompareCard,
+  DriftBadge,
+  ExplanationCard,
+  FEATURE_LABELS,
+  FEATURES,
+  type Feature,
+  FeatureChoice,
+} from "@/components/models/Analytics";
 import { RequireRole } from "@/components/RequireRole";
 import { Alert } from "@/components/ui/Alert";
 import { Badge, SegmentBadge } from "@/components/ui/Badge";
@@ -55,17 +67,23 @@ export const Route = createFileRoute("/_app/models")({
 });
 
 function ModelsPage() {
+  const [explained, setExplained] = useState<string | null>(null);
+  const models = useQuery(listModelsModelsGetOptions());
+  const active = models.data?.models.find((m) => m.active)?.version ?? null;
+  const shown = explained ?? active;
   return (
     <>
       <PageHeader
         title="Models"
-        description="Upload datasets, train new model versions, compare their metrics and choose which one serves predictions."
+        description="Upload datasets, compare algorithms, train new model versions, read what their segments mean, watch them for drift and choose which one serves predictions."
       />
       <div className="grid grid-cols-1 gap-6 xl:grid-cols-2">
         <DatasetsCard />
         <TrainCard />
       </div>
-      <VersionsCard />
+      <CompareCard />
+      <VersionsCard explained={shown} onExplain={setExplained} />
+      {shown && <ExplanationCard version={shown} />}
       <div className="mt-6 grid grid-cols-1 gap-6 xl:grid-cols-2">
         <ElbowCards />
       </div>
@@ -241,6 +259,8 @@ function TrainCard() {
   const [kMin, setKMin] = useState("2");
   const [kMax, setKMax] = useState("10");
   const [k, setK] = useState("5");
+  const [algorithm, setAlgorithm] = useState<Algorithm>("kmeans");
+  const [features, setFeatures] = useState<Feature[]>([...FEATURES]);
   const [jobId, setJobId] = useState<string | null>(null);
 
   const start = useMutation({
@@ -278,16 +298,20 @@ function TrainCard() {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (errors.kMin || errors.kMax || errors.k) return;
+    if (errors.kMin || errors.kMax || errors.k || features.length < 2) return;
     setJobId(null);
     start.mutate({
       body: {
         dataset_id: datasetId ? Number(datasetId) : null,
+        algorithm,
+        features,
         ...(mode === "auto" ? { k_min: int(kMin), k_max: int(kMax) } : { n_clusters: int(k) }),
       },
     });
   };
   const running = start.isPending || status === "queued" || status === "running";
+  const result = job.data?.result;
+  const trained = result && "model_version" in result ? result : null;
 
   return (
     <Card aria-labelledby="train-title">
@@ -310,6 +334,8 @@ function TrainCard() {
               </option>
             ))}
           </SelectField>
+          <AlgorithmSelect value={algorithm} onChange={setAlgorithm} />
+          <FeatureChoice value={features} onChange={setFeatures} legend="Features to cluster on" />
           <fieldset>
             <legend className="mb-1 text-sm font-medium">Number of clusters</legend>
             <div className="flex flex-wrap gap-4 text-sm">
@@ -407,16 +433,15 @@ function TrainCard() {
                 {errorMessage(job.error)}
               </Alert>
             )}
-            {status === "succeeded" && job.data?.result && (
+            {status === "succeeded" && trained && (
               <Alert
                 tone="success"
                 className="mt-3"
-                title={`Version ${job.data.result.model_version} is live`}
+                title={`Version ${trained.model_version} is live`}
               >
-                k = {job.data.result.n_clusters} · silhouette{" "}
-                {formatNumber(job.data.result.silhouette_score)} ·{" "}
-                {formatInt(job.data.result.n_samples)} samples ·{" "}
-                {job.data.result.duration_seconds.toFixed(1)} s
+                {ALGORITHM_LABELS[trained.algorithm ?? "kmeans"]} · k = {trained.n_clusters} ·
+                silhouette {formatNumber(trained.silhouette_score)} · {formatInt(trained.n_samples)}{" "}
+                samples · {trained.duration_seconds.toFixed(1)} s
               </Alert>
             )}
           </div>
@@ -426,7 +451,13 @@ function TrainCard() {
   );
 }
 
-function VersionsCard() {
+function VersionsCard({
+  explained,
+  onExplain,
+}: {
+  explained: string | null;
+  onExplain: (version: string) => void;
+}) {
   const queryClient = useQueryClient();
   const { user } = useSession();
   const isAdmin = hasRole(user, "admin");
@@ -519,8 +550,11 @@ function VersionsCard() {
           <thead>
             <tr>
               <Th>Version</Th>
+              <Th>Algorithm</Th>
+              <Th className="hidden xl:table-cell">Features</Th>
               <Th className="text-right">k</Th>
               <Th className="text-right">Silhouette</Th>
+              <Th>Drift (7 days)</Th>
               <Th className="hidden text-right md:table-cell">Inertia</Th>
               <Th className="hidden text-right sm:table-cell">Samples</Th>
               <Th className="hidden lg:table-cell">Dataset</Th>
@@ -531,9 +565,26 @@ function VersionsCard() {
           <tbody>
             {items.map((m) => (
               <tr key={m.version} data-testid="model-row">
-                <Td className="font-mono text-xs whitespace-nowrap">{m.version}</Td>
+                <Td className="font-mono text-xs whitespace-nowrap">
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    aria-pressed={explained === m.version}
+                    aria-label={`Explain ${m.version}`}
+                    onClick={() => onExplain(m.version)}
+                  >
+                    {m.version}
+                  </Button>
+                </Td>
+                <Td className="whitespace-nowrap">{ALGORITHM_LABELS[m.algorithm]}</Td>
+                <Td className="hidden text-xs xl:table-cell">
+                  {m.features.map((f) => FEATURE_LABELS[f]).join(", ")}
+                </Td>
                 <Td className="text-right tabular-nums">{m.n_clusters}</Td>
                 <Td className="text-right tabular-nums">{m.silhouette_score.toFixed(3)}</Td>
+                <Td>
+                  <DriftBadge version={m.version} />
+                </Td>
                 <Td className="hidden text-right tabular-nums md:table-cell">
                   {formatNumber(m.inertia)}
                 </Td>
