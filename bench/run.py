@@ -290,7 +290,9 @@ class Bench:
         started = time.perf_counter()
         with path.open("rb") as handle, httpx.stream(
             "POST", self.base_url + "/predict/batch", files={"file": ("batch.csv", handle, "text/csv")},
-            headers={**self.headers, "Accept": "text/csv"}, timeout=1800,
+            # Like curl: no gzip asked for (the in-process baselines write plain CSV too).
+            headers={**self.headers, "Accept": "text/csv", "Accept-Encoding": "identity"},
+            timeout=1800,
         ) as response:  # fmt: skip
             response.raise_for_status()
             lines = sum(chunk.count(b"\n") for chunk in response.iter_bytes())

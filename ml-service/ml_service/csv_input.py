@@ -179,7 +179,7 @@ class ArrowCsv:
 def unreadable(rows_before: int) -> Unprocessable:
     """The 422 for a line the reader cannot take, near the data row it stopped at."""
     return Unprocessable(
-        f"The file is not a readable CSV near data row {rows_before}: a line longer than "
+        f"The file is not a readable CSV at or after data row {rows_before}: a line longer than "
         f"{MAX_LINE_BYTES} bytes, an unterminated quote, or a different number of fields "
         "than the header"
     )

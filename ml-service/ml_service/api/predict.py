@@ -136,7 +136,11 @@ async def predict_batch(
     as_csv = _wants_csv(request)
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         outcome, out_path = await _predict_upload(request, model, as_csv, fill_purchase_frequency)
-        await _record_batch(redis, model, claims, outcome)
+        try:
+            await _record_batch(redis, model, claims, outcome)
+        except BaseException:
+            os.unlink(out_path)
+            raise
         return _csv_response(out_path) if as_csv else _json_file_response(out_path)
     payload = _parse_json(await _read_limited(request, settings.max_body_bytes))
     items = payload.get("customers") if isinstance(payload, dict) else None
