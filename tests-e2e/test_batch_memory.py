@@ -35,7 +35,7 @@ def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     block = "".join(
         f"{'Female' if i % 2 else 'Male'},{18 + i % 70},{20 + i % 100}.5,{1 + i % 100},{i % 50}\n"
         for i in range(1000)
-    ).replace("Male,19,", "Male,7,", 1)  # one refused row per block
+    ).replace("Male,18,", "Male,7,", 1)  # one refused row per block
     with path.open("w") as out:
         out.write("sex,age,annual_income,spending_score,purchase_frequency\n")
         for _ in range(ROWS // 1000):
