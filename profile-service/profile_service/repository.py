@@ -9,7 +9,7 @@ from sqlalchemy import Select, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from profile_service.filters import HistoryFilter
-from profile_service.models import CustomerProfile, PredictionHistory
+from profile_service.tables import CustomerProfile, PredictionHistory
 
 
 def _escape_like(text: str) -> str:

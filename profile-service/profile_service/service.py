@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from profile_service import repository
 from profile_service.filters import HistoryFilter
-from profile_service.models import CustomerProfile, PredictionHistory, utcnow
 from profile_service.schemas import ProfileCreate, ProfileUpdate
+from profile_service.tables import CustomerProfile, PredictionHistory, utcnow
 
 
 async def create_profile(

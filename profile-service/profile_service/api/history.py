@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from profile_service import repository, service
 from profile_service.deps import HistoryFilterDep, SessionDep
 from profile_service.filters import HistoryFilter
-from profile_service.models import PredictionHistory
 from profile_service.schemas import HistoryEntry, HistoryPage, Message
+from profile_service.tables import PredictionHistory
 
 router = APIRouter(prefix="/history", tags=["history"], responses=error_responses(401, 422, 503))
 

@@ -21,8 +21,8 @@ import pyarrow.csv as pa_csv
 from pydantic import ValidationError
 from segshared.customer import CUSTOMER_FIELDS, CustomerInput
 
-from ml_service.csv_input import RowChecks, open_arrow_csv, unreadable, validate_batch
 from ml_service.engine.predictor import SegmentModel
+from ml_service.serving.csv_input import RowChecks, open_arrow_csv, unreadable, validate_batch
 
 OUTPUT_COLUMNS = ("cluster", "cluster_name", "confidence")
 
