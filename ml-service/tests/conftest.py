@@ -70,7 +70,7 @@ async def app(settings: MlSettings, signer: TokenSigner) -> AsyncIterator[FastAP
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         application.state.token_verifier = signer.verifier()
-        for _ in range(600):  # first-start training on the generated dataset
+        for _ in range(3000):  # first-start training on the generated dataset
             if application.state.store.model is not None:
                 break
             await asyncio.sleep(0.1)
