@@ -186,6 +186,11 @@ def _parse_json(body: bytes) -> Any:
         ) from exc
 
 
+# CSV batches computed at once per process (others wait their turn): memory stays bounded
+# however many clients upload, and two already keep both cores of a replica busy.
+_CSV_BATCHES = asyncio.Semaphore(2)
+
+
 async def _predict_upload(
     request: Request, model: SegmentModel, as_csv: bool, fill_purchase_frequency: int | None
 ) -> tuple[batch.BatchOutcome, str]:
@@ -204,10 +209,11 @@ async def _predict_upload(
         fd, out_path = tempfile.mkstemp(suffix=".csv" if as_csv else ".json")
         try:
             with os.fdopen(fd, "wb") as out:
-                outcome = await asyncio.to_thread(
-                    batch.predict_csv, model, upload.file, out, as_csv,
-                    settings.max_batch_errors, fill_purchase_frequency,
-                )  # fmt: skip
+                async with _CSV_BATCHES:
+                    outcome = await asyncio.to_thread(
+                        batch.predict_csv, model, upload.file, out, as_csv,
+                        settings.max_batch_errors, fill_purchase_frequency,
+                    )  # fmt: skip
         except BaseException:
             os.unlink(out_path)
             raise
