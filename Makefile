@@ -37,8 +37,8 @@ fmt:  ## ruff fix + format
 migrate:  ## database roles, then every service's migrations (as its role)
 	scripts/install.sh && scripts/ensure-infra.sh && uv run --frozen python scripts/stack.py migrate
 
-bench:  ## performance scenarios (wrk, loopback only)
-	scripts/bench.sh
+bench:  ## performance scenarios (wrk, loopback only); QUICK=1: the ~30 s subset CI runs
+	QUICK=$(QUICK) scripts/bench.sh
 
 client:  ## refresh frontend/openapi.json from the gateway and regenerate frontend/src/client/
 	scripts/client.sh

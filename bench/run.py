@@ -2,7 +2,12 @@
 
 Starts its own stack (fresh `seg_bench` database, free ports) unless BASE_URL points at a
 running one, drives load from a separate process (wrk), prints a table and writes the
-same figures to bench/results/latest.json. Loopback only; every phase is time-bounded.
+same figures to bench/results/latest.json, after comparing them with the previous run's
+file (kept per machine, not committed): any ratio that fell by more than 10 % is flagged.
+Loopback only; every phase is time-bounded.
+
+QUICK=1 runs a short subset (CI runs it): it asserts no timing, and fails only when a
+scenario raises or answers errors. Its figures go to bench/results/quick.json.
 """
 
 from __future__ import annotations
@@ -36,8 +41,13 @@ from segshared.testing import (
 
 ROOT = Path(__file__).resolve().parents[1]
 LUA = ROOT / "bench" / "wrk" / "request.lua"
-RESULTS = ROOT / "bench" / "results" / "latest.json"
-DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
+QUICK = os.environ.get("QUICK", "") not in ("", "0")
+RESULTS = ROOT / "bench" / "results" / ("quick.json" if QUICK else "latest.json")
+DURATION = int(os.environ.get("BENCH_SECONDS", "3" if QUICK else "10"))
+# A ratio that falls by more than this against the previous run is flagged.
+REGRESSION = 0.10
+# QUICK: the scenarios CI runs (about 30 s of load once the stack is up).
+QUICK_SCENARIOS = ("predict", "predict_apikey", "batch", "login_rate")
 CUSTOMER = {
     "sex": "Female",
     "age": 34,
@@ -475,15 +485,38 @@ class Bench:
                 return int(line.split()[1]) / 1024
         return None
 
-    def _batch_once(self, rows: int) -> tuple[float, float | None]:
+    def _batch_files(self, sizes: tuple[int, ...]) -> dict[int, Path]:
+        """Customer CSVs of each size, cut from (or repeating) one generated 1M-row file."""
         from ml_service.engine.generator import generate_customers
 
-        path = self.workdir / f"batch-{rows}.csv"
-        generate_customers(rows, seed=11).drop(columns=["customer_id"]).to_csv(path, index=False)
+        base_rows = min(max(sizes), 1_000_000)
+        base = self.workdir / f"batch-{base_rows}.csv"
+        generate_customers(base_rows, seed=11).drop(columns=["customer_id"]).to_csv(
+            base, index=False
+        )
+        header, *lines = base.read_bytes().splitlines(keepends=True)
+        body = b"".join(lines)
+        files = {}
+        for rows in sizes:
+            path = self.workdir / f"batch-{rows}.csv"
+            if rows != base_rows:
+                with path.open("wb") as out:
+                    out.write(header)
+                    if rows < base_rows:
+                        out.write(b"".join(lines[:rows]))
+                    for _ in range(rows // base_rows):
+                        out.write(body)
+            files[rows] = path
+        return files
+
+    def _batch_once(self, path: Path, rows: int) -> tuple[float, float | None]:
+        """rows/s of one CSV→CSV batch through the gateway, and ml-service's peak RSS after it."""
         started = time.perf_counter()
         with path.open("rb") as handle, httpx.stream(
             "POST", self.base_url + "/predict/batch", files={"file": ("batch.csv", handle, "text/csv")},
-            headers={**self.headers, "Accept": "text/csv"}, timeout=600,
+            # Like curl: no gzip asked for (the in-process baselines write plain CSV too).
+            headers={**self.headers, "Accept": "text/csv", "Accept-Encoding": "identity"},
+            timeout=1800,
         ) as response:  # fmt: skip
             response.raise_for_status()
             lines = sum(chunk.count(b"\n") for chunk in response.iter_bytes())
@@ -491,29 +524,43 @@ class Bench:
         assert lines == rows + 1, f"expected {rows + 1} lines, got {lines}"
         return rows / elapsed, self._peak_rss_mb(self._ml_pid())
 
+    @staticmethod
+    def _in_process(path: Path, rows: int, scaler: Any, kmeans: Any) -> tuple[float, float]:
+        """pandas + scikit-learn in this process: (read+predict, read+predict+write) rows/s."""
+        started = time.perf_counter()
+        frame = pd.read_csv(path)
+        labels = kmeans.predict(scaler.transform(frame[FEATURES].to_numpy(float)))
+        predicted = time.perf_counter() - started
+        frame["cluster"] = labels
+        frame.to_csv(path.with_suffix(".out.csv"), index=False)
+        written = time.perf_counter() - started
+        path.with_suffix(".out.csv").unlink()
+        return rows / predicted, rows / written
+
     def batch(self) -> None:
         from ml_service.engine.generator import generate_customers
         from sklearn.cluster import KMeans
         from sklearn.preprocessing import StandardScaler
 
-        rate_100k, rss_100k = self._batch_once(100_000)
-        rate_1m, rss_1m = self._batch_once(1_000_000)
+        sizes = (100_000,) if QUICK else (100_000, 1_000_000, 10_000_000)
+        files = self._batch_files(sizes)
         training = generate_customers(5000, seed=42)[FEATURES].to_numpy(float)
         scaler = StandardScaler().fit(training)
         kmeans = KMeans(n_clusters=5, n_init=3, random_state=0).fit(scaler.transform(training))
-        started = time.perf_counter()
-        frame = pd.read_csv(self.workdir / "batch-100000.csv")
-        kmeans.predict(scaler.transform(frame[FEATURES].to_numpy(float)))
-        baseline = 100_000 / (time.perf_counter() - started)
-        rss = (
-            f"ml-service peak RSS {rss_100k:.0f} MB after 100k, {rss_1m:.0f} MB after 1M"
-            if rss_100k
-            else ""
-        )
-        self.rows.append(Row("batch 100k CSV→CSV", rate_100k, "rows/s", None, None, 0,
-                             "pandas read + sklearn predict in-process", baseline,
-                             f"1M rows: {rate_1m:,.0f} rows/s; {rss}", {"rate_1m": rate_1m,
-                             "peak_rss_mb_100k": rss_100k, "peak_rss_mb_1m": rss_1m}))  # fmt: skip
+        for rows in sizes:
+            rate, rss = self._batch_once(files[rows], rows)
+            read_predict, read_predict_write = self._in_process(files[rows], rows, scaler, kmeans)
+            files[rows].unlink()
+            label = f"{rows // 1_000_000}M" if rows >= 1_000_000 else f"{rows // 1000}k"
+            rss_note = f"; ml-service peak RSS {rss:.0f} MB" if rss else ""
+            self.rows.append(Row(
+                f"batch {label} CSV→CSV", rate, "rows/s", None, None, 0,
+                "pandas read + sklearn predict + to_csv in-process", read_predict_write,
+                f"vs read+predict only: {rate / read_predict:.2f} ({read_predict:,.0f} rows/s)"
+                f"{rss_note}",
+                {"read_predict": read_predict, "read_predict_write": read_predict_write,
+                 "peak_rss_mb": rss},
+            ))  # fmt: skip
 
     def train(self) -> None:
         from ml_service.engine.generator import generate_customers
@@ -660,7 +707,7 @@ class Bench:
             body,
             {"Content-Type": "application/json"},
             4,
-            seconds=5,
+            seconds=min(5, DURATION),
         )
         hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
         digest = hasher.hash("x")
@@ -673,6 +720,22 @@ class Bench:
                              f"one argon2id verify = {per_verify * 1000:.1f} ms", result))  # fmt: skip
 
     # --- report ------------------------------------------------------------------------
+    def regressions(self) -> list[str]:
+        """Scenarios whose ratio fell by more than REGRESSION since the previous run's file."""
+        try:
+            previous = json.loads(RESULTS.read_text())["rows"]
+        except (OSError, ValueError, KeyError):
+            return []
+        before = {r["scenario"]: r.get("ratio") for r in previous}
+        flagged = []
+        for row in self.rows:
+            old, new = before.get(row.scenario), row.ratio
+            if old and new is not None and new < old * (1 - REGRESSION):
+                flagged.append(
+                    f"{row.scenario}: ratio {old:.2f} → {new:.2f} ({new / old - 1:+.0%})"
+                )
+        return flagged
+
     def report(self) -> None:
         header = f"{'scenario':<22} {'rate':>12} {'unit':<7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'ratio':>7}  baseline / notes"
         print("\n" + header + "\n" + "-" * len(header))
@@ -682,10 +745,18 @@ class Bench:
             ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
             print(f"{r.scenario:<22} {r.rate:>12,.1f} {r.unit:<7} {p50:>8} {p99:>8} {r.errors:>6} {ratio:>7}  "
                   f"{r.baseline}{'; ' + r.notes if r.notes else ''}")  # fmt: skip
+        flagged = self.regressions()
+        if flagged:
+            print(
+                f"\nREGRESSIONS (ratio fell > {REGRESSION:.0%} since the previous {RESULTS.name}):"
+            )
+            for line in flagged:
+                print("  " + line)
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps({
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "machine": {"cores": os.cpu_count()},
+            "quick": QUICK,
             "rows": [asdict(r) | {"ratio": r.ratio} for r in self.rows],
         }, indent=2, default=float))  # fmt: skip
         print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
@@ -693,6 +764,8 @@ class Bench:
 
 def main() -> int:
     only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+    if QUICK and not only:
+        only = set(QUICK_SCENARIOS)
     if shutil.which("wrk") is None and (not only or only - IN_PROCESS):
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 1
@@ -722,14 +795,16 @@ def main() -> int:
             print(f"== {name}", flush=True)
             try:
                 getattr(bench, name)()
-            except Exception:  # the other scenarios' figures still count
+            except Exception as exc:  # the other scenarios' figures still count
                 traceback.print_exc()
-                failed.append(name)
+                failed.append(f"{name}: {type(exc).__name__}: {exc}")
         bench.report()
     finally:
         bench.stop()
-    if failed:
-        print(f"scenarios that failed: {', '.join(failed)}", file=sys.stderr)
+    if QUICK:  # CI's smoke run: any scenario that answered errors fails it
+        failed += [f"{r.scenario}: {r.errors} errors" for r in bench.rows if r.errors]
+    for line in failed:
+        print("FAILED " + line, file=sys.stderr)
     return 1 if failed else 0
 
 

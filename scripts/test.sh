@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything CI checks: lint, format, every service's tests, the console's checks and
-# browser tests, end-to-end, fault and fuzz tests, the Kubernetes manifests and the compose
+# browser tests, end-to-end, fault and fuzz tests, the quick bench, the Kubernetes manifests and the compose
 # stack built and run (scripts/compose-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,9 @@ echo "== tests: end-to-end (API, and the console in chromium)"
 uv run --frozen pytest tests-e2e --ignore=tests-e2e/faults
 echo "== tests: faults (private PostgreSQL and Redis, restarted under load)"
 uv run --frozen pytest tests-e2e/faults
+
+echo "== bench QUICK=1 (every quick scenario must run without errors; no timing asserted)"
+QUICK=1 scripts/bench.sh
 
 echo "== Kubernetes manifests (render, strict schema validation, invariants)"
 uv run --frozen pytest deploy/tests

@@ -30,7 +30,7 @@ class GatewaySettings(ServiceSettings):
     # Fixed one-minute windows; generous for people, a brake for runaway scripts.
     rate_limit_user_per_minute: int = 6_000
     rate_limit_ip_per_minute: int = 30_000
-    max_body_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = 4 * 1024 * 1024  # API.md: JSON bodies, default 4 MiB
     max_upload_bytes: int = 1024 * 1024 * 1024  # batch CSV and dataset uploads
     api_key_cache_size: int = 10_000
 

@@ -37,6 +37,10 @@ class MlSettings(ServiceSettings):
     drift_check_days: int = Field(default=7, ge=1, le=90)
     reload_poll_seconds: float = 0.5
     max_json_batch: int = 10_000
+    # A JSON batch body is refused past this while it is read, before parsing (413).
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # A CSV batch answered as JSON lists the first refused rows only.
+    max_batch_errors: int = Field(default=10_000, ge=0, le=1_000_000)
     csv_chunk_rows: int = 20_000
     # One training per dataset at a time: a lock with this TTL, renewed by the job's
     # heartbeat; jobs whose heartbeat is older than job_stale_seconds are failed.

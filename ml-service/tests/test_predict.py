@@ -207,3 +207,66 @@ class TestBatch:
             "/predict/batch", files={"file": ("c.csv", data, "text/csv")}, headers=auth(signer)
         )
         assert response.status_code == 422 and "purchase_frequency" in response.json()["detail"]
+
+
+class TestBatchLimits:
+    """Bodies are measured while read; CSV lines are bounded; refused rows are capped."""
+
+    HEADER = "sex,age,annual_income,spending_score,purchase_frequency\n"
+
+    async def test_json_body_over_the_limit_is_413_chunked_or_not(
+        self, client: httpx.AsyncClient, signer: TokenSigner, settings
+    ) -> None:  # type: ignore[no-untyped-def]
+        size = settings.max_body_bytes + 1
+
+        async def chunks():  # type: ignore[no-untyped-def]
+            yield b'{"customers": ['
+            for _ in range(size // 65536 + 1):
+                yield b" " * 65536
+
+        headers = {**auth(signer), "Content-Type": "application/json"}
+        chunked = await client.post("/predict/batch", content=chunks(), headers=headers)
+        assert chunked.status_code == 413
+        declared = await client.post(
+            "/predict/batch", content=b"{}", headers={**headers, "Content-Length": str(size)}
+        )
+        assert declared.status_code == 413
+
+    async def test_over_wide_or_unterminated_line_is_422(
+        self, client: httpx.AsyncClient, signer: TokenSigner
+    ) -> None:
+        good = self.HEADER + "Male,30,50,60,12\n" * 3
+        wide = good + "Male," + "9" * (2 << 20) + ",50,60,12\n"
+        for bad in (wide, good + '"Female,30,50,60,12\nMale,30,50,60,12\n', "x" * (2 << 20)):
+            response = await client.post(
+                "/predict/batch", files={"file": ("c.csv", bad, "text/csv")}, headers=auth(signer)
+            )
+            assert response.status_code == 422, response.text
+            assert "longer than" in response.json()["detail"]
+
+    async def test_csv_answer_quotes_only_values_that_need_it(
+        self, client: httpx.AsyncClient, signer: TokenSigner
+    ) -> None:
+        data = 'note,sex,age,annual_income,spending_score,purchase_frequency\n' \
+               '"a, b",Male,30,50,60,12\nplain, Female , 31 ,50,60,12\n'  # fmt: skip
+        response = await client.post(
+            "/predict/batch", files={"file": ("c.csv", data, "text/csv")},
+            headers={**auth(signer), "Accept": "text/csv"},
+        )  # fmt: skip
+        rows = list(csv.reader(io.StringIO(response.text)))
+        assert rows[1][0] == "a, b" and rows[1][6] != ""
+        assert rows[2][:3] == ["plain", " Female ", " 31 "] and rows[2][6] != ""
+        assert response.text.splitlines()[0].startswith("note,sex,")
+
+    async def test_csv_errors_are_capped_in_the_json_answer(
+        self, client: httpx.AsyncClient, signer: TokenSigner, app, monkeypatch
+    ) -> None:  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(app.state.settings, "max_batch_errors", 2)
+        data = self.HEADER + "Male,5,50,60,12\n" * 5 + "Male,30,50,60,12\n"
+        body = (
+            await client.post(
+                "/predict/batch", files={"file": ("c.csv", data, "text/csv")}, headers=auth(signer)
+            )
+        ).json()
+        assert [e["row"] for e in body["errors"]] == [0, 1]
+        assert [r["row"] for r in body["results"]] == [5]

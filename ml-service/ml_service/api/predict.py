@@ -110,6 +110,10 @@ def _csv_response(path: str) -> StreamingResponse:
     )
 
 
+def _json_file_response(path: str) -> StreamingResponse:
+    return StreamingResponse(_stream_file(path), media_type="application/json")
+
+
 async def _record_batch(
     redis: Any, model: SegmentModel, claims: Any, outcome: batch.BatchOutcome
 ) -> None:
@@ -136,49 +140,85 @@ async def predict_batch(
     model = store.require()
     settings = request.app.state.settings
     as_csv = _wants_csv(request)
-    out_path = None
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise Unprocessable("Upload a CSV file in the form field 'file'")
-        handle = None
-        if as_csv:
-            fd, out_path = tempfile.mkstemp(suffix=".csv")
-            handle = os.fdopen(fd, "w", newline="")
+        outcome, out_path = await _predict_upload(request, model, as_csv, fill_purchase_frequency)
         try:
-            outcome = await asyncio.to_thread(
-                batch.predict_csv, model, upload.file, settings.csv_chunk_rows, handle,
-                fill_purchase_frequency,
-            )  # fmt: skip
+            await _record_batch(redis, model, claims, outcome)
         except BaseException:
-            if out_path:
-                os.unlink(out_path)
+            os.unlink(out_path)
             raise
-        finally:
-            if handle is not None:
-                handle.close()
-            await form.close()
-    else:
-        try:
-            payload = orjson.loads(await request.body())
-        except orjson.JSONDecodeError as exc:
-            raise invalid_json() from exc
-        items = payload.get("customers") if isinstance(payload, dict) else None
-        if not isinstance(items, list):
-            raise missing(("body", "customers"))
-        if len(items) > settings.max_json_batch:
-            raise PayloadTooLarge(f"At most {settings.max_json_batch} customers per JSON batch")
-        outcome, _, _ = await asyncio.to_thread(batch.predict_items, model, items)
-        if as_csv:
-            fd, out_path = tempfile.mkstemp(suffix=".csv")
-            with os.fdopen(fd, "w", newline="") as handle_out:
-                batch.items_as_csv(items, outcome, handle_out)
+        return _csv_response(out_path) if as_csv else _json_file_response(out_path)
+    payload = _parse_json(await _read_limited(request, settings.max_body_bytes))
+    items = payload.get("customers") if isinstance(payload, dict) else None
+    if not isinstance(items, list):
+        raise missing(("body", "customers"))
+    if len(items) > settings.max_json_batch:
+        raise PayloadTooLarge(f"At most {settings.max_json_batch} customers per JSON batch")
+    outcome, _, _ = await asyncio.to_thread(batch.predict_items, model, items)
     await _record_batch(redis, model, claims, outcome)
-    if out_path is not None:
-        return _csv_response(out_path)
+    if as_csv:
+        fd, path = tempfile.mkstemp(suffix=".csv")
+        with os.fdopen(fd, "w", newline="") as handle_out:
+            batch.items_as_csv(items, outcome, handle_out)
+        return _csv_response(path)
     return _json(
         orjson.dumps(
             {"model_version": model.version, "results": outcome.results, "errors": outcome.errors}
         )
     )
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it passes `limit` bytes (before any parsing)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(f"Request body larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(f"Request body larger than {limit} bytes")
+    return bytes(body)
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise invalid_json() from exc
+
+
+# CSV batches computed at once per process (others wait their turn): memory stays bounded
+# however many clients upload, and two already keep both cores of a replica busy.
+_CSV_BATCHES = asyncio.Semaphore(2)
+
+
+async def _predict_upload(
+    request: Request, model: SegmentModel, as_csv: bool, fill_purchase_frequency: int | None
+) -> tuple[batch.BatchOutcome, str]:
+    """Predict an uploaded CSV into a temporary file (CSV or JSON answer) and name it.
+
+    The upload is spooled to disk by the form parser and the answer is written block by
+    block, so memory does not grow with rows; answering from a finished file keeps a
+    2xx meaning "every row was read" (a bad line further down is still a 422).
+    """
+    settings = request.app.state.settings
+    form = await request.form()
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Unprocessable("Upload a CSV file in the form field 'file'")
+        fd, out_path = tempfile.mkstemp(suffix=".csv" if as_csv else ".json")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async with _CSV_BATCHES:
+                    outcome = await asyncio.to_thread(
+                        batch.predict_csv, model, upload.file, out, as_csv,
+                        settings.max_batch_errors, fill_purchase_frequency,
+                    )  # fmt: skip
+        except BaseException:
+            os.unlink(out_path)
+            raise
+    finally:
+        await form.close()
+    return outcome, out_path

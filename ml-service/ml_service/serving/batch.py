@@ -1,20 +1,28 @@
-"""Batch predictions: JSON items or a CSV file of any size, vectorised chunk by chunk."""
+"""Batch predictions: JSON items, or a CSV file of any size streamed block by block.
+
+A CSV is read with pyarrow's streaming reader (columns stay text, so the answer repeats
+them exactly), validated and predicted column-wise, and written with pyarrow's CSV writer
+one block at a time: memory depends on the block size, not on the number of rows.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import numpy as np
-import pandas as pd
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from pydantic import ValidationError
 from segshared.contracts.customer import CUSTOMER_FIELDS, CustomerInput
-from segshared.errors import Unprocessable
 
 from ml_service.engine.predictor import SegmentModel
-from ml_service.serving.csv_input import open_customer_csv, validate_chunk
+from ml_service.serving.csv_input import RowChecks, open_arrow_csv, unreadable, validate_batch
 from ml_service.serving.drift_monitor import DriftCounts, counts_of
 
 OUTPUT_COLUMNS = ("cluster", "cluster_name", "confidence")
@@ -22,7 +30,7 @@ OUTPUT_COLUMNS = ("cluster", "cluster_name", "confidence")
 
 @dataclass
 class BatchOutcome:
-    """Per-row results (when kept), per-row errors, and the counts for history."""
+    """Per-row results (JSON items only), per-row errors (capped for CSV), counts for history."""
 
     results: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -106,60 +114,116 @@ def items_as_csv(items: list[Any], outcome: BatchOutcome, out: IO[str]) -> None:
         writer.writerow([*values, *extra])
 
 
+class _CsvSink:
+    """Input columns as read (text), then cluster, cluster_name and confidence."""
+
+    def __init__(self, out: IO[bytes], header: list[str]) -> None:
+        self.out = out
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerow([*header, *OUTPUT_COLUMNS])
+        out.write(text.getvalue().encode())
+        self.names = [f"c{i}" for i in range(len(header))] + list(OUTPUT_COLUMNS)
+
+    def write(
+        self, batch: pa.RecordBatch, model: SegmentModel, checked: RowChecks,
+        labels: np.ndarray, confidences: np.ndarray, offset: int,
+    ) -> None:  # fmt: skip
+        refused = ~checked.valid
+        full_labels = np.zeros(batch.num_rows, dtype=np.int64)
+        full_conf = np.zeros(batch.num_rows)
+        full_labels[checked.valid] = labels
+        full_conf[checked.valid] = confidences
+        cluster = pa.array(full_labels, mask=refused)
+        table = pa.RecordBatch.from_arrays(
+            [*batch.columns, cluster, pc.take(pa.array(model.names), cluster),
+             pa.array(full_conf, mask=refused)],
+            names=self.names,
+        )  # fmt: skip
+        try:  # unquoted, like the usual input; quoted only when a value needs it
+            pa_csv.write_csv(table, self.out, _PLAIN)
+        except pa.ArrowInvalid:
+            pa_csv.write_csv(table, self.out, _QUOTED)
+
+    def close(self, outcome: BatchOutcome) -> None:
+        """Nothing to add: refused rows already have empty prediction columns."""
+
+
+class _JsonSink:
+    """`{model_version, results, errors}` written as it goes; errors kept up to a cap."""
+
+    def __init__(self, out: IO[bytes], version: str) -> None:
+        self.out = out
+        self.first = True
+        out.write(b'{"model_version":' + orjson.dumps(version) + b',"results":[')
+
+    def write(
+        self, batch: pa.RecordBatch, model: SegmentModel, checked: RowChecks,
+        labels: np.ndarray, confidences: np.ndarray, offset: int,
+    ) -> None:  # fmt: skip
+        if not len(labels):
+            return
+        rows = (np.flatnonzero(checked.valid) + offset).tolist()
+        names = [model.names[label] for label in labels.tolist()]
+        items = [
+            {"row": r, "cluster": c, "cluster_name": n, "confidence": f}
+            for r, c, n, f in zip(rows, labels.tolist(), names, confidences.tolist(), strict=True)
+        ]
+        body = orjson.dumps(items)[1:-1]
+        self.out.write(body if self.first else b"," + body)
+        self.first = False
+
+    def close(self, outcome: BatchOutcome) -> None:
+        self.out.write(b'],"errors":' + orjson.dumps(outcome.errors) + b"}")
+
+
+_PLAIN = pa_csv.WriteOptions(include_header=False, quoting_style="none")
+_QUOTED = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+
+
 def predict_csv(
     model: SegmentModel,
     source: IO[bytes],
-    chunk_rows: int,
-    csv_out: IO[str] | None,
+    out: IO[bytes],
+    as_csv: bool,
+    max_errors: int,
     fill_purchase_frequency: int | None = None,
 ) -> BatchOutcome:
-    """Predict every row of a CSV (blocking: run in a thread).
+    """Predict every row of a CSV block by block, writing the answer to `out` as it goes.
 
-    With `csv_out`, the input columns are written back in order with the prediction
-    columns appended (empty for refused rows); otherwise per-row results are kept.
+    With `as_csv` the answer is the input columns in order with the prediction columns
+    appended (empty for refused rows); otherwise the JSON answer, whose `errors` keeps
+    the first `max_errors` refused rows.
+    Blocking: run in a thread. Memory is bounded by one block, whatever the row count.
     """
-    mapping, chunks = open_customer_csv(source, chunk_rows, fill_purchase_frequency)
+    source_csv = open_arrow_csv(source, fill_purchase_frequency)
+    sink = _CsvSink(out, source_csv.header) if as_csv else _JsonSink(out, model.version)
     outcome = BatchOutcome()
-    first = True
-    try:
-        for chunk in chunks:
-            checked = validate_chunk(chunk, mapping, fill_purchase_frequency)
-            offset = outcome.rows
-            outcome.rows += len(chunk)
-            labels, confidences = (
-                model.predict_many(checked.features)
-                if len(checked.features)
-                else (np.empty(0, dtype=int), np.empty(0))
-            )
-            if len(checked.features):
-                outcome.count_drift(model, checked.features, confidences)
-            names = np.asarray(model.names, dtype=object)[labels]
-            outcome.cluster_counts.update(Counter(names.tolist()))
-            outcome.errors.extend(
-                {"row": offset + position, "detail": reason}
-                for position, reason in sorted(checked.reasons.items())
-            )
-            positions = np.flatnonzero(checked.valid)
-            if csv_out is None:
-                outcome.results.extend(
-                    {
-                        "row": offset + int(p),
-                        "cluster": int(c),
-                        "cluster_name": n,
-                        "confidence": float(f),
-                    }
-                    for p, c, n, f in zip(positions, labels, names, confidences, strict=True)
-                )
-                continue
-            cluster_col = np.full(len(chunk), "", dtype=object)
-            name_col = np.full(len(chunk), "", dtype=object)
-            conf_col = np.full(len(chunk), "", dtype=object)
-            cluster_col[positions] = labels
-            name_col[positions] = names
-            conf_col[positions] = confidences
-            chunk = chunk.assign(cluster=cluster_col, cluster_name=name_col, confidence=conf_col)
-            chunk.to_csv(csv_out, header=first, index=False)
-            first = False
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise Unprocessable(f"The file is not a readable CSV near data row {outcome.rows}") from exc
+    while True:
+        try:
+            batch = next(source_csv.batches, None)
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise unreadable(outcome.rows) from exc
+        if batch is None:
+            break
+        checked = validate_batch(batch, source_csv.mapping, fill_purchase_frequency)
+        offset = outcome.rows
+        outcome.rows += batch.num_rows
+        labels, confidences = (
+            model.predict_many(checked.features)
+            if len(checked.features)
+            else (np.empty(0, dtype=int), np.empty(0))
+        )
+        if len(checked.features):
+            outcome.count_drift(model, checked.features, confidences)
+        counts = np.bincount(labels, minlength=len(model.names))
+        outcome.cluster_counts.update(
+            {model.names[i]: int(c) for i, c in enumerate(counts.tolist()) if c}
+        )
+        room = max_errors - len(outcome.errors)
+        outcome.errors.extend(
+            {"row": offset + position, "detail": reason}
+            for position, reason in sorted(checked.reasons.items())[: max(room, 0)]
+        )
+        sink.write(batch, model, checked, labels, confidences, offset)
+    sink.close(outcome)
     return outcome
