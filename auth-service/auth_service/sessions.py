@@ -54,18 +54,17 @@ async def login(
     await ctx.limits.check_ip(ip, "login")
     user = await repository.user_by_login(session, identifier)
     account = f"user:{user.id}" if user else f"name:{identifier.lower()}"
-    await ctx.limits.check_account(account)
+    await ctx.limits.reserve_attempt(account, ip)  # before verifying: holds under concurrency
     valid = await ctx.passwords.verify(user.hashed_password if user else None, password)
     if not valid or user is None:
-        await ctx.limits.record_failure(account, ip)
         await audit.record(
             session, "login_failed", target_id=user.id if user else None, ip=ip,
             username=identifier[:50],
         )  # fmt: skip
         raise Unauthorized("Incorrect username or password", keep_changes=True)
+    await ctx.limits.refund_attempt(account, ip)
     if not user.is_active:
         raise Forbidden("Inactive user")
-    await ctx.limits.clear_account(account)
     if ctx.passwords.needs_rehash(user.hashed_password):
         user.hashed_password = await ctx.passwords.hash(password)
     await audit.record(session, "login", actor_id=user.id, target_id=user.id, ip=ip)
