@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from segshared.errors import Forbidden, Unauthorized
-from segshared.revocation import revoke_jti
+from segshared.revocation import revoke_jti, revoke_session
 from segshared.tokens import Claims
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,6 +79,7 @@ async def refresh(session: AsyncSession, ctx: AuthContext, token: str) -> TokenP
     if stored.rotated_at is not None:
         # Someone replayed an old token: treat the family as stolen.
         await repository.revoke_family(session, stored.family_id)
+        await revoke_session(ctx.redis, stored.family_id, ctx.settings.access_token_seconds)
         await audit.record(session, "refresh_reuse", target_id=stored.user_id)
         raise Unauthorized("Refresh token reuse detected; please log in again", keep_changes=True)
     if stored.expires_at <= utcnow():
@@ -93,8 +94,9 @@ async def refresh(session: AsyncSession, ctx: AuthContext, token: str) -> TokenP
 
 
 async def logout(session: AsyncSession, ctx: AuthContext, claims: Claims) -> None:
-    """End this session only: its access token and its refresh family."""
+    """End this session only: every access token minted in it (`sid`) and its refresh family."""
     await revoke_jti(ctx.redis, claims.jti, claims.expires_at)
     if claims.session_id:
+        await revoke_session(ctx.redis, claims.session_id, ctx.settings.access_token_seconds)
         await repository.revoke_family(session, claims.session_id)
     await audit.record(session, "logout", actor_id=claims.user_id, target_id=claims.user_id)

@@ -27,6 +27,12 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = 10 * 1024 * 1024
     max_upload_bytes: int = 1024 * 1024 * 1024  # batch CSV and dataset uploads
     api_key_cache_size: int = 10_000
+    # Unknown credentials: API keys not in the cache that one address may have auth-service
+    # check per minute, invalid tokens it may send per minute, and how long a refused key
+    # is refused without asking again.
+    api_key_exchanges_per_ip_per_minute: int = 300
+    bad_tokens_per_ip_per_minute: int = 300
+    api_key_negative_cache_seconds: float = 30.0
 
     @property
     def cors_origin_list(self) -> list[str]:

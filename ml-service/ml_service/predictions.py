@@ -1,4 +1,4 @@
-"""Single predictions: nearest centroid, a history event, and API-key metering."""
+"""Single predictions: nearest centroid and a history event (the gateway meters API keys)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import orjson
 from redis.asyncio import Redis
 from segshared.customer import CustomerInput
 from segshared.events import HISTORY_STREAM
-from segshared.quota import seconds_until_utc_midnight, usage_key
 
 from ml_service.engine.predictor import SegmentModel
 
@@ -38,17 +37,11 @@ def history_event(
     }
 
 
-async def record(redis: Redis, event: dict[str, str], api_key_id: int | None, rows: int) -> None:
-    """Append the history event and meter the API key, in one round trip."""
-    async with redis.pipeline(transaction=False) as pipe:
-        # No MAXLEN: the stream is trimmed only below what profile-service has acked
-        # (segshared.streams.trim_loop), so a slow consumer never loses history.
-        pipe.xadd(HISTORY_STREAM, event)
-        if api_key_id is not None and rows:
-            key = usage_key(api_key_id)
-            pipe.incrby(key, rows)
-            pipe.expire(key, seconds_until_utc_midnight() + 3600)
-        await pipe.execute()
+async def record(redis: Redis, event: dict[str, str]) -> None:
+    """Append the history event."""
+    # No MAXLEN: the stream is trimmed only below what profile-service has acked
+    # (segshared.streams.trim_loop), so a slow consumer never loses history.
+    await redis.xadd(HISTORY_STREAM, event)
 
 
 async def predict_customer(
@@ -57,7 +50,6 @@ async def predict_customer(
     customer: CustomerInput,
     user_id: int,
     profile_id: int | None = None,
-    api_key_id: int | None = None,
 ) -> bytes:
     """The prediction answer as JSON bytes; the history event is recorded before answering."""
     cluster, confidence = model.predict_one(
@@ -68,7 +60,7 @@ async def predict_customer(
     event = history_event(
         user_id, profile_id, customer_data, model.version, cluster, name, confidence
     )
-    await record(redis, event, api_key_id, 1)
+    await record(redis, event)
     return orjson.dumps(
         {
             "cluster": cluster,

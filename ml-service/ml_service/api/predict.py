@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from segshared.customer import CustomerInput
 from segshared.errors import PayloadTooLarge, Unprocessable, error_responses
+from segshared.quota import PREDICTED_ROWS_HEADER
 from segshared.security import CurrentClaims, ServiceCaller
 from starlette.datastructures import UploadFile
 
@@ -68,7 +69,7 @@ async def predict(customer: CustomerInput, claims: CurrentClaims, request: Reque
     # the contract and is the reference the fast path is tested against.
     state = request.app.state
     body = await predictions.predict_customer(
-        state.store.require(), state.redis, customer, claims.user_id, api_key_id=claims.api_key_id
+        state.store.require(), state.redis, customer, claims.user_id
     )
     return _json(body)
 
@@ -113,7 +114,7 @@ async def _record_batch(
         {"batch_size": outcome.rows, "cluster_counts": dict(outcome.cluster_counts)},
         model.version,
     )
-    await predictions.record(redis, event, claims.api_key_id, outcome.predicted)
+    await predictions.record(redis, event)
 
 
 @router.post(
@@ -173,10 +174,19 @@ async def predict_batch(
             with os.fdopen(fd, "w", newline="") as handle_out:
                 batch.items_as_csv(items, outcome, handle_out)
     await _record_batch(redis, model, claims, outcome)
-    if out_path is not None:
-        return _csv_response(out_path)
-    return _json(
-        orjson.dumps(
-            {"model_version": model.version, "results": outcome.results, "errors": outcome.errors}
+    # The gateway refunds the API-key rows it reserved beyond these.
+    response = (
+        _csv_response(out_path)
+        if out_path is not None
+        else _json(
+            orjson.dumps(
+                {
+                    "model_version": model.version,
+                    "results": outcome.results,
+                    "errors": outcome.errors,
+                }
+            )
         )
     )
+    response.headers[PREDICTED_ROWS_HEADER] = str(outcome.predicted)
+    return response
