@@ -91,6 +91,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan,
         liveness=False,  # the gateway's /health aggregates the services instead
         response_headers=SECURITY_HEADERS,
+        operational_details=settings.operational_details_public,
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
@@ -124,6 +125,8 @@ def _add_gateway_routes(app: FastAPI, settings: GatewaySettings) -> None:
         healthy, body = await aggregate_health(
             request.app.state.pool, settings.health_timeout_seconds
         )
+        if not settings.operational_details_public:
+            body = {"status": body["status"]}
         return JSONResponse(body, 200 if healthy else 503)
 
     @app.get("/openapi.json", include_in_schema=False)

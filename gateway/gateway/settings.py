@@ -34,6 +34,18 @@ class GatewaySettings(ServiceSettings):
     bad_tokens_per_ip_per_minute: int = 300
     api_key_negative_cache_seconds: float = 30.0
 
+    # /health details, /ready details and /metrics at the edge: unset means public except
+    # when ENVIRONMENT=production (then the status only, and no /metrics: scrape the
+    # services or set this true behind an Ingress that blocks them).
+    public_operational_details: bool | None = None
+
+    @property
+    def operational_details_public(self) -> bool:
+        """Whether the edge shows health details and metrics."""
+        if self.public_operational_details is not None:
+            return self.public_operational_details
+        return self.environment != "production"
+
     @property
     def cors_origin_list(self) -> list[str]:
         """CORS_ORIGINS as a list."""
