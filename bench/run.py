@@ -7,6 +7,7 @@ same figures to bench/results/latest.json. Loopback only; every phase is time-bo
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,12 @@ import httpx
 import numpy as np
 import pandas as pd
 import redis
-from segshared.testing import free_port, recreate_database
+from segshared.testing import (
+    database_url_for_tests,
+    free_port,
+    recreate_database,
+    redis_url_for_tests,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 LUA = ROOT / "bench" / "wrk" / "request.lua"
@@ -71,13 +78,15 @@ def _load_stack_module() -> Any:
 
 
 def wrk(url: str, method: str, body: str | None, headers: dict[str, str], connections: int,
-        seconds: int = DURATION) -> dict[str, Any]:  # fmt: skip
-    """Run wrk against one URL; returns its JSON summary line."""
+        seconds: int = DURATION, statuses: bool = False) -> dict[str, Any]:  # fmt: skip
+    """Run wrk against one URL; returns its JSON summary line (with a count per status
+    code when `statuses`)."""
     env = {
         **os.environ,
         "WRK_METHOD": method,
         "WRK_BODY": body or "",
         "WRK_HEADERS": "|".join(f"{k}: {v}" for k, v in headers.items()),
+        "WRK_STATUS": "1" if statuses else "0",
     }
     # One wrk thread drives 32 connections easily; a second one would take a core from
     # the stack on this 2-core machine and show up as server latency.
@@ -91,6 +100,84 @@ def wrk(url: str, method: str, body: str | None, headers: dict[str, str], connec
     result = json.loads(line)
     result["rate"] = result["requests"] / result["seconds"]
     return result
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by a process and its live descendants (granian
+    serves from a worker process), from /proc/<pid>/stat."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    tree, ticks = {pid}, 0
+    for _ in range(4):  # a few generations deep is plenty
+        tree |= {p for p, (parent, _) in stats.items() if parent in tree}
+    ticks = sum(stats[p][1] for p in tree if p in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _load_script(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+def _pg_dsn(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _copy_rate(url: str, user_id: int) -> float:
+    """Rows/s of COPY of the export's columns for one user, straight from PostgreSQL."""
+    import asyncpg
+
+    conn = await asyncpg.connect(_pg_dsn(url))
+    try:
+        sink = bytearray()
+
+        async def collect(chunk: bytes) -> None:
+            sink.extend(chunk)
+
+        started = time.perf_counter()
+        query = (
+            "SELECT id, created_at, cluster, cluster_name, confidence, model_version, profile_id,"
+            " customer_data->>'sex', customer_data->>'age', customer_data->>'annual_income',"
+            " customer_data->>'spending_score', customer_data->>'purchase_frequency',"
+            " customer_data->>'batch_size' FROM profiles.prediction_history WHERE user_id = $1"
+            " ORDER BY created_at DESC, id DESC"
+        )
+        await conn.copy_from_query(query, user_id, output=collect, format="csv")
+        elapsed = time.perf_counter() - started
+        return sink.count(b"\n") / elapsed
+    finally:
+        await conn.close()
+
+
+async def _wait_for_rows(url: str, user_id: int, expected: int, timeout: float) -> int:
+    import asyncpg
+
+    conn = await asyncpg.connect(_pg_dsn(url))
+    try:
+        deadline = time.monotonic() + timeout
+        count = 0
+        while time.monotonic() < deadline:
+            count = await conn.fetchval(
+                "SELECT count(*) FROM profiles.prediction_history WHERE user_id = $1", user_id
+            )
+            if count >= expected:
+                break
+            await asyncio.sleep(0.05)
+        return int(count)
+    finally:
+        await conn.close()
 
 
 class Bench:
@@ -116,13 +203,15 @@ class Bench:
             return
         stack = _load_stack_module()
 
-        database = "postgresql+asyncpg://postgres@127.0.0.1:5432/seg_test_bench"
+        # SEG_TEST_SUFFIX / SEG_TEST_REDIS_PORT keep parallel checkouts' runs apart.
+        database = database_url_for_tests("bench")
+        redis_url = redis_url_for_tests(14)
         recreate_database(database)
-        redis.Redis.from_url("redis://127.0.0.1:6379/14").flushdb()
+        redis.Redis.from_url(redis_url).flushdb()
         self.admin = {"username": "bench_admin", "password": "Bench-" + secrets.token_urlsafe(10)}
         base = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_SERVICE_URL"))}
         base.update({
-            "ENVIRONMENT": "test", "DATABASE_URL": database, "REDIS_URL": "redis://127.0.0.1:6379/14",
+            "ENVIRONMENT": "test", "DATABASE_URL": database, "REDIS_URL": redis_url,
             "MODEL_DIR": str(self.workdir / "models"), "AUTH_KEY_DIR": str(self.workdir / "keys"),
             "ADMIN_USERNAME": self.admin["username"], "ADMIN_PASSWORD": self.admin["password"],
             "LOG_LEVEL": "WARNING", "RATE_LIMIT_USER_PER_MINUTE": "100000000",
@@ -184,6 +273,7 @@ class Bench:
         created = httpx.post(self.base_url + "/auth/register", json={
             "email": f"{self.username}@example.com", "username": self.username, "password": self.password}, timeout=30)  # fmt: skip
         created.raise_for_status()
+        self.user_id = int(created.json()["id"])
         admin_token = self.login(**self.admin)
         self.admin_headers = {"Authorization": f"Bearer {admin_token}"}
         httpx.put(f"{self.base_url}/users/{created.json()['id']}/role", json={"role": "analyst"},
@@ -204,22 +294,162 @@ class Bench:
         body = json.dumps(CUSTOMER)
         headers = {**self.headers, "Content-Type": "application/json"}
         for connections in (32, 1):
+            cpu_before = self._gateway_cpu()
             gateway = wrk(self.base_url + "/predict", "POST", body, headers, connections)
+            if cpu_before is not None:
+                cpu = self._gateway_cpu()
+                assert cpu is not None
+                gateway["gateway_cpu_us"] = (cpu - cpu_before) / gateway["requests"] * 1e6
             direct = (
                 wrk(self.ml_url + "/predict", "POST", body, headers, connections)
                 if self.ml_url
                 else None
             )
             notes = ""
+            if "gateway_cpu_us" in gateway:
+                notes = f"gateway CPU {gateway['gateway_cpu_us']:.0f} µs/request"
             if direct and connections == 1:
                 overhead = gateway["p50_ms"] - direct["p50_ms"]
-                notes = f"gateway p50 overhead {overhead:.2f} ms"
+                notes += f"; gateway p50 overhead {overhead:.2f} ms"
             self.rows.append(Row(
                 f"predict c={connections}", gateway["rate"], "req/s", gateway["p50_ms"], gateway["p99_ms"],
                 gateway["errors"], "same request straight to ml-service",
                 direct["rate"] if direct else None, notes,
                 {"gateway": gateway, "direct": direct},
             ))  # fmt: skip
+
+    def overload(self) -> None:
+        """Predict far beyond capacity: every answer a 200 or a deliberate 503, no resets."""
+        body = json.dumps(CUSTOMER)
+        headers = {**self.headers, "Content-Type": "application/json"}
+        base = wrk(self.base_url + "/predict", "POST", body, headers, 32, statuses=True)
+        base_ok = base["statuses"].get("200", 0) / base["seconds"]
+        for connections in (256, 1024):
+            result = wrk(self.base_url + "/predict", "POST", body, headers, connections,
+                         statuses=True)  # fmt: skip
+            counts = result["statuses"]
+            ok = counts.get("200", 0) / result["seconds"]
+            resets = result["connect"] + result["read"] + result["write"]
+            failures = sum(n for code, n in counts.items() if code >= "500" and code != "503")
+            self.rows.append(Row(
+                f"overload c={connections}", ok, "200/s", result["p50_ms"], result["p99_ms"],
+                resets + failures + result["timeout"], "200s/s at c=32 (same run)", base_ok,
+                f"statuses {dict(sorted(counts.items()))}; resets {resets}; "
+                f"timeouts {result['timeout']}; 5xx other than 503: {failures}",
+                {"result": result, "baseline": base},
+            ))  # fmt: skip
+
+    def gateway_servers(self) -> None:
+        """Predict c=32 through the stack's gateway and a second one on the other ASGI
+        server (same services), alternating: requests/s and gateway CPU µs per request.
+        BENCH_BASELINE_SRC (a checkout, e.g. `git worktree add /tmp/base main`) adds a third
+        gateway on uvicorn running that checkout's gateway/ and shared/ code: the before."""
+        if self.stack is None:
+            return
+        stack = sys.modules["stack"]
+        current = self.env.get("GATEWAY_SERVER", "uvicorn")
+        other = "uvicorn" if current == "granian" else "granian"
+        extra = {other: {"GATEWAY_SERVER": other}}
+        if baseline := os.environ.get("BENCH_BASELINE_SRC"):
+            src = Path(baseline)
+            extra["baseline (uvicorn)"] = {
+                "GATEWAY_SERVER": "uvicorn",
+                "PYTHONPATH": f"{src / 'gateway'}:{src / 'shared'}",
+            }
+        targets = {current: self.stack}
+        try:
+            for name, overrides in extra.items():
+                targets[name] = stack.Stack(
+                    {**self.env, **overrides, "GATEWAY_PORT": str(free_port())},
+                    log_dir=self.workdir / f"logs-{len(targets)}",
+                )
+                targets[name].start(stack.GATEWAY)
+                targets[name].wait_healthy(timeout=180)
+            body = json.dumps(CUSTOMER)
+            headers = {**self.headers, "Content-Type": "application/json"}
+            totals = {name: [0.0, 0.0, 0.0] for name in targets}  # requests, seconds, cpu
+            for _ in range(3):
+                for name, target in targets.items():
+                    pid = target.processes["gateway"].pid
+                    before = cpu_seconds(pid)
+                    result = wrk(target.gateway_url + "/predict", "POST", body, headers, 32,
+                                 seconds=max(3, DURATION // 2))  # fmt: skip
+                    totals[name][0] += result["requests"]
+                    totals[name][1] += result["seconds"]
+                    totals[name][2] += cpu_seconds(pid) - before
+        finally:
+            for name, target in targets.items():
+                if name != current:
+                    target._stop_together(["gateway"], 5)
+        base = "baseline (uvicorn)" if "baseline (uvicorn)" in totals else "uvicorn"
+        base_rate = totals[base][0] / totals[base][1]
+        base_cpu = totals[base][2] / totals[base][0] * 1e6
+        for name, (requests, seconds, cpu) in totals.items():
+            cpu_us = cpu / requests * 1e6
+            self.rows.append(Row(
+                f"gateway on {name} c=32", requests / seconds, "req/s", None, None, 0,
+                f"gateway {base}, alternating runs", base_rate,
+                f"gateway CPU {cpu_us:.0f} µs/request ({cpu_us / base_cpu:.2f} of {base}'s)",
+                {"cpu_us_per_request": cpu_us, "baseline_cpu_us_per_request": base_cpu},
+            ))  # fmt: skip
+
+    def history(self) -> None:
+        """`/history` at scale: BENCH_HISTORY_ROWS (10M) rows loaded by COPY, 50k of them the
+        bench user's; page/filter/total latency, export rate, consumer rate."""
+        if self.stack is None:
+            return
+        loader = _load_script("history_load")
+        rows = int(os.environ.get("BENCH_HISTORY_ROWS", "10000000"))
+        database = self.env["DATABASE_URL"]
+        load_rate = asyncio.run(loader.load(database, rows, self.user_id, 50_000, 20_000))
+        self.rows.append(Row(f"history load {rows:,} rows (COPY)", load_rate, "rows/s", None, None, 0,
+                             "indexes built after the load, included", None, "", {}))  # fmt: skip
+        for name, query in (("first page + total", "limit=100"),
+                            ("filtered page + total", "cluster=2&min_confidence=60&limit=100"),
+                            ("date range + total", "date_from=2000-01-01&date_to=2100-01-01&limit=20&skip=100")):  # fmt: skip
+            result = wrk(f"{self.base_url}/history?{query}", "GET", None, self.headers, 4)
+            self.rows.append(Row(f"history {name} (50k rows)", result["rate"], "req/s",
+                                 result["p50_ms"], result["p99_ms"], result["errors"],
+                                 "target p99 < 50 ms", None, f"GET /history?{query}", result))  # fmt: skip
+        started = time.perf_counter()
+        with httpx.stream("GET", self.base_url + "/history/export", headers=self.headers,
+                          timeout=300) as response:  # fmt: skip
+            response.raise_for_status()
+            lines = sum(chunk.count(b"\n") for chunk in response.iter_bytes())
+        export_rate = (lines - 1) / (time.perf_counter() - started)
+        copy_rate = asyncio.run(_copy_rate(database, self.user_id))
+        self.rows.append(Row("history export (50k rows)", export_rate, "rows/s", None, None, 0,
+                             "COPY of the same rows straight from PostgreSQL", copy_rate,
+                             f"{lines - 1:,} rows; target ≥ 200k rows/s", {}))  # fmt: skip
+        self._consumer_rate()
+
+    def _consumer_rate(self, events: int = 200_000) -> None:
+        from segshared.events import HISTORY_STREAM
+
+        client = redis.Redis.from_url(self.env["REDIS_URL"])
+        user = 900_000_000 + secrets.randbelow(1_000_000)
+        customer = json.dumps(CUSTOMER)
+        now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+        started = time.perf_counter()
+        for start in range(0, events, 5_000):
+            pipe = client.pipeline(transaction=False)
+            for n in range(start, min(events, start + 5_000)):
+                pipe.xadd(HISTORY_STREAM, {
+                    "event_id": f"bench-{user}-{n}", "user_id": str(user), "profile_id": "",
+                    "customer_data": customer, "cluster": "1", "cluster_name": "Bench",
+                    "confidence": "75.5", "model_version": "bench", "created_at": now,
+                })  # fmt: skip
+            pipe.execute()
+        published = time.perf_counter() - started
+        stored = asyncio.run(_wait_for_rows(self.env["DATABASE_URL"], user, events, 120))
+        elapsed = time.perf_counter() - started
+        self.rows.append(Row("history consumer", stored / elapsed, "events/s", None, None,
+                             events - stored, "XADD rate of the publisher (same run)",
+                             events / published, f"{stored:,} of {events:,} events stored; "
+                             "target ≥ 20k events/s", {}))  # fmt: skip
+
+    def _gateway_cpu(self) -> float | None:
+        return cpu_seconds(self.stack.processes["gateway"].pid) if self.stack else None
 
     def predict_apikey(self) -> None:
         body = json.dumps(CUSTOMER)
@@ -410,19 +640,37 @@ def main() -> int:
         return 1
     only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
     bench = Bench()
+    failed: list[str] = []
     try:
         bench.start()
         bench.prepare_users()
         np.random.seed(0)
-        for name in ("predict", "predict_apikey", "batch", "train", "reload", "login_rate"):
+        scenarios = (
+            "predict",
+            "overload",
+            "gateway_servers",
+            "history",
+            "predict_apikey",
+            "batch",
+            "train",
+            "reload",
+            "login_rate",
+        )
+        for name in scenarios:
             if only and name not in only:
                 continue
             print(f"== {name}", flush=True)
-            getattr(bench, name)()
+            try:
+                getattr(bench, name)()
+            except Exception:  # the other scenarios' figures still count
+                traceback.print_exc()
+                failed.append(name)
         bench.report()
     finally:
         bench.stop()
-    return 0
+    if failed:
+        print(f"scenarios that failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -107,6 +107,17 @@ def create_admin(env: dict[str, str]) -> None:
     )
 
 
+def gateway_granian_command(host: str, port: str) -> list[str]:
+    """The gateway under granian (GATEWAY_SERVER=granian; HTTP parsing in Rust: measured
+    ~10% less CPU per proxied request than uvicorn). One worker, one runtime thread."""
+    return [
+        sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
+        "gateway.main:create_app", "--host", host, "--port", port, "--workers", "1",
+        "--runtime-threads", "1", "--loop", "uvloop", "--no-ws", "--log-level", "warning",
+        "--backlog", "4096", "--workers-kill-timeout", "5",
+    ]  # fmt: skip
+
+
 class StopRequested(Exception):
     """Raised while waiting when a stop signal arrived."""
 
@@ -146,6 +157,8 @@ class Stack:
 
     def command(self, spec: ServiceSpec) -> list[str]:
         host = self.env["GATEWAY_HOST"] if spec is GATEWAY else self.env["STACK_HOST"]
+        if spec is GATEWAY and self.env.get("GATEWAY_SERVER", "uvicorn") == "granian":
+            return gateway_granian_command(host, self.env[spec.port_var])
         return [
             sys.executable, "-m", "uvicorn", f"{spec.module}.main:create_app", "--factory",
             "--host", host, "--port", self.env[spec.port_var],

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import audit, outbox, repository
 from auth_service.context import AuthContext
-from auth_service.models import User, utcnow
 from auth_service.schemas import UserCreate, UserUpdate, UserWithTotals
+from auth_service.tables import User, utcnow
 
 # The unique indexes behind the checks below: a concurrent duplicate passes the check and
 # fails at insert, and the error handler answers it with the same 409 as the check.

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import accounts, audit, repository
 from auth_service.context import AuthContext
-from auth_service.models import User, utcnow
 from auth_service.schemas import AdminStats, BucketCount, DayCount, UsersByRole
+from auth_service.tables import User, utcnow
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:

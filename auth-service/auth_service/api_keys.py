@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import audit, repository
 from auth_service.context import AuthContext
-from auth_service.models import ApiKey, utcnow
 from auth_service.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiKeyToken
 from auth_service.sessions import hash_secret
+from auth_service.tables import ApiKey, utcnow
 
 KEY_PREFIX = "seg_"
 

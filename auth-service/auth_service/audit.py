@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import repository
-from auth_service.models import AuditEntry
+from auth_service.tables import AuditEntry
 
 
 async def record(

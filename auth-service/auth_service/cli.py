@@ -22,10 +22,10 @@ from segshared.revocation import invalidate_user_tokens
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import audit, repository
-from auth_service.models import User, utcnow
 from auth_service.passwords import Passwords
 from auth_service.schemas import check_password, check_username
 from auth_service.settings import AuthSettings
+from auth_service.tables import User, utcnow
 
 Action = Literal["created", "reset", "unchanged", "skipped"]
 

@@ -12,7 +12,7 @@ from segshared.retry import Backoff
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service import repository
-from auth_service.models import OutboxEvent, utcnow
+from auth_service.tables import OutboxEvent, utcnow
 
 logger = logging.getLogger("auth_service.outbox")
 

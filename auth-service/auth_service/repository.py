@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service.models import ApiKey, AuditEntry, OutboxEvent, RefreshToken, User, utcnow
+from auth_service.tables import ApiKey, AuditEntry, OutboxEvent, RefreshToken, User, utcnow
 
 
 async def user_by_id(session: AsyncSession, user_id: int) -> User | None:

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import audit, repository
 from auth_service.context import AuthContext
-from auth_service.models import RefreshToken, User, utcnow
 from auth_service.schemas import TokenPair, UserPublic
+from auth_service.tables import RefreshToken, User, utcnow
 
 
 def hash_secret(secret: str) -> str:

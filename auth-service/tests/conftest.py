@@ -114,7 +114,7 @@ def make_admin(app: FastAPI, register: Register) -> Register:
     async def make() -> dict[str, Any]:
         account = await register()
         async with app.state.sessionmaker() as session, session.begin():
-            from auth_service.models import User
+            from auth_service.tables import User
 
             user = await session.get(User, account["user"]["id"])
             assert user is not None

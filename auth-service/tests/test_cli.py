@@ -29,7 +29,7 @@ async def login(client: httpx.AsyncClient, username: str, password: str) -> http
 
 
 async def set_account(app: FastAPI, user_id: int, **changes: Any) -> None:
-    from auth_service.models import User
+    from auth_service.tables import User
 
     async with app.state.sessionmaker() as session, session.begin():
         user = await session.get(User, user_id)

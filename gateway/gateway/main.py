@@ -12,15 +12,16 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from segshared.app import build_app
-from segshared.health import NOT_READY
+from segshared.health import NOT_READY, MetricsMiddleware
 from segshared.internal_client import InternalClient
+from segshared.logs import RequestIdMiddleware
 from segshared.quota import PREDICTED_ROWS_HEADER, QuotaMeter
 from segshared.redis_client import make_redis
 from segshared.security import http_jwks_loader
 from segshared.tokens import TokenVerifier
-from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import __version__
 from gateway.access import EdgeGuard
@@ -31,9 +32,26 @@ from gateway.health import aggregate_health
 from gateway.metering import RowReservation, is_csv_upload, read_json_batch
 from gateway.middleware import SECURITY_HEADERS, ProxyHandler, ProxyRoutesMiddleware
 from gateway.openapi import OpenApiCache
+from gateway.overload import UpstreamLimiter
 from gateway.proxy import UpstreamPool, forward, forward_headers
-from gateway.route_table import Route, metered
+from gateway.route_table import Route, match_route, metered
 from gateway.settings import GatewaySettings
+
+
+class GatewayApp(FastAPI):
+    """The gateway's FastAPI app; proxied paths skip FastAPI's and Starlette's own
+    per-request layers (routing, exception, telemetry and body-limit middlewares) and go
+    through `edge`: gzip, CORS, request id + security headers, metrics, load shedding,
+    admission, proxy — the same headers and answers, a fraction of the CPU."""
+
+    edge: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.edge is not None and scope["type"] == "http" and match_route(scope["path"]):
+            scope["app"] = self  # what Starlette sets: Request.app → state
+            await self.edge(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -92,22 +110,31 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         liveness=False,  # the gateway's /health aggregates the services instead
         response_headers=SECURITY_HEADERS,
         operational_details=settings.operational_details_public,
+        app_class=GatewayApp,
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
     )
-    # Innermost of the user middlewares: proxied requests still get request ids, metrics,
-    # security headers and CORS, but skip FastAPI's routing and exception layers.
-    app.user_middleware.append(Middleware(ProxyRoutesMiddleware, handler=_proxy_handler(settings)))
+    limiter = UpstreamLimiter(
+        settings.upstream_concurrency_limit,
+        settings.upstream_queue_limit,
+        settings.upstream_queue_timeout_seconds,
+    )
+    app.state.limiter = limiter
+    cors = dict(
+        allow_origins=settings.cors_origin_list,
+        allow_methods=["*"],
+        allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+        expose_headers=["X-Total-Count", "X-Request-ID", "Retry-After"],
+    )
+    # The proxy's chain (see GatewayApp), outermost last; the gateway's own routes get the
+    # same layers from FastAPI's middleware stack below.
+    edge: ASGIApp = ProxyRoutesMiddleware(app, handler=_proxy_handler(settings), limiter=limiter)
+    edge = RequestIdMiddleware(MetricsMiddleware(edge), extra_headers=SECURITY_HEADERS)
     if settings.cors_origin_list:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origin_list,
-            allow_methods=["*"],
-            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
-            expose_headers=["X-Total-Count", "X-Request-ID", "Retry-After"],
-        )
-    # Outermost: compresses what the proxy and the gateway's own routes answer.
+        edge = CORSMiddleware(edge, **cors)  # type: ignore[arg-type]
+        app.add_middleware(CORSMiddleware, **cors)  # type: ignore[arg-type]
+    app.edge = GzipJsonCsv(edge, minimum_size=settings.gzip_minimum_bytes)
     app.add_middleware(GzipJsonCsv, minimum_size=settings.gzip_minimum_bytes)
     _add_gateway_routes(app, settings)
     return app

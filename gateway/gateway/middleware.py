@@ -7,9 +7,10 @@ from collections.abc import Awaitable, Callable
 
 from segshared.errors import REDIS_ERRORS, DomainError, dependency_failure, error_response
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.overload import Overloaded, UpstreamLimiter
 from gateway.route_table import Route, match_route
 
 logger = logging.getLogger("gateway.middleware")
@@ -31,15 +32,27 @@ class ProxyRoutesMiddleware:
     and unknown paths (404) still go through FastAPI.
     """
 
-    def __init__(self, app: ASGIApp, handler: ProxyHandler) -> None:
+    def __init__(self, app: ASGIApp, handler: ProxyHandler, limiter: UpstreamLimiter) -> None:
         self.app = app
         self.handler = handler
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = match_route(scope["path"]) if scope["type"] == "http" else None
         if route is None:
             await self.app(scope, receive, send)
             return
+        try:
+            await self.limiter.enter(route.service)
+        except Overloaded as exc:  # shed before any work: no Redis, no token check
+            await error_response(exc)(scope, receive, send)
+            return
+        try:
+            await self._serve(scope, receive, send, route)
+        finally:  # held until the answer is sent: a streamed response keeps its slot
+            self.limiter.leave(route.service)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, route: Route) -> None:
         request = Request(scope, receive)
         try:
             response = await self.handler(request, route)
@@ -50,4 +63,7 @@ class ProxyRoutesMiddleware:
             assert failure is not None
             logger.warning("%s admitting %s: %s", type(exc).__name__, route.prefix, failure.detail)
             response = error_response(failure)
+        except Exception:  # what FastAPI's handler answers: logged, no stack trace out
+            logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            response = JSONResponse({"detail": "Internal server error"}, 500)
         await response(scope, receive, send)

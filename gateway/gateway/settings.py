@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from segshared.settings import ServiceSettings
 
 
@@ -14,6 +15,11 @@ class GatewaySettings(ServiceSettings):
     upstream_timeout_seconds: float = 30.0
     upstream_long_timeout_seconds: float = 900.0
     upstream_pool_size: int = 200
+    # Load shedding per upstream service: this many requests in flight, this many more
+    # queued for at most this long; beyond that 503 + Retry-After at once.
+    upstream_concurrency_limit: int = Field(default=64, ge=1)
+    upstream_queue_limit: int = Field(default=1024, ge=0)
+    upstream_queue_timeout_seconds: float = Field(default=2.0, gt=0)
     health_timeout_seconds: float = 2.0
     # The console's production build (index.html + assets/); default <repo>/frontend/dist.
     ui_dir: str = ""

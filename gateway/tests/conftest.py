@@ -61,6 +61,11 @@ def echo_app(signer: TokenSigner) -> FastAPI:
         await asyncio.sleep(5)
         return {}
 
+    @app.get("/profiles/slow")
+    async def slow_profile() -> dict:
+        await asyncio.sleep(0.3)
+        return {"slow": True}
+
     @app.get("/profiles/stream")
     async def stream() -> StreamingResponse:
         async def chunks() -> AsyncIterator[bytes]:

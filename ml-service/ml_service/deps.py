@@ -8,8 +8,8 @@ from fastapi import Depends, Request
 from redis.asyncio import Redis
 from segshared.db import SessionDep as SessionDep  # the one transaction per request
 
-from ml_service.model_store import ModelStore
-from ml_service.trainer import Trainer
+from ml_service.serving.model_store import ModelStore
+from ml_service.training.trainer import Trainer
 
 
 # Dependencies are `async def` on purpose: FastAPI runs a plain `def` one in a thread

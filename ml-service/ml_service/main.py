@@ -18,12 +18,12 @@ from segshared.streams import StreamConsumer, trim_loop
 from starlette.middleware import Middleware
 
 from ml_service import __version__
-from ml_service.api import datasets, models, predict
-from ml_service.fast_predict import PredictFastPath
-from ml_service.model_store import ModelStore
+from ml_service.api import datasets, model_registry, predict
+from ml_service.consumers import user_events_handler
+from ml_service.serving.fast_predict import PredictFastPath
+from ml_service.serving.model_store import ModelStore
 from ml_service.settings import MlSettings
-from ml_service.trainer import Trainer
-from ml_service.user_events import user_events_handler
+from ml_service.training.trainer import Trainer
 
 logger = logging.getLogger("ml_service.main")
 
@@ -106,7 +106,7 @@ def create_app(settings: MlSettings | None = None) -> FastAPI:
 
     app = build_app("ml-service", __version__, settings, lifespan)
     app.user_middleware.append(Middleware(PredictFastPath))
-    for router in (predict.router, predict.internal, models.router, datasets.router):
+    for router in (predict.router, predict.internal, model_registry.router, datasets.router):
         app.include_router(router)
     return app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ml_service.models import Dataset, ModelVersion, TrainingJob
+from ml_service.tables import Dataset, ModelVersion, TrainingJob
 
 UNFINISHED = ("queued", "running")
 

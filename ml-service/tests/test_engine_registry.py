@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from ml_service import registry
 from ml_service.engine.features import FEATURES
 from ml_service.engine.generator import generate_customers
 from ml_service.engine.model import TrainedModel
 from ml_service.engine.naming import name_clusters
 from ml_service.engine.training import TrainingParams, train_segments
+from ml_service.serving import registry
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import StandardScaler
 

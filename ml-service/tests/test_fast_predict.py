@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from ml_service.fast_predict import PredictFastPath
+from ml_service.serving.fast_predict import PredictFastPath
 from segshared.errors import REDIS_UNAVAILABLE
 from segshared.redis_client import make_redis
 from segshared.testing import TokenSigner, free_port

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from ml_service import registry
+from ml_service.serving import registry
 from ml_service.settings import MlSettings
 from segshared.events import USER_EVENTS_STREAM
 from segshared.testing import TokenSigner, free_port

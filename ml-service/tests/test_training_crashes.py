@@ -16,11 +16,11 @@ import pytest
 from fastapi import FastAPI
 from ml_service.engine.generator import generate_customers
 from ml_service.main import bootstrap_model
-from ml_service.model_store import ModelStore
-from ml_service.models import TrainingJob
+from ml_service.serving.model_store import ModelStore
 from ml_service.settings import MlSettings
-from ml_service.trainer import INTERRUPTED, Trainer
-from ml_service.worker import progress_key
+from ml_service.tables import TrainingJob
+from ml_service.training.trainer import INTERRUPTED, Trainer
+from ml_service.training.worker import progress_key
 from segshared.testing import TokenSigner
 
 from .conftest import auth

@@ -13,7 +13,7 @@ from segshared.streams import StreamConsumer
 
 from profile_service import __version__
 from profile_service.api import history, internal, profiles
-from profile_service.history_events import history_handler, user_events_handler
+from profile_service.consumers import history_handler, user_events_handler
 from profile_service.settings import ProfileSettings
 
 CONSUMER_GROUP = "profile-service"

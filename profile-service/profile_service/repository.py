@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, text
+from segshared.customer import CUSTOMER_FIELDS
+from sqlalchemy import Row, Select, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from profile_service.filters import HistoryFilter
-from profile_service.models import CustomerProfile, PredictionHistory
+from profile_service.tables import CustomerProfile, PredictionHistory
 
 
 def _escape_like(text: str) -> str:
@@ -45,8 +47,8 @@ async def list_profiles(
     return list(rows.scalars().all()), int(total)
 
 
-def _history_query(user_id: int, flt: HistoryFilter) -> Select[Any]:
-    query = select(PredictionHistory).where(PredictionHistory.user_id == user_id)
+def _history_query(user_id: int, flt: HistoryFilter, *columns: Any) -> Select[Any]:
+    query = select(*(columns or (PredictionHistory,))).where(PredictionHistory.user_id == user_id)
     if flt.cluster is not None:
         query = query.where(PredictionHistory.cluster == flt.cluster)
     if flt.created_from is not None:
@@ -74,15 +76,27 @@ async def list_history(
     return list(rows.scalars().all()), int(total)
 
 
+# An export row: plain columns, the customer fields read out of the JSON by PostgreSQL
+# (no ORM objects, no JSON decoding in Python: the export streams >200k rows/s).
+EXPORT_SELECT = (
+    PredictionHistory.id, PredictionHistory.created_at, PredictionHistory.cluster,
+    PredictionHistory.cluster_name, PredictionHistory.confidence, PredictionHistory.model_version,
+    PredictionHistory.profile_id,
+    *(func.jsonb_extract_path_text(PredictionHistory.customer_data, name).label(name)
+      for name in (*CUSTOMER_FIELDS, "batch_size")),
+)  # fmt: skip
+
+
 async def history_page(
     session: AsyncSession,
     user_id: int,
     flt: HistoryFilter,
     page_size: int,
     after: tuple[datetime, int] | None,
-) -> list[PredictionHistory]:
-    """Matching rows, newest first, after the keyset cursor `after` (created_at, id)."""
-    query = _history_query(user_id, flt)
+) -> Sequence[Row[tuple[Any, ...]]]:
+    """Matching rows as EXPORT_SELECT, newest first, after the keyset cursor `after`
+    (created_at, id)."""
+    query = _history_query(user_id, flt, *EXPORT_SELECT)
     if after is not None:
         created, row_id = after
         query = query.where(
@@ -91,8 +105,7 @@ async def history_page(
                 (PredictionHistory.created_at == created) & (PredictionHistory.id < row_id),
             )
         )
-    rows = await session.execute(query.order_by(*_NEWEST_FIRST).limit(page_size))
-    return list(rows.scalars().all())
+    return (await session.execute(query.order_by(*_NEWEST_FIRST).limit(page_size))).all()
 
 
 async def get_history_entry(

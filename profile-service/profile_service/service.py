@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from segshared.customer import CUSTOMER_FIELDS
 from segshared.errors import NotFound, ServiceUnavailable
 from segshared.internal_client import InternalClient
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from profile_service import repository
 from profile_service.filters import HistoryFilter
-from profile_service.models import CustomerProfile, PredictionHistory, utcnow
 from profile_service.schemas import ProfileCreate, ProfileUpdate
+from profile_service.tables import CustomerProfile, PredictionHistory, utcnow
 
 
 async def create_profile(
@@ -76,8 +77,9 @@ async def predict_profile(
 
 async def history_pages(
     sessionmaker: async_sessionmaker[AsyncSession], user_id: int, flt: HistoryFilter, size: int
-) -> AsyncIterator[list[PredictionHistory]]:
-    """Every matching history row, newest first, in keyset pages of `size`.
+) -> AsyncIterator[Sequence[Row[tuple[Any, ...]]]]:
+    """Every matching history row (as repository.EXPORT_SELECT), newest first, in keyset
+    pages of `size`.
 
     Each page is read in its own short transaction, so a slow reader of the stream holds
     no pooled connection between pages.
@@ -89,7 +91,7 @@ async def history_pages(
         if not rows:
             return
         yield rows
-        after = (rows[-1].created_at, rows[-1].id or 0)
+        after = (rows[-1].created_at, rows[-1].id)
 
 
 async def delete_history_entry(session: AsyncSession, user_id: int, entry_id: int) -> None:

@@ -13,5 +13,5 @@ class ProfileSettings(ServiceSettings):
     history_block_ms: int = 200
     # Pause after a partial batch (bounded well under the 1 s visibility promise).
     history_gather_seconds: float = 0.25
-    export_page_size: int = 2_000
+    export_page_size: int = 10_000
     predict_timeout_seconds: float = 5.0

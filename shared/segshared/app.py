@@ -29,9 +29,11 @@ def build_app(
     response_headers: list[tuple[bytes, bytes]] | None = None,
     unique_conflicts: Mapping[str, str] | None = None,
     operational_details: bool = True,
+    app_class: type[FastAPI] = FastAPI,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
-    """A FastAPI app with JSON logging, request ids, metrics, error handlers and health.
+    """A FastAPI app (`app_class`) with JSON logging, request ids, metrics, error handlers
+    and health.
 
     `operational_details=False` keeps readiness details and `/metrics` off the app (a
     public edge in production).
@@ -51,7 +53,7 @@ def build_app(
             gc.freeze()
             yield
 
-    app = FastAPI(
+    app = app_class(
         title=service,
         version=version,
         lifespan=lifespan_then_freeze,

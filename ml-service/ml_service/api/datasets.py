@@ -12,11 +12,11 @@ from segshared.security import AnalystClaims
 from starlette.datastructures import UploadFile
 
 from ml_service import repository
-from ml_service.datasets import store_upload
 from ml_service.deps import SessionDep
 from ml_service.engine.generator import COLUMNS
-from ml_service.models import Dataset
 from ml_service.schemas import DatasetPublic
+from ml_service.tables import Dataset
+from ml_service.training.datasets import store_upload
 
 router = APIRouter(
     prefix="/datasets", tags=["datasets"], responses=error_responses(401, 403, 422, 503)

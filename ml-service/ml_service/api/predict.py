@@ -17,10 +17,10 @@ from segshared.quota import PREDICTED_ROWS_HEADER
 from segshared.security import CurrentClaims, ServiceCaller
 from starlette.datastructures import UploadFile
 
-from ml_service import batch, predictions
 from ml_service.deps import RedisDep, StoreDep
 from ml_service.engine.predictor import SegmentModel
 from ml_service.schemas import BatchAnswer, InternalPredict, Prediction
+from ml_service.serving import batch, predictions
 
 router = APIRouter(tags=["segmentation"], responses=error_responses(400, 401, 422, 503))
 internal = APIRouter(prefix="/internal", dependencies=[ServiceCaller], include_in_schema=False)

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from profile_service import repository, service
 from profile_service.deps import HistoryFilterDep, SessionDep
 from profile_service.filters import HistoryFilter
-from profile_service.models import PredictionHistory
 from profile_service.schemas import HistoryEntry, HistoryPage, Message
 
 router = APIRouter(prefix="/history", tags=["history"], responses=error_responses(401, 422, 503))
@@ -45,21 +44,6 @@ async def list_history(
     return HistoryPage(history=[HistoryEntry.model_validate(r) for r in rows], total=total)
 
 
-def _csv_row(entry: PredictionHistory) -> list[object]:
-    data = entry.customer_data or {}
-    return [
-        entry.id,
-        entry.created_at.isoformat(),
-        "" if entry.cluster is None else entry.cluster,
-        entry.cluster_name or "",
-        "" if entry.confidence is None else entry.confidence,
-        entry.model_version or "",
-        "" if entry.profile_id is None else entry.profile_id,
-        *(data.get(field, "") for field in CUSTOMER_FIELDS),
-        data.get("batch_size", ""),
-    ]
-
-
 async def _export_rows(
     sessionmaker: async_sessionmaker[AsyncSession], user_id: int, flt: HistoryFilter, page: int
 ) -> AsyncIterator[str]:
@@ -72,7 +56,8 @@ async def _export_rows(
     async for rows in service.history_pages(sessionmaker, user_id, flt, page):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(_csv_row(row) for row in rows)
+        # Columns as repository.EXPORT_SELECT; None is written as an empty field.
+        writer.writerows((row.id, row.created_at.isoformat(), *row[2:]) for row in rows)
         yield buffer.getvalue()
 
 

@@ -14,8 +14,8 @@ import pandas as pd
 from segshared.customer import CLUSTER_FEATURES
 from segshared.errors import Unprocessable
 
-from ml_service.csv_input import open_customer_csv, validate_chunk
 from ml_service.engine.generator import COLUMNS, generate_customers
+from ml_service.serving.csv_input import open_customer_csv, validate_chunk
 
 MAX_EXAMPLES = 10
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from profile_service import repository
 
-logger = logging.getLogger("profile_service.history_events")
+logger = logging.getLogger("profile_service.consumers")
 
 
 def _optional(value: str | None, kind: type) -> Any:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import redis
 
-from ml_service.datasets import load_training_arrays
 from ml_service.engine.model import TrainedModel
 from ml_service.engine.training import TrainingParams, train_segments
+from ml_service.training.datasets import load_training_arrays
 
 PROGRESS_TTL_SECONDS = 7 * 24 * 3600
 

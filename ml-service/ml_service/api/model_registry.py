@@ -10,9 +10,8 @@ from segshared.errors import NotFound, error_responses
 from segshared.params import Text
 from segshared.security import AdminClaims, AnalystClaims, CurrentClaims
 
-from ml_service import registry, repository
+from ml_service import repository
 from ml_service.deps import RedisDep, SessionDep, StoreDep, TrainerDep
-from ml_service.models import ModelVersion
 from ml_service.schemas import (
     Clusters,
     Elbow,
@@ -23,7 +22,9 @@ from ml_service.schemas import (
     TrainRequest,
     TrainResult,
 )
-from ml_service.worker import progress_key
+from ml_service.serving import registry
+from ml_service.tables import ModelVersion
+from ml_service.training.worker import progress_key
 
 router = APIRouter(tags=["segmentation"], responses=error_responses(400, 401, 422, 503))
 

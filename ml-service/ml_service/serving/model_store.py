@@ -15,10 +15,10 @@ from redis.asyncio import Redis
 from segshared.errors import ServiceUnavailable
 from segshared.events import MODEL_PUBLISHED_CHANNEL
 
-from ml_service import registry
 from ml_service.engine.predictor import SegmentModel
+from ml_service.serving import registry
 
-logger = logging.getLogger("ml_service.model_store")
+logger = logging.getLogger("ml_service.serving.model_store")
 
 NOT_TRAINED = "Model not trained. Please train the model first"
 

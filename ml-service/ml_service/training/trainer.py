@@ -37,16 +37,17 @@ from segshared.process import die_with_parent
 from segshared.retry import Backoff, sleep_unless
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ml_service import registry, repository
-from ml_service.datasets import ensure_default_dataset
+from ml_service import repository
 from ml_service.engine.model import TrainedModel
 from ml_service.engine.training import TrainingParams
-from ml_service.model_store import ModelStore
-from ml_service.models import Dataset, ModelVersion, TrainingJob
+from ml_service.serving import registry
+from ml_service.serving.model_store import ModelStore
 from ml_service.settings import MlSettings
-from ml_service.worker import progress_key, run_training
+from ml_service.tables import Dataset, ModelVersion, TrainingJob
+from ml_service.training.datasets import ensure_default_dataset
+from ml_service.training.worker import progress_key, run_training
 
-logger = logging.getLogger("ml_service.trainer")
+logger = logging.getLogger("ml_service.training.trainer")
 
 INTERRUPTED = "interrupted: the ml-service process running it stopped"
 WORKER_DIED = "interrupted: the training worker process died (out of memory?)"
@@ -63,7 +64,7 @@ _RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 
 def _warm_up() -> None:
     """Import the training code in the worker process ahead of the first request."""
-    import ml_service.worker  # noqa: F401
+    import ml_service.training.worker  # noqa: F401
 
 
 def _new_pool() -> concurrent.futures.ProcessPoolExecutor:

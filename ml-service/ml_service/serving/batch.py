@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from segshared.customer import CUSTOMER_FIELDS, CustomerInput
 from segshared.errors import Unprocessable
 
-from ml_service.csv_input import open_customer_csv, validate_chunk
 from ml_service.engine.predictor import SegmentModel
+from ml_service.serving.csv_input import open_customer_csv, validate_chunk
 
 OUTPUT_COLUMNS = ("cluster", "cluster_name", "confidence")
 

@@ -56,6 +56,8 @@ class PredictionHistory(Base, table=True):
             "user_id",
             text("created_at DESC"),
             text("id DESC"),
+            # The total and the filters of /history read the index only (no heap visits).
+            postgresql_include=["cluster", "confidence"],
         ),
     )
 

@@ -27,7 +27,7 @@ from segshared.tokens import bearer_token
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ml_service import predictions
+from ml_service.serving import predictions
 
 MAX_BODY = 64 * 1024
 

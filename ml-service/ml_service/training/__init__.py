@@ -1,0 +1,1 @@
+"""Training: datasets, the trainer (jobs, publishing) and its worker process."""
