@@ -35,7 +35,13 @@ class TestLockoutUnderConcurrency:
         assert httpx.post(base_url + "/auth/login", json=right).status_code == 429
 
 
-CUSTOMER = {"age": 35, "annual_income": 60000, "spending_score": 50, "purchase_frequency": 12}
+CUSTOMER = {
+    "sex": "Male",
+    "age": 28,
+    "annual_income": 88.0,
+    "spending_score": 77,
+    "purchase_frequency": 30,
+}
 
 
 def _key(gateway: httpx.Client, user: dict, **fields: object) -> dict:
@@ -61,17 +67,19 @@ class TestQuotaBeforeWork:
         self, gateway: httpx.Client, make_user: UserFactory
     ) -> None:
         user = make_user()
-        key = _key(gateway, user, daily_quota=8)
+        # Lines are reserved as they stream (the multipart framing's too), then refunded
+        # down to the rows predicted.
+        key = _key(gateway, user, daily_quota=20)
         headers = {"X-API-Key": key["key"]}
-        header = "age,annual_income,spending_score,purchase_frequency\n"
-        rows = "35,60000,50,12\n" * 5 + "999,1,1,1\n"  # the last row is refused
+        header = "sex,age,annual_income,spending_score,purchase_frequency\n"
+        rows = "Female,30,50,60,12\n" * 5 + "Female,999,1,1,1\n"  # the last row is refused
         csv = (header + rows).encode()
         answer = gateway.post("/predict/batch", files={"file": ("x.csv", csv, "text/csv")},
                               headers=headers)  # fmt: skip
         assert answer.status_code == 200, answer.text
         listed = gateway.get("/auth/api-keys", headers=user["headers"]).json()
         assert listed[0]["used_today"] == 5  # predicted rows only
-        too_many = (header + "35,60000,50,12\n" * 4).encode()
+        too_many = (header + "Female,30,50,60,12\n" * 16).encode()  # 15 rows left
         refused = gateway.post("/predict/batch", files={"file": ("x.csv", too_many, "text/csv")},
                                headers=headers)  # fmt: skip
         assert refused.status_code == 429
@@ -83,7 +91,7 @@ class TestQuotaBeforeWork:
     ) -> None:
         user = make_user()
         profile = gateway.post(
-            "/profiles", json={"name": "Ann", **CUSTOMER}, headers=user["headers"]
+            "/profiles/", json={"name": "Ann", **CUSTOMER}, headers=user["headers"]
         )
         assert profile.status_code == 201, profile.text
         key = _key(gateway, user, daily_quota=1, scopes=["predict"])
