@@ -31,6 +31,9 @@ k8s-check:  ## render every Kubernetes overlay, validate it strictly, check the 
 lint:  ## ruff check, ruff format --check, mypy on shared/
 	uv run --frozen ruff check . && uv run --frozen ruff format --check . && uv run --frozen mypy shared/segshared
 
+audit:  ## pip-audit on uv.lock and bandit -ll on the code (tools fetched and pinned by uv)
+	scripts/audit.sh
+
 fmt:  ## ruff fix + format
 	uv run --frozen ruff check --fix . && uv run --frozen ruff format .
 

@@ -166,6 +166,14 @@ class Stack:
             "--timeout-graceful-shutdown", "5",
         ]  # fmt: skip
 
+    def process_env(self, spec: ServiceSpec) -> dict[str, str]:
+        """The services believe X-Forwarded-For from the gateway only, which reaches them
+        over loopback here; the gateway keeps the configured TRUSTED_PROXIES (none by
+        default: its peer is the client)."""
+        if spec is GATEWAY:
+            return self.env
+        return {**self.env, "TRUSTED_PROXIES": "127.0.0.1/32,::1/128"}
+
     def start(self, spec: ServiceSpec) -> None:
         """Start one process, its output prefixed with its name (or written to log_dir)."""
         out: int | IO[bytes]
@@ -176,7 +184,7 @@ class Stack:
             out = subprocess.PIPE
         process = subprocess.Popen(
             self.command(spec),
-            env=self.env,
+            env=self.process_env(spec),
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,

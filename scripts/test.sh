@@ -13,6 +13,8 @@ uv run --frozen ruff check .
 uv run --frozen ruff format --check .
 echo "== mypy (shared)"
 uv run --frozen mypy shared/segshared
+echo "== audit: pip-audit on uv.lock, bandit -ll on the code"
+scripts/audit.sh
 
 echo "== console (frontend): lint, types, unit tests, build + bundle budget"
 scripts/console.sh check

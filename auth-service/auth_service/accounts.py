@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from segshared.contracts.revocation import invalidate_user_tokens
 from segshared.errors import BadRequest, Conflict, Unauthorized
 from segshared.tokens import Claims
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,9 +90,7 @@ async def update_me(
         user.hashed_password = await ctx.passwords.hash(data.password)
         # Every other session ends; the one making the change goes on.
         await repository.revoke_user_families(session, user.id or 0, keep_family=claims.session_id)
-        await invalidate_user_tokens(
-            ctx.redis, claims.user_id, ctx.revocation_ttl, keep_jti=claims.jti
-        )
+        await ctx.invalidate_user(session, claims.user_id, keep_jti=claims.jti)
         await audit.record(session, "password_change", actor_id=user.id, target_id=user.id)
     user.updated_at = utcnow()
     return user
@@ -111,4 +108,4 @@ async def delete_user(
     )  # fmt: skip
     await session.delete(user)
     await session.flush()
-    await invalidate_user_tokens(ctx.redis, user.id, ctx.revocation_ttl)
+    await ctx.invalidate_user(session, user.id)

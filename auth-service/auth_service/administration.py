@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from segshared.contracts.revocation import invalidate_user_tokens
 from segshared.errors import BadRequest, NotFound
 from segshared.stats_window import Bucket
 from segshared.tokens import Claims
@@ -35,7 +34,7 @@ async def change_role(
         previous = user.role
         user.role = role
         user.updated_at = utcnow()
-        await invalidate_user_tokens(ctx.redis, user_id, ctx.revocation_ttl)
+        await ctx.invalidate_user(session, user_id)
         await audit.record(
             session, "role_change", actor_id=admin.user_id, target_id=user_id,
             previous=previous, role=role,
@@ -53,7 +52,7 @@ async def toggle_active(
     user.is_active = not user.is_active
     user.updated_at = utcnow()
     if not user.is_active:
-        await invalidate_user_tokens(ctx.redis, user_id, ctx.revocation_ttl)
+        await ctx.invalidate_user(session, user_id)
         await repository.revoke_user_families(session, user_id)
     action = "user_activated" if user.is_active else "user_deactivated"
     await audit.record(session, action, actor_id=admin.user_id, target_id=user_id)

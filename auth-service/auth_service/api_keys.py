@@ -31,6 +31,9 @@ async def create(
         prefix=prefix,
         key_hash=hash_secret(key),
         daily_quota=data.daily_quota,
+        scopes=list(data.scopes),
+        expires_at=data.expires_at,
+        allowed_ips=data.allowed_ips,
     )
     session.add(record)
     await session.flush()
@@ -45,6 +48,9 @@ async def create(
         key=key,
         prefix=prefix,
         daily_quota=record.daily_quota,
+        scopes=record.scopes,
+        expires_at=record.expires_at,
+        allowed_ips=record.allowed_ips,
         created_at=record.created_at,
     )
 
@@ -61,6 +67,9 @@ async def list_for(session: AsyncSession, redis: Redis, owner_id: int) -> list[A
                 name=key.name,
                 prefix=key.prefix,
                 daily_quota=key.daily_quota,
+                scopes=key.scopes,
+                expires_at=key.expires_at,
+                allowed_ips=key.allowed_ips,
                 created_at=key.created_at,
                 last_used_at=key.last_used_at,
                 used_today=await usage_today(redis, key.id),
@@ -84,23 +93,31 @@ async def revoke(
 
 
 async def exchange(session: AsyncSession, ctx: AuthContext, key: str) -> ApiKeyToken:
-    """A short-lived access token acting as the key's owner (for the gateway)."""
+    """A short-lived access token acting as the key's owner within the key's scopes (for
+    the gateway, which also enforces `allowed_ips`); never past the key's expiry."""
     record = await repository.api_key_by_hash(session, hash_secret(key))
     if record is None:
         raise Unauthorized("Invalid API key")
+    lifetime = ctx.settings.api_key_token_expire_seconds
+    if record.expires_at is not None:
+        left = int((record.expires_at - utcnow()).total_seconds())
+        if left <= 0:
+            raise Unauthorized("API key has expired")
+        lifetime = min(lifetime, left)
     user = await repository.user_by_id(session, record.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("Invalid API key")
     assert record.id is not None and user.id is not None
     record.last_used_at = utcnow()
     issued = ctx.signer.issue(
-        user.id, user.username, user.role, ctx.settings.api_key_token_expire_seconds,
-        akid=record.id,
-    )  # fmt: skip
+        user.id, user.username, user.role, lifetime, akid=record.id, scp=record.scopes
+    )
     return ApiKeyToken(
         access_token=issued.token,
         expires_in=issued.expires_in,
         api_key_id=record.id,
         user_id=user.id,
         daily_quota=record.daily_quota,
+        scopes=record.scopes,
+        allowed_ips=record.allowed_ips,
     )

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from segshared.contracts.revocation import invalidate_user_tokens
+from segshared.db import after_commit
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.limits import LoginLimits
 from auth_service.passwords import Passwords
@@ -28,3 +31,15 @@ class AuthContext:
     def revocation_ttl(self) -> int:
         """How long a `valid_after` must live: as long as any access token could."""
         return self.settings.access_token_seconds + 60
+
+    async def invalidate_user(
+        self, session: AsyncSession, user_id: int, keep_jti: str | None = None
+    ) -> None:
+        """Void the user's tokens now *and* once the change commits, so a token minted
+        from the old row in between (a refresh racing a demotion) is void too."""
+
+        async def invalidate() -> None:
+            await invalidate_user_tokens(self.redis, user_id, self.revocation_ttl, keep_jti)
+
+        await invalidate()
+        after_commit(session, invalidate)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from segshared.clientip import client_address
 from segshared.db import SessionDep as SessionDep  # the one transaction per request
 
 from auth_service.context import AuthContext
@@ -18,11 +19,11 @@ async def get_context(request: Request) -> AuthContext:
 
 
 async def client_ip(request: Request) -> str:
-    """The caller's address as the gateway saw it (it overwrites X-Forwarded-For)."""
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip()[:64]
-    return request.client.host if request.client else "unknown"
+    """The caller's address: the peer, or what a trusted proxy (the gateway, listed in
+    TRUSTED_PROXIES) says in X-Forwarded-For; a header from anyone else is ignored."""
+    networks = request.app.state.auth.settings.trusted_proxy_networks
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers.getlist("x-forwarded-for"), networks)[:64]
 
 
 ContextDep = Annotated[AuthContext, Depends(get_context)]

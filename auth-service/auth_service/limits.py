@@ -1,4 +1,8 @@
-"""Login lockout per account and request limits per client IP (fixed windows in Redis)."""
+"""Login lockout per account and request limits per client IP (fixed windows in Redis).
+
+A login attempt is reserved atomically (one Lua script) *before* the password is verified,
+so any number of simultaneous guesses for one account gets at most the limit verified.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,27 @@ from redis.asyncio import Redis
 from segshared.errors import TooManyRequests
 
 from auth_service.settings import AuthSettings
+
+# KEYS: account failures, IP failures. ARGV: account limit, account window, IP limit,
+# IP window. Returns {0, ttl, which} when a budget is spent (nothing reserved), else {1}.
+_RESERVE_ATTEMPT = """
+for i = 1, 2 do
+  local count = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if count >= tonumber(ARGV[2 * i - 1]) then
+    return {0, redis.call('TTL', KEYS[i]), i}
+  end
+end
+for i = 1, 2 do
+  if redis.call('INCR', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[2 * i]) end
+end
+return {1}
+"""
+# KEYS: account failures, IP failures: a successful login clears the first and gives the
+# address its reserved failure back (never below zero, never a key without a TTL).
+_REFUND_ATTEMPT = """
+redis.call('DEL', KEYS[1])
+if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
+"""
 
 
 async def _hit(redis: Redis, key: str, window: int) -> tuple[int, int]:
@@ -18,13 +43,12 @@ async def _hit(redis: Redis, key: str, window: int) -> tuple[int, int]:
     return int(count), max(1, int(ttl))
 
 
-async def _check(redis: Redis, key: str, limit: int, message: str) -> None:
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.get(key)
-        pipe.ttl(key)
-        count, ttl = await pipe.execute()
-    if count is not None and int(count) >= limit:
-        raise TooManyRequests(message, retry_after=max(1, int(ttl)))
+def _account_key(account: str) -> str:
+    return f"auth:lockout:{account}"
+
+
+def _failed_ip_key(ip: str) -> str:
+    return f"auth:rl:login-failed:{ip}"
 
 
 class LoginLimits:
@@ -33,9 +57,11 @@ class LoginLimits:
     def __init__(self, redis: Redis, settings: AuthSettings) -> None:
         self.redis = redis
         self.settings = settings
+        self._reserve = redis.register_script(_RESERVE_ATTEMPT)
+        self._refund = redis.register_script(_REFUND_ATTEMPT)
 
     async def check_ip(self, ip: str, action: str) -> None:
-        """429 when this IP exceeded its login/registration budget (or failed-login one)."""
+        """429 when this IP exceeded its login/registration budget."""
         window = self.settings.ip_rate_window_seconds
         limit = (
             self.settings.register_rate_limit
@@ -45,28 +71,29 @@ class LoginLimits:
         count, ttl = await _hit(self.redis, f"auth:rl:{action}:{ip}", window)
         if count > limit:
             raise TooManyRequests("Too many requests from this address", retry_after=ttl)
-        if action == "login":
-            await _check(
-                self.redis,
-                f"auth:rl:login-failed:{ip}",
-                self.settings.failed_login_rate_limit,
-                "Too many failed logins from this address",
-            )
 
-    async def check_account(self, account: str) -> None:
-        """429 with Retry-After while the account is locked out."""
-        await _check(
-            self.redis,
-            f"auth:lockout:{account}",
-            self.settings.lockout_max_failures,
-            "Too many failed login attempts. Try again later.",
+    async def reserve_attempt(self, account: str, ip: str) -> None:
+        """Count this attempt as a failure of the account and the address *before* the
+        password is checked; 429 with Retry-After when either budget is spent."""
+        s = self.settings
+        allowed, *rest = await self._reserve(
+            keys=[_account_key(account), _failed_ip_key(ip)],
+            args=[
+                s.lockout_max_failures,
+                s.lockout_window_seconds,
+                s.failed_login_rate_limit,
+                s.ip_rate_window_seconds,
+            ],
         )
+        if not allowed:
+            ttl, which = rest
+            message = (
+                "Too many failed login attempts. Try again later."
+                if which == 1
+                else "Too many failed logins from this address"
+            )
+            raise TooManyRequests(message, retry_after=max(1, int(ttl)))
 
-    async def record_failure(self, account: str, ip: str) -> None:
-        """Count a failed login against the account and the address."""
-        await _hit(self.redis, f"auth:lockout:{account}", self.settings.lockout_window_seconds)
-        await _hit(self.redis, f"auth:rl:login-failed:{ip}", self.settings.ip_rate_window_seconds)
-
-    async def clear_account(self, account: str) -> None:
-        """Forget the account's failures after a successful login."""
-        await self.redis.delete(f"auth:lockout:{account}")
+    async def refund_attempt(self, account: str, ip: str) -> None:
+        """The attempt succeeded: forget the account's failures, give the address its back."""
+        await self._refund(keys=[_account_key(account), _failed_ip_key(ip)])

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
+from ipaddress import ip_network
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+)
 from segshared.params import Text, storable_text
 
 Role = Literal["user", "analyst", "admin"]
@@ -115,9 +124,35 @@ class Message(BaseModel):
     message: str
 
 
+Scope = Literal["predict", "history:read", "profiles:read", "profiles:write", "models:read"]
+
+
+def _networks(values: list[str] | None) -> list[str] | None:
+    """Each entry an IP or CIDR, stored normalised (`10.0.0.0/8`, `192.0.2.7/32`)."""
+    if values is None:
+        return None
+    try:
+        return [str(ip_network(v.strip(), strict=False)) for v in values]
+    except ValueError as exc:
+        raise ValueError(f"not an IP address or CIDR: {exc}") from exc
+
+
+def _future(value: AwareDatetime | None) -> AwareDatetime | None:
+    if value is not None and value <= datetime.now(UTC):
+        raise ValueError("expires_at must be in the future")
+    return value
+
+
 class ApiKeyCreate(BaseModel):
     name: Text = Field(min_length=1, max_length=100)
     daily_quota: int | None = Field(default=None, ge=1, le=10_000_000)
+    scopes: Annotated[list[Scope], AfterValidator(lambda v: sorted(set(v)))] = Field(
+        default_factory=lambda: ["predict"], min_length=1, max_length=5
+    )
+    expires_at: Annotated[AwareDatetime | None, AfterValidator(_future)] = None
+    allowed_ips: Annotated[
+        list[Annotated[str, Field(max_length=64)]] | None, AfterValidator(_networks)
+    ] = Field(default=None, min_length=1, max_length=50)
 
 
 class ApiKeyCreated(BaseModel):
@@ -126,6 +161,9 @@ class ApiKeyCreated(BaseModel):
     key: str
     prefix: str
     daily_quota: int | None
+    scopes: list[str]
+    expires_at: datetime | None
+    allowed_ips: list[str] | None
     created_at: datetime
 
 
@@ -134,6 +172,9 @@ class ApiKeyPublic(BaseModel):
     name: str
     prefix: str
     daily_quota: int | None
+    scopes: list[str]
+    expires_at: datetime | None
+    allowed_ips: list[str] | None
     created_at: datetime
     last_used_at: datetime | None
     used_today: int
@@ -149,6 +190,8 @@ class ApiKeyToken(BaseModel):
     api_key_id: int
     user_id: int
     daily_quota: int | None
+    scopes: list[str]
+    allowed_ips: list[str] | None
 
 
 class DayCount(BaseModel):

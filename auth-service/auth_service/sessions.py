@@ -7,7 +7,7 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from segshared.contracts.revocation import revoke_jti
+from segshared.contracts.revocation import revoke_jti, revoke_session
 from segshared.errors import Forbidden, Unauthorized
 from segshared.tokens import Claims
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,18 +54,17 @@ async def login(
     await ctx.limits.check_ip(ip, "login")
     user = await repository.user_by_login(session, identifier)
     account = f"user:{user.id}" if user else f"name:{identifier.lower()}"
-    await ctx.limits.check_account(account)
+    await ctx.limits.reserve_attempt(account, ip)  # before verifying: holds under concurrency
     valid = await ctx.passwords.verify(user.hashed_password if user else None, password)
     if not valid or user is None:
-        await ctx.limits.record_failure(account, ip)
         await audit.record(
             session, "login_failed", target_id=user.id if user else None, ip=ip,
             username=identifier[:50],
         )  # fmt: skip
         raise Unauthorized("Incorrect username or password", keep_changes=True)
+    await ctx.limits.refund_attempt(account, ip)
     if not user.is_active:
         raise Forbidden("Inactive user")
-    await ctx.limits.clear_account(account)
     if ctx.passwords.needs_rehash(user.hashed_password):
         user.hashed_password = await ctx.passwords.hash(password)
     await audit.record(session, "login", actor_id=user.id, target_id=user.id, ip=ip)
@@ -80,6 +79,7 @@ async def refresh(session: AsyncSession, ctx: AuthContext, token: str) -> TokenP
     if stored.rotated_at is not None:
         # Someone replayed an old token: treat the family as stolen.
         await repository.revoke_family(session, stored.family_id)
+        await revoke_session(ctx.redis, stored.family_id, ctx.settings.access_token_seconds)
         await audit.record(session, "refresh_reuse", target_id=stored.user_id)
         raise Unauthorized("Refresh token reuse detected; please log in again", keep_changes=True)
     if stored.expires_at <= utcnow():
@@ -94,8 +94,9 @@ async def refresh(session: AsyncSession, ctx: AuthContext, token: str) -> TokenP
 
 
 async def logout(session: AsyncSession, ctx: AuthContext, claims: Claims) -> None:
-    """End this session only: its access token and its refresh family."""
+    """End this session only: every access token minted in it (`sid`) and its refresh family."""
     await revoke_jti(ctx.redis, claims.jti, claims.expires_at)
     if claims.session_id:
+        await revoke_session(ctx.redis, claims.session_id, ctx.settings.access_token_seconds)
         await repository.revoke_family(session, claims.session_id)
     await audit.record(session, "logout", actor_id=claims.user_id, target_id=claims.user_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
 from segshared.settings import ServiceSettings, database_url_field
 
 
@@ -16,7 +15,8 @@ class AuthSettings(ServiceSettings):
     # too. False only for a plain-http deployment on another host name.
     refresh_cookie_secure: bool = True
     api_key_token_expire_seconds: int = 300
-    # PEM of the Ed25519 signing key; else AUTH_KEY_DIR/signing_key.pem (generated in dev).
+    # PEM of the Ed25519 signing key; else AUTH_KEY_DIR/signing_key.pem (generated outside
+    # production only: every replica must sign with the same key).
     auth_private_key: str = ""
     auth_key_dir: str = ".data/keys"
     # argon2id: OWASP's baseline (19 MiB, t=2, p=1) — ~25 ms a hash on this machine kind.
@@ -31,12 +31,6 @@ class AuthSettings(ServiceSettings):
     register_rate_limit: int = 1000
     ip_rate_window_seconds: int = 600
     outbox_poll_seconds: float = 0.5
-
-    @model_validator(mode="after")
-    def _production_needs_a_key(self) -> AuthSettings:
-        if self.environment == "production" and not (self.auth_private_key or self.auth_key_dir):
-            raise ValueError("AUTH_PRIVATE_KEY or AUTH_KEY_DIR must be set in production")
-        return self
 
     @property
     def access_token_seconds(self) -> int:

@@ -27,6 +27,11 @@ def _load_or_generate(settings: AuthSettings) -> Ed25519PrivateKey:
         key = serialization.load_pem_private_key(pem, password=None)
     else:
         path = Path(settings.auth_key_dir) / "signing_key.pem"
+        if not path.exists() and settings.environment == "production":
+            # A generated key would differ per replica (random 401s) and per restart.
+            raise RuntimeError(
+                f"production needs a signing key: set AUTH_PRIVATE_KEY or mount {path}"
+            )
         if not path.exists():
             # Dev convenience only; production passes AUTH_PRIVATE_KEY or a mounted file.
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -68,7 +68,7 @@ class RefreshToken(Base, table=True):
 
 
 class ApiKey(Base, table=True):
-    """An API key (hash only); acts as its owner."""
+    """An API key (hash only); acts as its owner within its scopes, addresses and expiry."""
 
     __tablename__ = "api_keys"
 
@@ -82,6 +82,13 @@ class ApiKey(Base, table=True):
     prefix: str = Field(max_length=16, index=True)
     key_hash: str = Field(max_length=64, unique=True)
     daily_quota: int | None = Field(default=None)
+    scopes: list[str] = Field(
+        default_factory=lambda: ["predict"], sa_column=Column(JSON, nullable=False)
+    )
+    expires_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    allowed_ips: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -5,6 +5,9 @@ from __future__ import annotations
 import httpx
 from segshared.contracts.quota import record_usage
 from segshared.contracts.revocation import revoked_api_key_key
+from segshared.tokens import API_KEY_SCOPES as ALL
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from .conftest import Register
 
@@ -21,8 +24,14 @@ class TestApiKeys:
         )
         assert created.status_code == 201
         body = created.json()
-        assert set(body) == {"id", "name", "key", "prefix", "daily_quota", "created_at"}
+        assert set(body) == {
+            "id", "name", "key", "prefix", "daily_quota", "created_at", "scopes", "expires_at",
+            "allowed_ips",
+        }  # fmt: skip
         assert body["key"].startswith(body["prefix"]) and body["daily_quota"] == 100
+        # Least privilege by default: predictions only, no expiry or address list set.
+        assert body["scopes"] == ["predict"]
+        assert body["expires_at"] is None and body["allowed_ips"] is None
         listed = (await client.get("/auth/api-keys", headers=account["headers"])).json()
         assert listed == [
             {k: v for k, v in body.items() if k != "key"} | {"used_today": 0, "last_used_at": None}
@@ -55,7 +64,13 @@ class TestApiKeys:
         self, client: httpx.AsyncClient, register: Register
     ) -> None:
         account = await register()
-        for body in ({}, {"name": ""}, {"name": "x", "daily_quota": 0}, {"name": "nul\u0000"}):
+        for body in (
+            {}, {"name": ""}, {"name": "x", "daily_quota": 0}, {"name": "nul\u0000"},
+            {"name": "x", "scopes": []}, {"name": "x", "scopes": ["admin"]},
+            {"name": "x", "expires_at": "2001-01-01T00:00:00Z"},
+            {"name": "x", "expires_at": "2999-01-01T00:00:00"},  # no time zone
+            {"name": "x", "allowed_ips": ["10.0.0.0/33"]}, {"name": "x", "allowed_ips": []},
+        ):  # fmt: skip
             response = await client.post("/auth/api-keys", json=body, headers=account["headers"])
             assert response.status_code == 422
 
@@ -112,3 +127,71 @@ class TestApiKeys:
                 "/internal/api-keys/exchange", json={"key": "x"}, headers=headers
             )
             assert response.status_code == 404
+
+
+class TestScopedKeys:
+    async def test_scopes_expiry_and_addresses_are_kept_and_exchanged(
+        self, client: httpx.AsyncClient, register: Register
+    ) -> None:
+        account = await register()
+        asked = {
+            "name": "reporting",
+            "scopes": ["profiles:read", "history:read", "profiles:read"],
+            "expires_at": "2999-01-01T00:00:00Z",
+            "allowed_ips": ["192.0.2.7", " 10.0.0.0/8 "],
+        }
+        key = (await client.post("/auth/api-keys", json=asked, headers=account["headers"])).json()
+        assert key["scopes"] == ["history:read", "profiles:read"]
+        assert key["allowed_ips"] == ["192.0.2.7/32", "10.0.0.0/8"]
+        assert key["expires_at"].startswith("2999-01-01")
+        exchanged = (
+            await client.post("/internal/api-keys/exchange", json={"key": key["key"]},
+                              headers=SERVICE)
+        ).json()  # fmt: skip
+        assert exchanged["scopes"] == key["scopes"]
+        assert exchanged["allowed_ips"] == key["allowed_ips"]
+
+    async def test_an_expired_key_is_refused(
+        self, client: httpx.AsyncClient, register: Register, database: str
+    ) -> None:
+        account = await register()
+        key = (
+            await client.post("/auth/api-keys", json={"name": "old"}, headers=account["headers"])
+        ).json()
+        await _expire(database, key["id"])
+        response = await client.post(
+            "/internal/api-keys/exchange", json={"key": key["key"]}, headers=SERVICE
+        )
+        assert response.status_code == 401 and response.json()["detail"] == "API key has expired"
+
+    async def test_key_tokens_never_manage_keys_the_account_or_admin(
+        self, client: httpx.AsyncClient, register: Register
+    ) -> None:
+        account = await register()
+        key = (
+            await client.post("/auth/api-keys", json={"name": "k", "scopes": list(ALL)},
+                              headers=account["headers"])
+        ).json()  # fmt: skip
+        token = (
+            await client.post("/internal/api-keys/exchange", json={"key": key["key"]},
+                              headers=SERVICE)
+        ).json()["access_token"]  # fmt: skip
+        as_key = {"Authorization": f"Bearer {token}"}
+        for method, path in (
+            ("POST", "/auth/api-keys"), ("GET", "/auth/api-keys"),
+            ("DELETE", f"/auth/api-keys/{key['id']}"), ("PUT", "/users/me"),
+            ("DELETE", "/users/me"), ("GET", "/users/me/profile"), ("GET", "/admin/users"),
+        ):  # fmt: skip
+            response = await client.request(method, path, headers=as_key, json={"name": "x"})
+            assert response.status_code == 403, (method, path)
+        assert (await client.get("/auth/me", headers=as_key)).status_code == 200
+
+
+async def _expire(database: str, key_id: int) -> None:
+    engine = create_async_engine(database)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE auth.api_keys SET expires_at = now() - interval '1 second' WHERE id = :i"),
+            {"i": key_id},
+        )
+    await engine.dispose()

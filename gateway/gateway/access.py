@@ -1,6 +1,8 @@
-"""Edge authorization: credentials → verified claims, revocation, role, limits, quota.
+"""Edge authorization: credentials → verified claims, revocation, role, scope, limits.
 
-All Redis reads and counter updates of one request go in a single pipeline round trip.
+All Redis reads and counter updates of one request go in a single pipeline round trip;
+an API key not in the cache costs one more (its per-address exchange budget) before
+auth-service is asked, so unknown credentials can't be turned into internal load.
 """
 
 from __future__ import annotations
@@ -10,27 +12,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
-from segshared.contracts.quota import seconds_until_utc_midnight, usage_key
+from segshared.clientip import client_address, in_networks
 from segshared.contracts.revocation import check_revocation, revocation_keys
 from segshared.errors import Forbidden, TooManyRequests, Unauthorized
 from segshared.tokens import Claims, TokenVerifier, bearer_token, role_rank
 from starlette.requests import Request
 
-from gateway.api_keys import ApiKeyExchanger, api_key_from
-from gateway.route_table import Route
+from gateway.api_keys import ApiKeyExchanger, KeyToken, api_key_from
+from gateway.route_table import ANY_KEY, Route, key_scope
 from gateway.settings import GatewaySettings
 
-# One round trip for everything a request needs from Redis: the revocation (and quota)
-# values, and the rate-limit counters. KEYS = value keys..., counters...; ARGV[1] = how
-# many value keys. Returns the values, then each counter's new count.
+# One round trip for everything a request needs from Redis: the revocation values and
+# both rate-limit counters. KEYS = value keys..., user counter, IP counter.
 _ADMIT_SCRIPT = """
 local n = tonumber(ARGV[1])
-local values = {}
-if n > 0 then values = redis.call('MGET', unpack(KEYS, 1, n)) end
-for i = n + 1, #KEYS do
-  local count = redis.call('INCR', KEYS[i])
-  if count == 1 then redis.call('EXPIRE', KEYS[i], 61) end
-  values[i] = count
+local values = redis.call('MGET', unpack(KEYS, 1, n))
+for i = 1, 2 do
+  local count = redis.call('INCR', KEYS[n + i])
+  if count == 1 then redis.call('EXPIRE', KEYS[n + i], 61) end
+  values[n + i] = count
 end
 return values
 """
@@ -38,36 +38,32 @@ return values
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is calling: their claims and the bearer token to forward (None when public)."""
+    """Who is calling: their claims, the bearer token to forward (None when public), the
+    client's address, and the API key's daily quota when the call is made with one."""
 
     claims: Claims | None
     token: str | None
+    ip: str
+    daily_quota: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class AdmitResult:
-    """What the admission round trip read: revocation values, quota usage, counters."""
+    """What the admission round trip read: revocation values, then both counters."""
 
     revocation_values: list[str | None]  # the MGET of `revocation_keys`, in order
-    quota_used: int | None
     user_count: int
     ip_count: int
 
     @classmethod
-    def from_reply(cls, reply: list[Any], metered: bool) -> AdmitResult:
-        """Split the script's reply: values (the usage last when metered), then counters."""
+    def from_reply(cls, reply: list[Any]) -> AdmitResult:
+        """Split the script's reply: the values, then the user and IP counters."""
         *values, user_count, ip_count = reply
-        usage = values.pop() if metered else None
-        return cls(
-            revocation_values=values,
-            quota_used=int(usage or 0) if metered else None,
-            user_count=int(user_count or 0),
-            ip_count=int(ip_count or 0),
-        )
+        return cls(values, int(user_count or 0), int(ip_count or 0))
 
 
 class EdgeGuard:
-    """Authenticates, authorizes and meters every proxied request."""
+    """Authenticates, authorizes and rate-limits every proxied request."""
 
     def __init__(
         self,
@@ -82,50 +78,98 @@ class EdgeGuard:
         self.exchanger = exchanger
         self._admit = redis.register_script(_ADMIT_SCRIPT)
 
+    def client_ip(self, request: Request) -> str:
+        """The client's address (X-Forwarded-For believed only through TRUSTED_PROXIES)."""
+        peer = request.client.host if request.client else None
+        return client_address(
+            peer, request.headers.getlist("x-forwarded-for"), self.settings.trusted_proxy_networks
+        )
+
     async def admit(self, request: Request, route: Route) -> Caller:
         """The caller if allowed; raise 401/403/429 otherwise."""
-        ip = request.client.host if request.client else "unknown"
+        ip = self.client_ip(request)
         window = int(time.time() // 60)
-        retry_after = 60 - int(time.time() % 60)
-        ip_key = f"gw:rl:ip:{ip}:{window}"
         if route.access == "public":
-            [count] = await self._admit(keys=[ip_key], args=[0])
-            self._check_limit(int(count), self.settings.rate_limit_ip_per_minute, retry_after)
-            return Caller(None, None)
+            count = await self._count(f"gw:rl:ip:{ip}:{window}")
+            self._check_limit(count, self.settings.rate_limit_ip_per_minute)
+            return Caller(None, None, ip)
 
         bearer = bearer_token(request.headers.get("authorization"))
         key = api_key_from(request.headers, bearer)
-        quota = None
-        if key is not None:
-            key_token = await self.exchanger.token_for(key)
-            token, quota = key_token.access_token, key_token.daily_quota
-        elif bearer is not None:
-            token = bearer
-        else:
+        if key is None and bearer is None:
             raise Unauthorized("Not authenticated")
-        claims = await self.verifier.verify(token)
+        if key is None:
+            assert bearer is not None
+            claims = await self._verify(bearer, ip, window)
+            await self._check(claims, route, ip, window)
+            return Caller(claims, bearer, ip)
 
+        key_token = await self._key_token(key, ip, window)
+        claims = await self._verify(key_token.access_token, ip, window)
+        try:
+            await self._check(claims, route, ip, window)
+        except Unauthorized:
+            # The cached token was revoked (password or role change): exchange once more;
+            # a revoked key or deactivated owner is refused by auth-service itself.
+            self.exchanger.forget(key)
+            key_token = await self._key_token(key, ip, window)
+            claims = await self._verify(key_token.access_token, ip, window)
+            await self._check(claims, route, ip, window)
+        if key_token.allowed_ips is not None and not in_networks(ip, key_token.allowed_ips):
+            raise Forbidden("This API key is not allowed from this address")
+        scope = key_scope(route, request.method, request.url.path)
+        if scope is None:
+            raise Forbidden("API keys cannot manage keys, the account or admin routes")
+        if scope != ANY_KEY and scope not in claims.scopes:
+            raise Forbidden(f"This API key lacks the '{scope}' scope")
+        return Caller(claims, key_token.access_token, ip, key_token.daily_quota)
+
+    async def _key_token(self, key: str, ip: str, window: int) -> KeyToken:
+        cached = self.exchanger.cached(key)  # 401 for a malformed or recently refused key
+        if cached is not None:
+            return cached
+        # Spend the address's exchange budget *before* asking auth-service.
+        count = await self._count(f"gw:rl:exchange:{ip}:{window}")
+        self._check_limit(count, self.settings.api_key_exchanges_per_ip_per_minute)
+        return await self.exchanger.exchange(key)
+
+    async def _verify(self, token: str, ip: str, window: int) -> Claims:
+        """Verified claims (a local signature check, no internal call). Bad tokens count
+        against the address, which gets 429 instead of 401 once it sent too many."""
+        try:
+            return await self.verifier.verify(token)
+        except Unauthorized:
+            failures = await self._count(f"gw:rl:badtoken:{ip}:{window}")
+            if failures > self.settings.bad_tokens_per_ip_per_minute:
+                raise TooManyRequests(
+                    "Too many invalid credentials", retry_after=_retry_after()
+                ) from None
+            raise
+
+    async def _check(self, claims: Claims, route: Route, ip: str, window: int) -> None:
         keys = revocation_keys(claims)
-        metered = route.metered and quota is not None and claims.api_key_id is not None
-        if metered:
-            keys.append(usage_key(claims.api_key_id or 0))
         user_key = f"gw:rl:user:{claims.user_id}:{window}"
+        ip_key = f"gw:rl:ip:{ip}:{window}"
         reply = await self._admit(keys=[*keys, user_key, ip_key], args=[len(keys)])
-        admitted = AdmitResult.from_reply(reply, metered)
+        admitted = AdmitResult.from_reply(reply)
         check_revocation(claims, admitted.revocation_values)
         if role_rank(claims.role) < role_rank(route.access):
             raise Forbidden("Not enough permissions")
-        self._check_limit(
-            admitted.user_count, self.settings.rate_limit_user_per_minute, retry_after
-        )
-        self._check_limit(admitted.ip_count, self.settings.rate_limit_ip_per_minute, retry_after)
-        if quota is not None and admitted.quota_used is not None and admitted.quota_used >= quota:
-            raise TooManyRequests(
-                "Daily API key quota exhausted", retry_after=seconds_until_utc_midnight()
-            )
-        return Caller(claims, token)
+        self._check_limit(admitted.user_count, self.settings.rate_limit_user_per_minute)
+        self._check_limit(admitted.ip_count, self.settings.rate_limit_ip_per_minute)
+
+    async def _count(self, key: str) -> int:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 61, nx=True)
+            count, _ = await pipe.execute()
+        return int(count)
 
     @staticmethod
-    def _check_limit(count: int, limit: int, retry_after: int) -> None:
+    def _check_limit(count: int, limit: int) -> None:
         if count > limit:
-            raise TooManyRequests("Rate limit exceeded", retry_after=retry_after)
+            raise TooManyRequests("Rate limit exceeded", retry_after=_retry_after())
+
+
+def _retry_after() -> int:
+    return 60 - int(time.time() % 60)

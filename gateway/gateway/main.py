@@ -12,6 +12,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from segshared.app import build_app
+from segshared.contracts.quota import PREDICTED_ROWS_HEADER, QuotaMeter
 from segshared.health import NOT_READY, MetricsMiddleware
 from segshared.internal_client import InternalClient
 from segshared.logs import RequestIdMiddleware
@@ -29,11 +30,12 @@ from gateway.api_keys import ApiKeyExchanger
 from gateway.compression import GzipJsonCsv
 from gateway.console import Console, redirect_to_console
 from gateway.health import aggregate_health
+from gateway.metering import RowReservation, is_csv_upload, read_json_batch
 from gateway.middleware import SECURITY_HEADERS, ProxyHandler, ProxyRoutesMiddleware
 from gateway.openapi import OpenApiCache
 from gateway.overload import UpstreamLimiter
 from gateway.proxy import UpstreamPool, forward, forward_headers
-from gateway.route_table import Route, match_route
+from gateway.route_table import Route, match_route, metered
 from gateway.settings import GatewaySettings
 
 
@@ -86,8 +88,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             settings,
             app.state.verifier,
             app.state.redis,
-            ApiKeyExchanger(auth_client, settings.api_key_cache_size),
+            ApiKeyExchanger(
+                auth_client, settings.api_key_cache_size, settings.api_key_negative_cache_seconds
+            ),
         )
+        app.state.quota = QuotaMeter(app.state.redis)
         app.state.openapi_cache = OpenApiCache()
         app.state.readiness_checks = {"redis": app.state.redis.ping}
         try:
@@ -105,6 +110,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan,
         liveness=False,  # the gateway's /health aggregates the services instead
         response_headers=SECURITY_HEADERS,
+        operational_details=settings.operational_details_public,
         app_class=GatewayApp,
         openapi_url=None,
         docs_url=None,
@@ -153,6 +159,8 @@ def _add_gateway_routes(app: FastAPI, settings: GatewaySettings) -> None:
         healthy, body = await aggregate_health(
             request.app.state.pool, settings.health_timeout_seconds
         )
+        if not settings.operational_details_public:
+            body = {"status": body["status"]}
         return JSONResponse(body, 200 if healthy else 503)
 
     @app.get("/openapi.json", include_in_schema=False)
@@ -197,8 +205,34 @@ def _proxy_handler(settings: GatewaySettings) -> ProxyHandler:
             timeout, max_body = settings.upstream_long_timeout_seconds, settings.max_upload_bytes
         else:
             timeout, max_body = settings.upstream_timeout_seconds, settings.max_body_bytes
-        headers = forward_headers(request, caller.token)
-        return await forward(state.pool, request, route, headers, timeout, max_body)
+        headers = forward_headers(request, caller.token, caller.ip)
+        claims = caller.claims
+        if (
+            caller.daily_quota is None
+            or claims is None
+            or claims.api_key_id is None
+            or not metered(route, request.method, request.url.path)
+        ):
+            return await forward(state.pool, request, route, headers, timeout, max_body)
+        # Quota before work: reserve the call's rows, refund what went unused.
+        reservation = RowReservation(state.quota, claims.api_key_id, caller.daily_quota)
+        body, check = None, None
+        if route.long_running and is_csv_upload(request):
+            check = reservation.take_lines
+        elif route.long_running:
+            body, rows = await read_json_batch(request, settings.max_body_bytes)
+            await reservation.take(rows)
+        else:
+            await reservation.take(1)
+        try:
+            response = await forward(
+                state.pool, request, route, headers, timeout, max_body, body=body, check=check
+            )
+        except BaseException:
+            await reservation.settle(500, None)
+            raise
+        await reservation.settle(response.status_code, response.headers.get(PREDICTED_ROWS_HEADER))
+        return response
 
     return proxy
 

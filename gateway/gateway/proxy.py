@@ -7,10 +7,16 @@ proxied requests/s on this machine (ARCHITECTURE.md, decision 7).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
-from segshared.errors import BadGateway, GatewayTimeout, PayloadTooLarge, ServiceUnavailable
+from segshared.errors import (
+    BadGateway,
+    DomainError,
+    GatewayTimeout,
+    PayloadTooLarge,
+    ServiceUnavailable,
+)
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from yarl import URL
@@ -94,27 +100,33 @@ class BodyTooLarge(Exception):
     """The request body exceeds the route's limit."""
 
 
-def forward_headers(request: Request, token: str | None) -> dict[str, str]:
+ChunkCheck = Callable[[bytes], Awaitable[None]]
+
+
+def forward_headers(request: Request, token: str | None, client_ip: str) -> dict[str, str]:
     """End-to-end headers, the caller's bearer token (an API key replaced by its token),
-    and the client address as the gateway saw it (never the client's own claim)."""
+    and the client address as the gateway resolved it (never the client's own claim)."""
     headers = {k: v for k, v in request.headers.items() if k not in _DROP_REQUEST}
-    headers["x-forwarded-for"] = request.client.host if request.client else ""
+    headers["x-forwarded-for"] = client_ip
     if token is not None:
         headers["authorization"] = f"Bearer {token}"
     return headers
 
 
 class _LimitedBody:
-    """A streamed (chunked) request body, refused past `limit` bytes.
+    """A streamed (chunked) request body, refused past `limit` bytes or by `check`.
 
     aiohttp reports an error raised inside a streamed body as a connection error, so
-    `exceeded` is what tells "too large" (413) from "upstream unreachable" (503).
+    `exceeded` and `refusal` are what tell "too large" (413) or the check's own answer
+    (a quota's 429) from "upstream unreachable" (503).
     """
 
-    def __init__(self, stream: AsyncIterator[bytes], limit: int) -> None:
+    def __init__(self, stream: AsyncIterator[bytes], limit: int, check: ChunkCheck | None) -> None:
         self._stream = stream
         self._limit = limit
+        self._check = check
         self.exceeded = False
+        self.refusal: DomainError | None = None
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         seen = 0
@@ -123,19 +135,30 @@ class _LimitedBody:
             if seen > self._limit:
                 self.exceeded = True
                 raise BodyTooLarge
+            if self._check is not None:
+                try:
+                    await self._check(chunk)
+                except DomainError as exc:
+                    self.refusal = exc
+                    raise
             yield chunk
 
 
-async def _request_body(request: Request, limit: int) -> bytes | _LimitedBody:
+async def _request_body(
+    request: Request, limit: int, check: ChunkCheck | None
+) -> bytes | _LimitedBody:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit():
         if int(length) > limit:
             raise BodyTooLarge
         if int(length) <= _BUFFER_LIMIT:
-            return await request.body()
+            body = await request.body()
+            if check is not None:
+                await check(body)
+            return body
     elif "transfer-encoding" not in request.headers:
         return b""
-    return _LimitedBody(request.stream(), limit)
+    return _LimitedBody(request.stream(), limit, check)
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
@@ -153,14 +176,21 @@ async def forward(
     headers: dict[str, str],
     timeout: float,
     max_body: int,
+    *,
+    body: bytes | None = None,
+    check: ChunkCheck | None = None,
 ) -> Response:
-    """Send the request to the route's service and relay its answer (streamed if large)."""
+    """Send the request to the route's service and relay its answer (streamed if large).
+
+    `body` replaces the request's own (already read by the caller); `check` sees every
+    chunk of the request body as it streams and may stop it by raising a `DomainError`.
+    """
     # Forward the path and query exactly as received (no re-encoding).
     raw = pool.base_urls[route.service] + request.scope["raw_path"].decode("latin-1")
     query = request.scope["query_string"].decode("latin-1")
     url = URL(raw + "?" + query if query else raw, encoded=True)
     try:
-        body = await _request_body(request, max_body)
+        data = body if body is not None else await _request_body(request, max_body, check)
     except BodyTooLarge:
         raise _too_large(max_body) from None
     try:
@@ -168,7 +198,7 @@ async def forward(
             request.method,
             url,
             headers=headers,
-            data=body,
+            data=data,
             timeout=pool.timeout(timeout),
             allow_redirects=False,
         )
@@ -177,8 +207,10 @@ async def forward(
     except TimeoutError:  # before OSError: TimeoutError is one
         raise GatewayTimeout(f"{route.service} service timed out") from None
     except (aiohttp.ClientConnectionError, OSError) as exc:
-        if isinstance(body, _LimitedBody) and body.exceeded:
+        if isinstance(data, _LimitedBody) and data.exceeded:
             raise _too_large(max_body) from None
+        if isinstance(data, _LimitedBody) and data.refusal is not None:
+            raise data.refusal from None
         logger.warning("upstream %s unreachable: %s", route.service, type(exc).__name__)
         raise _unavailable(route) from None
 

@@ -33,6 +33,24 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = 4 * 1024 * 1024  # API.md: JSON bodies, default 4 MiB
     max_upload_bytes: int = 1024 * 1024 * 1024  # batch CSV and dataset uploads
     api_key_cache_size: int = 10_000
+    # Unknown credentials: API keys not in the cache that one address may have auth-service
+    # check per minute, invalid tokens it may send per minute, and how long a refused key
+    # is refused without asking again.
+    api_key_exchanges_per_ip_per_minute: int = 300
+    bad_tokens_per_ip_per_minute: int = 300
+    api_key_negative_cache_seconds: float = 30.0
+
+    # /health details, /ready details and /metrics at the edge: unset means public except
+    # when ENVIRONMENT=production (then the status only, and no /metrics: scrape the
+    # services or set this true behind an Ingress that blocks them).
+    public_operational_details: bool | None = None
+
+    @property
+    def operational_details_public(self) -> bool:
+        """Whether the edge shows health details and metrics."""
+        if self.public_operational_details is not None:
+            return self.public_operational_details
+        return self.environment != "production"
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -15,30 +15,40 @@ from gateway.main import create_app
 from gateway.settings import GatewaySettings
 from segshared.redis_client import make_redis
 from segshared.testing import TokenSigner, free_port, redis_url_for_tests, serve_in_thread
+from segshared.tokens import API_KEY_SCOPES
 
 REDIS_URL = redis_url_for_tests(4)
 
 
 VALID_KEY = "seg_test_valid-key"
 QUOTA_KEY = "seg_test_quota-key"
+BURST_KEY = "seg_test_burst-key"
+OFFICE_KEY = "seg_test_office-key"
+# key → (id, daily_quota, scopes, allowed_ips), as auth-service's exchange reports them.
+KEYS: dict[str, tuple[int, int | None, list[str], list[str] | None]] = {
+    VALID_KEY: (1, None, list(API_KEY_SCOPES), None),
+    QUOTA_KEY: (2, 2, ["predict", "profiles:read"], None),
+    BURST_KEY: (3, 10, ["predict"], None),
+    OFFICE_KEY: (4, None, ["profiles:read"], ["192.0.2.0/24"]),
+}
 
 
 def echo_app(signer: TokenSigner) -> FastAPI:
-    """An upstream that reports what it received (and exchanges two known API keys)."""
+    """An upstream that reports what it received (and exchanges the known API keys)."""
     app = FastAPI()
+    app.state.exchanges = 0
 
     @app.post("/internal/api-keys/exchange")
     async def exchange(request: Request) -> JSONResponse:
+        app.state.exchanges += 1
         key = (await request.json())["key"]
-        if request.headers.get("x-service-token") != "gw-test-token" or key not in (
-            VALID_KEY,
-            QUOTA_KEY,
-        ):
+        if request.headers.get("x-service-token") != "gw-test-token" or key not in KEYS:
             return JSONResponse({"detail": "Invalid API key"}, 401)
-        key_id = 1 if key == VALID_KEY else 2
-        token = signer.token(42, "user", akid=key_id, expires_in=300)
+        key_id, quota, scopes, allowed_ips = KEYS[key]
+        token = signer.token(42, "user", akid=key_id, expires_in=300, scp=scopes)
         return JSONResponse({"access_token": token, "expires_in": 300, "api_key_id": key_id,
-                             "user_id": 42, "daily_quota": None if key_id == 1 else 2})  # fmt: skip
+                             "user_id": 42, "daily_quota": quota, "scopes": scopes,
+                             "allowed_ips": allowed_ips})  # fmt: skip
 
     @app.get("/ready")
     async def ready() -> dict:
@@ -87,8 +97,13 @@ def echo_app(signer: TokenSigner) -> FastAPI:
 
 
 @pytest.fixture(scope="session")
-def upstream_url(signer: TokenSigner) -> Iterator[str]:
-    with serve_in_thread(echo_app(signer)) as url:
+def echo(signer: TokenSigner) -> FastAPI:
+    return echo_app(signer)
+
+
+@pytest.fixture(scope="session")
+def upstream_url(echo: FastAPI) -> Iterator[str]:
+    with serve_in_thread(echo) as url:
         yield url
 
 

@@ -39,7 +39,6 @@ class TestApiKeys:
 
     async def test_quota_exhausted_is_429_until_midnight(self, client: httpx.AsyncClient) -> None:
         headers = {"X-API-Key": QUOTA_KEY}
-        # The gateway checks; the service that predicts records the rows it served.
         redis = make_redis(REDIS_URL)
         await record_usage(redis, 2, 1)
         assert (await client.get("/profiles/", headers=headers)).status_code == 200
@@ -48,6 +47,7 @@ class TestApiKeys:
         await redis.aclose()
         limited = await client.post("/predict", json={}, headers=headers)
         assert limited.status_code == 429
+        assert limited.json()["detail"] == "Daily API key quota exceeded: 0 rows left today"
         assert 0 < int(limited.headers["retry-after"]) <= 86400
         # Quota meters prediction routes only.
         assert (await client.get("/profiles/", headers=headers)).status_code == 200

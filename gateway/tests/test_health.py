@@ -83,3 +83,28 @@ async def test_every_process_reports_its_memory(client: httpx.AsyncClient) -> No
     assert components["gateway"]["memory_rss_mb"] > 0
     for name in ("gateway", "auth", "profile", "ml", "postgres", "redis", "model"):
         assert isinstance(components[name]["latency_ms"], int | float)
+
+
+async def test_production_edge_hides_details_and_metrics(upstream_url: str, dead_url: str) -> None:
+    production = GatewaySettings(
+        environment="production",
+        service_token="s" * 40,
+        redis_url="redis://:Yq7-long-random@127.0.0.1:6379/0",
+    )
+    assert production.operational_details_public is False
+    settings = GatewaySettings(
+        redis_url=REDIS_URL,
+        auth_service_url=upstream_url,
+        profile_service_url=upstream_url,
+        ml_service_url=dead_url,
+        public_operational_details=False,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
+            health = await http.get("/health")
+            assert health.status_code == 503 and health.json() == {"status": "degraded"}
+            ready = await http.get("/ready")
+            assert set(ready.json()) == {"status"}
+            assert (await http.get("/metrics")).status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from segshared.customer import CLUSTER_FEATURES
+from segshared.contracts.customer import CLUSTER_FEATURES
 from segshared.db import schema_metadata, utcnow
 from sqlalchemy import JSON, Column, DateTime, Float, Integer, String
 from sqlmodel import Field, SQLModel

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from segshared.contracts.events import HISTORY_STREAM
-from segshared.contracts.quota import usage_today
+from segshared.contracts.quota import PREDICTED_ROWS_HEADER, usage_today
 from segshared.testing import TokenSigner
 
 from .conftest import CUSTOMER, SERVICE_TOKEN, auth
@@ -71,15 +71,17 @@ class TestPredict:
         finally:
             store.model = model
 
-    async def test_api_key_calls_are_metered(
+    async def test_batch_reports_rows_predicted_for_the_gateways_refund(
         self, client: httpx.AsyncClient, signer: TokenSigner, redis
     ) -> None:  # type: ignore[no-untyped-def]
         headers = auth(signer, 22, akid=501)
         await client.post("/predict", json=CUSTOMER, headers=headers)
-        await client.post(
+        answer = await client.post(
             "/predict/batch", json={"customers": [CUSTOMER, CUSTOMER, {"age": 1}]}, headers=headers
         )
-        assert await usage_today(redis, 501) == 3
+        assert answer.headers[PREDICTED_ROWS_HEADER] == "2"
+        # The gateway meters (reserving before the work); the service no longer does.
+        assert await usage_today(redis, 501) == 0
 
     async def test_internal_predict_carries_the_profile(
         self, client: httpx.AsyncClient, redis

@@ -29,11 +29,15 @@ def build_app(
     liveness: bool = True,
     response_headers: list[tuple[bytes, bytes]] | None = None,
     unique_conflicts: Mapping[str, str] | None = None,
+    operational_details: bool = True,
     app_class: type[FastAPI] = FastAPI,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
     """A FastAPI app (`app_class`) with JSON logging, request ids, tracing, metrics, error
     handlers and health.
+
+    `operational_details=False` keeps readiness details and `/metrics` off the app (a
+    public edge in production).
 
     `unique_conflicts` maps the service's unique-index names to the 409 message a
     violation answers (a race the service's own check could not see).
@@ -67,7 +71,7 @@ def build_app(
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware, extra_headers=response_headers)
-    app.include_router(health_router(service, version, liveness))
+    app.include_router(health_router(service, version, liveness, operational_details))
     if configure_tracing(service):
         instrument_app(app)
     return app

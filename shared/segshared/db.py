@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -94,6 +94,7 @@ async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
         except DomainError as exc:
             if exc.keep_changes:
                 await _commit(session, request)
+                await _run_after_commit(session)
             else:
                 await _rollback(session)
             raise
@@ -101,6 +102,18 @@ async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
             await _rollback(session)
             raise
         await _commit(session, request)
+        await _run_after_commit(session)
+
+
+def after_commit(session: AsyncSession, hook: Callable[[], Awaitable[None]]) -> None:
+    """Run `hook` once this request's transaction has committed (before the answer is
+    sent); e.g. revocation that must not precede the change it revokes for."""
+    session.info.setdefault("after_commit", []).append(hook)
+
+
+async def _run_after_commit(session: AsyncSession) -> None:
+    for hook in session.info.pop("after_commit", []):
+        await hook()
 
 
 SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]

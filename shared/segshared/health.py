@@ -92,10 +92,14 @@ NOT_READY: dict[int | str, dict[str, object]] = {
 }
 
 
-def health_router(service: str, version: str, liveness: bool = True) -> APIRouter:
+def health_router(
+    service: str, version: str, liveness: bool = True, details: bool = True
+) -> APIRouter:
     """Routes whose readiness checks come from `app.state.readiness_checks`.
 
     `liveness=False` leaves `/health` to the app (the gateway aggregates there).
+    `details=False` (a public edge in production): `/ready` answers its status only and
+    there is no `/metrics`.
     """
     router = APIRouter(tags=["health"])
 
@@ -117,17 +121,16 @@ def health_router(service: str, version: str, liveness: bool = True) -> APIRoute
         results = await asyncio.gather(*(run_check(checks[n]) for n in names))
         components = dict(zip(names, results, strict=True))
         status = overall_status([str(c["status"]) for c in components.values()])
-        body = {
-            "status": status,
-            "service": service,
-            "memory_rss_mb": process_rss_mb(),
-            "components": components,
-        }
+        body: dict[str, object] = {"status": status}
+        if details:
+            body.update(service=service, memory_rss_mb=process_rss_mb(), components=components)
         return JSONResponse(body, 503 if status == "error" else 200)
 
-    @router.get("/metrics", response_class=PlainTextResponse)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    if details:
+
+        @router.get("/metrics", response_class=PlainTextResponse)
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
 

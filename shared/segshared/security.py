@@ -10,6 +10,7 @@ import httpx
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from segshared.contracts.revocation import ensure_not_revoked
 from segshared.errors import Forbidden, NotFound, Unauthorized
 from segshared.tokens import Claims, TokenVerifier
 
@@ -60,6 +61,29 @@ def require_role(minimum: str) -> Callable[[Claims], Awaitable[Claims]]:
 
 AnalystClaims = Annotated[Claims, Depends(require_role("analyst"))]
 AdminClaims = Annotated[Claims, Depends(require_role("admin"))]
+
+
+async def account_claims(request: Request, claims: CurrentClaims) -> Claims:
+    """A person's token, not revoked *now*: for routes that manage keys, the account or
+    other users. API-key tokens are refused (403), and revocation is re-checked here
+    rather than trusted from the gateway (defence in depth)."""
+    if claims.api_key_id is not None:
+        raise Forbidden("API keys cannot manage keys, the account or admin routes")
+    await ensure_not_revoked(request.app.state.redis, claims)
+    return claims
+
+
+AccountClaims = Annotated[Claims, Depends(account_claims)]
+
+
+async def account_admin_claims(claims: AccountClaims) -> Claims:
+    """`AccountClaims` of an admin."""
+    if not claims.has_role("admin"):
+        raise Forbidden("Not enough permissions")
+    return claims
+
+
+AccountAdminClaims = Annotated[Claims, Depends(account_admin_claims)]
 
 
 async def require_service(request: Request) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from segshared.clientip import Networks, parse_networks
 from segshared.retry import RetryPolicy
 
 Environment = Literal["development", "test", "production"]
@@ -62,6 +64,9 @@ class ServiceSettings(BaseSettings):
     profile_service_url: str = "http://127.0.0.1:8002"
     ml_service_url: str = "http://127.0.0.1:8003"
     internal_timeout_seconds: float = 3.0
+    # Proxies whose X-Forwarded-For is believed (IPs/CIDRs, comma-separated): the Ingress
+    # controller for the gateway, the gateway for the services. Empty: the peer is the client.
+    trusted_proxies: str = ""
     # Redis stream consumers: an entry failing this many deliveries goes to `<stream>:dead`;
     # failed deliveries and outages are retried after base * 2^n seconds, capped.
     stream_max_deliveries: int = Field(default=5, ge=1, le=100)
@@ -80,6 +85,17 @@ class ServiceSettings(BaseSettings):
                 return "postgresql+asyncpg://" + value[len(prefix) :]
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _cidrs(cls, value: str) -> str:
+        parse_networks(value)  # ValueError names the bad entry
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> Networks:
+        """TRUSTED_PROXIES parsed."""
+        return parse_networks(self.trusted_proxies)
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> ServiceSettings:
         if self.environment != "production":
@@ -93,6 +109,8 @@ class ServiceSettings(BaseSettings):
             raise ValueError(
                 f"{', '.join(refused)}: a {DEV_ONLY_MARKER}* default is refused in production"
             )
+        if not urlsplit(self.redis_url).password:
+            raise ValueError("REDIS_URL must carry a password in production (redis://:PASS@host)")
         return self
 
     def secret_settings(self) -> dict[str, str]:

@@ -18,6 +18,9 @@ import jwt
 from segshared.errors import Unauthorized
 
 ROLES = ("user", "analyst", "admin")
+# What an API key may be allowed to do (API.md "Security"); a key never manages keys,
+# the account or admin routes, whatever its scopes.
+API_KEY_SCOPES = ("predict", "history:read", "profiles:read", "profiles:write", "models:read")
 ALGORITHM = "EdDSA"
 
 
@@ -38,6 +41,7 @@ class Claims:
     expires_at: int
     api_key_id: int | None = None
     session_id: str | None = None  # `sid`: the login session (refresh-token family)
+    scopes: tuple[str, ...] = ()  # `scp`: an API-key token's scopes
 
     def has_role(self, minimum: str) -> bool:
         """True when this token's role is `minimum` or higher."""
@@ -141,6 +145,7 @@ def claims_from_payload(payload: dict[str, Any]) -> Claims:
             expires_at=int(payload["exp"]),
             api_key_id=int(api_key_id) if api_key_id is not None else None,
             session_id=str(payload["sid"]) if payload.get("sid") else None,
+            scopes=tuple(str(scope) for scope in payload.get("scp", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise Unauthorized("Invalid token") from exc

@@ -59,3 +59,19 @@ class TestDatabaseUrl:
     def test_the_field_name_still_works_in_code(self) -> None:
         settings = DemoSettings(database_url="postgresql://x@y/z")
         assert settings.database_url == "postgresql+asyncpg://x@y/z"
+
+    def test_redis_without_a_password_is_refused(self) -> None:
+        with pytest.raises(ValidationError, match="REDIS_URL must carry a password"):
+            ServiceSettings(
+                environment="production",
+                service_token=REAL_TOKEN,
+                redis_url="redis://redis:6379/0",
+            )
+
+
+class TestTrustedProxies:
+    def test_cidrs_are_parsed_and_garbage_refused(self) -> None:
+        settings = ServiceSettings(trusted_proxies="10.0.0.0/8, 192.0.2.7")
+        assert [str(n) for n in settings.trusted_proxy_networks] == ["10.0.0.0/8", "192.0.2.7/32"]
+        with pytest.raises(ValidationError):
+            ServiceSettings(trusted_proxies="10.0.0.0/8,not-an-ip")

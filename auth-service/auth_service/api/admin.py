@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from segshared.errors import error_responses
 from segshared.params import Limit, RowId, Skip, Text
-from segshared.security import AdminClaims
+from segshared.security import AccountAdminClaims
 from segshared.stats_window import StatsBucket, StatsDays
 
 from auth_service import accounts, administration, repository
@@ -30,7 +30,7 @@ router = APIRouter(
 @router.get("/users", response_model=AdminUserList)
 @router.get("/users/", response_model=AdminUserList, include_in_schema=False)
 async def list_users(
-    _: AdminClaims,
+    _: AccountAdminClaims,
     session: SessionDep,
     ctx: ContextDep,
     skip: Skip = 0,
@@ -50,7 +50,9 @@ async def list_users(
 
 
 @router.get("/users/{user_id}", response_model=UserWithTotals, responses=error_responses(404))
-async def get_user(user_id: RowId, _: AdminClaims, session: SessionDep, ctx: ContextDep) -> Any:
+async def get_user(
+    user_id: RowId, _: AccountAdminClaims, session: SessionDep, ctx: ContextDep
+) -> Any:
     user = await administration.get_user(session, user_id)
     return (await accounts.with_totals(ctx, [user]))[0]
 
@@ -59,14 +61,14 @@ async def get_user(user_id: RowId, _: AdminClaims, session: SessionDep, ctx: Con
     "/users/{user_id}/toggle-active", response_model=UserPublic, responses=error_responses(400, 404)
 )
 async def toggle_active(
-    user_id: RowId, admin: AdminClaims, session: SessionDep, ctx: ContextDep
+    user_id: RowId, admin: AccountAdminClaims, session: SessionDep, ctx: ContextDep
 ) -> Any:
     return await administration.toggle_active(session, ctx, admin, user_id)
 
 
 @router.get("/stats", response_model=AdminStats)
 async def stats(
-    _: AdminClaims,
+    _: AccountAdminClaims,
     session: SessionDep,
     ctx: ContextDep,
     days: StatsDays = 7,
@@ -77,7 +79,7 @@ async def stats(
 
 @router.get("/audit", response_model=AuditList)
 async def audit_log(
-    _: AdminClaims, session: SessionDep, skip: Skip = 0, limit: Limit = 100
+    _: AccountAdminClaims, session: SessionDep, skip: Skip = 0, limit: Limit = 100
 ) -> AuditList:
     entries, total = await repository.list_audit(session, skip, limit)
     return AuditList(entries=[AuditPublic.model_validate(e) for e in entries], total=total)

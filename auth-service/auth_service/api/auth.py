@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Cookie, Query, Request, Response, status
 from pydantic import ValidationError
 from segshared.errors import Unauthorized, error_responses, from_validation_error, invalid_json
 from segshared.params import RowId
-from segshared.security import CurrentClaims
+from segshared.security import AccountClaims, CurrentClaims
 
 from auth_service import accounts, api_keys, sessions
 from auth_service.deps import ClientIp, ContextDep, SessionDep
@@ -168,7 +168,7 @@ async def jwks(ctx: ContextDep) -> dict[str, Any]:
     responses=error_responses(401),
 )  # fmt: skip
 async def create_api_key(
-    body: ApiKeyCreate, claims: CurrentClaims, session: SessionDep, ip: ClientIp
+    body: ApiKeyCreate, claims: AccountClaims, session: SessionDep, ip: ClientIp
 ) -> Any:
     user = await accounts.current_user(session, claims)
     assert user.id is not None
@@ -176,13 +176,13 @@ async def create_api_key(
 
 
 @router.get("/api-keys", response_model=list[ApiKeyPublic], responses=error_responses(401))
-async def list_api_keys(claims: CurrentClaims, session: SessionDep, ctx: ContextDep) -> Any:
+async def list_api_keys(claims: AccountClaims, session: SessionDep, ctx: ContextDep) -> Any:
     return await api_keys.list_for(session, ctx.redis, claims.user_id)
 
 
 @router.delete("/api-keys/{key_id}", response_model=Message, responses=error_responses(401, 404))
 async def revoke_api_key(
-    key_id: RowId, claims: CurrentClaims, session: SessionDep, ctx: ContextDep, ip: ClientIp
+    key_id: RowId, claims: AccountClaims, session: SessionDep, ctx: ContextDep, ip: ClientIp
 ) -> Message:
     await api_keys.revoke(session, ctx.redis, claims.user_id, key_id, ip)
     return Message(message="API key revoked")

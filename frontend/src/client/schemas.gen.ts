@@ -131,6 +131,23 @@ export const AdminUserListSchema = {
 
 export const ApiKeyCreateSchema = {
     properties: {
+        allowed_ips: {
+            anyOf: [
+                {
+                    items: {
+                        maxLength: 64,
+                        type: 'string'
+                    },
+                    maxItems: 50,
+                    minItems: 1,
+                    type: 'array'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Allowed Ips'
+        },
         daily_quota: {
             anyOf: [
                 {
@@ -144,11 +161,39 @@ export const ApiKeyCreateSchema = {
             ],
             title: 'Daily Quota'
         },
+        expires_at: {
+            anyOf: [
+                {
+                    format: 'date-time',
+                    type: 'string'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Expires At'
+        },
         name: {
             maxLength: 100,
             minLength: 1,
             title: 'Name',
             type: 'string'
+        },
+        scopes: {
+            items: {
+                enum: [
+                    'predict',
+                    'history:read',
+                    'profiles:read',
+                    'profiles:write',
+                    'models:read'
+                ],
+                type: 'string'
+            },
+            maxItems: 5,
+            minItems: 1,
+            title: 'Scopes',
+            type: 'array'
         }
     },
     required: [
@@ -160,6 +205,20 @@ export const ApiKeyCreateSchema = {
 
 export const ApiKeyCreatedSchema = {
     properties: {
+        allowed_ips: {
+            anyOf: [
+                {
+                    items: {
+                        type: 'string'
+                    },
+                    type: 'array'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Allowed Ips'
+        },
         created_at: {
             format: 'date-time',
             title: 'Created At',
@@ -175,6 +234,18 @@ export const ApiKeyCreatedSchema = {
                 }
             ],
             title: 'Daily Quota'
+        },
+        expires_at: {
+            anyOf: [
+                {
+                    format: 'date-time',
+                    type: 'string'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Expires At'
         },
         id: {
             title: 'Id',
@@ -191,6 +262,13 @@ export const ApiKeyCreatedSchema = {
         prefix: {
             title: 'Prefix',
             type: 'string'
+        },
+        scopes: {
+            items: {
+                type: 'string'
+            },
+            title: 'Scopes',
+            type: 'array'
         }
     },
     required: [
@@ -199,6 +277,9 @@ export const ApiKeyCreatedSchema = {
         'key',
         'prefix',
         'daily_quota',
+        'scopes',
+        'expires_at',
+        'allowed_ips',
         'created_at'
     ],
     title: 'ApiKeyCreated',
@@ -207,6 +288,20 @@ export const ApiKeyCreatedSchema = {
 
 export const ApiKeyPublicSchema = {
     properties: {
+        allowed_ips: {
+            anyOf: [
+                {
+                    items: {
+                        type: 'string'
+                    },
+                    type: 'array'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Allowed Ips'
+        },
         created_at: {
             format: 'date-time',
             title: 'Created At',
@@ -222,6 +317,18 @@ export const ApiKeyPublicSchema = {
                 }
             ],
             title: 'Daily Quota'
+        },
+        expires_at: {
+            anyOf: [
+                {
+                    format: 'date-time',
+                    type: 'string'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Expires At'
         },
         id: {
             title: 'Id',
@@ -247,6 +354,13 @@ export const ApiKeyPublicSchema = {
             title: 'Prefix',
             type: 'string'
         },
+        scopes: {
+            items: {
+                type: 'string'
+            },
+            title: 'Scopes',
+            type: 'array'
+        },
         used_today: {
             title: 'Used Today',
             type: 'integer'
@@ -257,6 +371,9 @@ export const ApiKeyPublicSchema = {
         'name',
         'prefix',
         'daily_quota',
+        'scopes',
+        'expires_at',
+        'allowed_ips',
         'created_at',
         'last_used_at',
         'used_today'

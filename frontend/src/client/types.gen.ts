@@ -72,19 +72,35 @@ export type AdminUserList = {
  */
 export type ApiKeyCreate = {
     /**
+     * Allowed Ips
+     */
+    allowed_ips?: Array<string> | null;
+    /**
      * Daily Quota
      */
     daily_quota?: number | null;
     /**
+     * Expires At
+     */
+    expires_at?: string | null;
+    /**
      * Name
      */
     name: string;
+    /**
+     * Scopes
+     */
+    scopes?: Array<'predict' | 'history:read' | 'profiles:read' | 'profiles:write' | 'models:read'>;
 };
 
 /**
  * ApiKeyCreated
  */
 export type ApiKeyCreated = {
+    /**
+     * Allowed Ips
+     */
+    allowed_ips: Array<string> | null;
     /**
      * Created At
      */
@@ -93,6 +109,10 @@ export type ApiKeyCreated = {
      * Daily Quota
      */
     daily_quota: number | null;
+    /**
+     * Expires At
+     */
+    expires_at: string | null;
     /**
      * Id
      */
@@ -109,12 +129,20 @@ export type ApiKeyCreated = {
      * Prefix
      */
     prefix: string;
+    /**
+     * Scopes
+     */
+    scopes: Array<string>;
 };
 
 /**
  * ApiKeyPublic
  */
 export type ApiKeyPublic = {
+    /**
+     * Allowed Ips
+     */
+    allowed_ips: Array<string> | null;
     /**
      * Created At
      */
@@ -123,6 +151,10 @@ export type ApiKeyPublic = {
      * Daily Quota
      */
     daily_quota: number | null;
+    /**
+     * Expires At
+     */
+    expires_at: string | null;
     /**
      * Id
      */
@@ -139,6 +171,10 @@ export type ApiKeyPublic = {
      * Prefix
      */
     prefix: string;
+    /**
+     * Scopes
+     */
+    scopes: Array<string>;
     /**
      * Used Today
      */

@@ -12,6 +12,7 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from segshared.contracts.customer import CustomerInput
+from segshared.contracts.quota import PREDICTED_ROWS_HEADER
 from segshared.errors import (
     PayloadTooLarge,
     Unprocessable,
@@ -74,7 +75,7 @@ async def predict(customer: CustomerInput, claims: CurrentClaims, request: Reque
     # the contract and is the reference the fast path is tested against.
     state = request.app.state
     body = await predictions.predict_customer(
-        state.store.require(), state.redis, customer, claims.user_id, api_key_id=claims.api_key_id
+        state.store.require(), state.redis, customer, claims.user_id
     )
     return _json(body)
 
@@ -123,7 +124,7 @@ async def _record_batch(
         {"batch_size": outcome.rows, "cluster_counts": dict(outcome.cluster_counts)},
         model.version,
     )
-    await predictions.record(redis, event, claims.api_key_id, outcome.predicted, outcome.drift)
+    await predictions.record(redis, event, outcome.drift)
 
 
 @router.post(
@@ -147,7 +148,9 @@ async def predict_batch(
         except BaseException:
             os.unlink(out_path)
             raise
-        return _csv_response(out_path) if as_csv else _json_file_response(out_path)
+        return _counted(
+            _csv_response(out_path) if as_csv else _json_file_response(out_path), outcome
+        )
     payload = _parse_json(await _read_limited(request, settings.max_body_bytes))
     items = payload.get("customers") if isinstance(payload, dict) else None
     if not isinstance(items, list):
@@ -160,12 +163,26 @@ async def predict_batch(
         fd, path = tempfile.mkstemp(suffix=".csv")
         with os.fdopen(fd, "w", newline="") as handle_out:
             batch.items_as_csv(items, outcome, handle_out)
-        return _csv_response(path)
-    return _json(
-        orjson.dumps(
-            {"model_version": model.version, "results": outcome.results, "errors": outcome.errors}
-        )
+        return _counted(_csv_response(path), outcome)
+    return _counted(
+        _json(
+            orjson.dumps(
+                {
+                    "model_version": model.version,
+                    "results": outcome.results,
+                    "errors": outcome.errors,
+                }
+            )
+        ),
+        outcome,
     )
+
+
+def _counted(response: Response, outcome: batch.BatchOutcome) -> Response:
+    """Say how many rows were predicted: the gateway refunds the API-key rows it reserved
+    beyond these."""
+    response.headers[PREDICTED_ROWS_HEADER] = str(outcome.predicted)
+    return response
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:

@@ -93,9 +93,8 @@ class PredictFastPath:
             claims = await state.token_verifier.verify(token)
             customer = parse_customer(await _read_body(receive))
             payload = await predictions.predict_customer(
-                state.store.require(), state.redis, customer, claims.user_id,
-                api_key_id=claims.api_key_id,
-            )  # fmt: skip
+                state.store.require(), state.redis, customer, claims.user_id
+            )
             response = Response(payload, media_type="application/json")
         except DomainError as exc:
             response = error_response(exc)

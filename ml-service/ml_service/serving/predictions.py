@@ -1,4 +1,5 @@
-"""Single predictions: the model, a history event, API-key metering and drift counts."""
+"""Single predictions: the model, a history event and drift counts (the gateway meters
+API keys)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import orjson
 from redis.asyncio import Redis
 from segshared.contracts.customer import CustomerInput
 from segshared.contracts.events import HISTORY_STREAM
-from segshared.contracts.quota import seconds_until_utc_midnight, usage_key
 from segshared.tracing import trace_fields
 
 from ml_service.engine.predictor import SegmentModel
@@ -41,22 +41,12 @@ def history_event(
     }
 
 
-async def record(
-    redis: Redis,
-    event: dict[str, str],
-    api_key_id: int | None,
-    rows: int,
-    drift: DriftCounts | None = None,
-) -> None:
-    """Append the history event, meter the API key and count drift bins, in one round trip."""
+async def record(redis: Redis, event: dict[str, str], drift: DriftCounts | None = None) -> None:
+    """Append the history event and count drift bins, in one round trip."""
     async with redis.pipeline(transaction=False) as pipe:
         # No MAXLEN: the stream is trimmed only below what profile-service has acked
         # (segshared.streams.trim_loop), so a slow consumer never loses history.
         pipe.xadd(HISTORY_STREAM, event)
-        if api_key_id is not None and rows:
-            key = usage_key(api_key_id)
-            pipe.incrby(key, rows)
-            pipe.expire(key, seconds_until_utc_midnight() + 3600)
         if drift is not None:
             add_counts(pipe, drift)
         await pipe.execute()
@@ -68,7 +58,6 @@ async def predict_customer(
     customer: CustomerInput,
     user_id: int,
     profile_id: int | None = None,
-    api_key_id: int | None = None,
 ) -> bytes:
     """The prediction answer as JSON bytes; the history event is recorded before answering."""
     values = (
@@ -80,7 +69,7 @@ async def predict_customer(
     event = history_event(
         user_id, profile_id, customer_data, model.version, cluster, name, confidence
     )
-    await record(redis, event, api_key_id, 1, count_one(model, values, confidence))
+    await record(redis, event, count_one(model, values, confidence))
     return orjson.dumps(
         {
             "cluster": cluster,

@@ -31,6 +31,16 @@ def revoked_api_key_key(api_key_id: int) -> str:
     return f"auth:revoked:apikey:{api_key_id}"
 
 
+def revoked_session_key(session_id: str) -> str:
+    """Key present once a login session (`sid`) ended: all its access tokens stop at once."""
+    return f"auth:revoked:sid:{session_id}"
+
+
+async def revoke_session(redis: Redis, session_id: str, ttl_seconds: int) -> None:
+    """End a login session (logout, refresh-token reuse) for as long as its access tokens live."""
+    await redis.set(revoked_session_key(session_id), "1", ex=max(1, ttl_seconds))
+
+
 async def revoke_jti(redis: Redis, jti: str, expires_at: int) -> None:
     """Deny this token until it would have expired anyway."""
     ttl = max(1, int(expires_at - time.time()) + 1)
@@ -57,6 +67,8 @@ def revocation_keys(claims: Claims) -> list[str]:
     keys = [revoked_jti_key(claims.jti), valid_after_key(claims.user_id)]
     if claims.api_key_id is not None:
         keys.append(revoked_api_key_key(claims.api_key_id))
+    if claims.session_id is not None:
+        keys.append(revoked_session_key(claims.session_id))
     return keys
 
 
@@ -68,10 +80,13 @@ def check_revocation(claims: Claims, values: Sequence[Any]) -> None:
         valid_after, _, kept = values[1].partition(" ")
         if claims.issued_at < float(valid_after) and claims.jti != kept:
             raise Unauthorized("Token has been revoked")
-    if len(values) > 2 and values[2] is not None:
+    rest = list(values[2:])
+    if claims.api_key_id is not None and rest.pop(0) is not None:
         raise Unauthorized("API key has been revoked")
+    if claims.session_id is not None and rest.pop(0) is not None:
+        raise Unauthorized("Session has ended")
 
 
 async def ensure_not_revoked(redis: Redis, claims: Claims) -> None:
-    """Raise `Unauthorized` when the token was revoked by any of the three rules."""
+    """Raise `Unauthorized` when the token was revoked by any of the rules above."""
     check_revocation(claims, await redis.mget(revocation_keys(claims)))

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createFileRoute } from "@tanstack/react-router";
 import { Check, Copy, KeyRound, Plus, Trash2 } from "lucide-react";
 import { type FormEvent, useState } from "react";
-import type { ApiKeyCreated, ApiKeyPublic } from "@/client";
+import type { ApiKeyCreate, ApiKeyCreated, ApiKeyPublic } from "@/client";
 import {
   createApiKeyAuthApiKeysPostMutation,
   listApiKeysAuthApiKeysGetOptions,
@@ -26,11 +26,25 @@ import { invalidate } from "@/lib/queries";
 
 export const Route = createFileRoute("/_app/api-keys")({ component: ApiKeysPage });
 
+type Scope = NonNullable<ApiKeyCreate["scopes"]>[number];
+// API.md "Security": what a key may do; it never manages keys, the account or admin routes.
+const SCOPES: { value: Scope; label: string }[] = [
+  { value: "predict", label: "Predict (single, batch, saved profiles)" },
+  { value: "history:read", label: "Read prediction history" },
+  { value: "profiles:read", label: "Read customer profiles" },
+  { value: "profiles:write", label: "Change customer profiles" },
+  { value: "models:read", label: "Read models and clusters" },
+];
+const ADDRESS = /^[0-9a-fA-F.:]+(\/\d{1,3})?$/;
+
 function ApiKeysPage() {
   const queryClient = useQueryClient();
   const keys = useQuery(listApiKeysAuthApiKeysGetOptions());
   const [name, setName] = useState("");
   const [quota, setQuota] = useState("");
+  const [scopes, setScopes] = useState<Scope[]>(["predict"]);
+  const [expires, setExpires] = useState("");
+  const [addresses, setAddresses] = useState("");
   const [touched, setTouched] = useState(false);
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
   const [revoking, setRevoking] = useState<ApiKeyPublic | null>(null);
@@ -42,6 +56,9 @@ function ApiKeysPage() {
       setCreated(key);
       setName("");
       setQuota("");
+      setScopes(["predict"]);
+      setExpires("");
+      setAddresses("");
       setTouched(false);
       void invalidate(queryClient, "listApiKeysAuthApiKeysGet");
     },
@@ -57,6 +74,11 @@ function ApiKeysPage() {
   });
 
   const quotaValue = quota === "" ? null : Number(quota);
+  const addressList = addresses
+    .split(/[\s,]+/)
+    .map((a) => a.trim())
+    .filter(Boolean);
+  const today = new Date().toISOString().slice(0, 10);
   const errors = {
     name: !name.trim()
       ? "Name the key after what uses it"
@@ -68,12 +90,25 @@ function ApiKeysPage() {
       !(Number.isInteger(quotaValue) && quotaValue >= 1 && quotaValue <= 10_000_000)
         ? "A whole number from 1 to 10,000,000"
         : undefined,
+    scopes: scopes.length === 0 ? "Pick at least one thing the key may do" : undefined,
+    expires: expires !== "" && expires <= today ? "A date after today" : undefined,
+    addresses: addressList.some((a) => !ADDRESS.test(a))
+      ? "IP addresses or CIDRs, separated by commas"
+      : undefined,
   };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setTouched(true);
-    if (errors.name || errors.quota) return;
-    create.mutate({ body: { name: name.trim(), daily_quota: quotaValue } });
+    if (errors.name || errors.quota || errors.scopes || errors.expires || errors.addresses) return;
+    create.mutate({
+      body: {
+        name: name.trim(),
+        daily_quota: quotaValue,
+        scopes,
+        expires_at: expires ? `${expires}T00:00:00Z` : null,
+        allowed_ips: addressList.length ? addressList : null,
+      },
+    });
   };
 
   return (
@@ -106,6 +141,50 @@ function ApiKeysPage() {
                 onChange={(e) => setQuota(e.target.value)}
                 error={errors.quota}
                 hint="Predictions per UTC day (one per row of a batch). Empty: no quota."
+              />
+              <fieldset>
+                <legend className="mb-1 block text-sm font-medium text-slate-800 dark:text-slate-200">
+                  What it may do
+                </legend>
+                <div className="space-y-1">
+                  {SCOPES.map((scope) => (
+                    <label key={scope.value} className="flex items-center gap-2 text-sm">
+                      <input
+                        type="checkbox"
+                        checked={scopes.includes(scope.value)}
+                        onChange={(e) =>
+                          setScopes((current) =>
+                            e.target.checked
+                              ? [...current, scope.value]
+                              : current.filter((s) => s !== scope.value),
+                          )
+                        }
+                      />
+                      {scope.label}
+                    </label>
+                  ))}
+                </div>
+                <p className="mt-1 text-xs muted">
+                  {errors.scopes ??
+                    "Give only what the script needs. No key can manage keys, your account or admin pages."}
+                </p>
+              </fieldset>
+              <TextField
+                label="Expires (optional)"
+                type="date"
+                min={today}
+                value={expires}
+                onChange={(e) => setExpires(e.target.value)}
+                error={errors.expires}
+                hint="At 00:00 UTC that day. Empty: never."
+              />
+              <TextField
+                label="Allowed addresses (optional)"
+                value={addresses}
+                onChange={(e) => setAddresses(e.target.value)}
+                error={errors.addresses}
+                placeholder="203.0.113.10, 10.0.0.0/8"
+                hint="IPs or CIDRs the key works from. Empty: anywhere."
               />
               {create.isError && <Alert tone="error">{errorMessage(create.error)}</Alert>}
               <Button
@@ -141,6 +220,7 @@ function ApiKeysPage() {
                 <tr>
                   <Th>Name</Th>
                   <Th className="hidden sm:table-cell">Prefix</Th>
+                  <Th className="hidden lg:table-cell">Scopes</Th>
                   <Th>Used today</Th>
                   <Th className="hidden md:table-cell">Last used</Th>
                   <Th className="w-12">
@@ -158,6 +238,15 @@ function ApiKeysPage() {
                       </span>
                     </Td>
                     <Td className="hidden font-mono text-xs sm:table-cell">{key.prefix}…</Td>
+                    <Td className="hidden text-xs lg:table-cell" data-testid="api-key-scopes">
+                      {key.scopes.join(", ")}
+                      {key.allowed_ips ? (
+                        <span className="block muted">from {key.allowed_ips.join(", ")}</span>
+                      ) : null}
+                      {key.expires_at ? (
+                        <span className="block muted">until {formatDateTime(key.expires_at)}</span>
+                      ) : null}
+                    </Td>
                     <Td className="min-w-32">
                       <p className="text-sm tabular-nums" data-testid="api-key-usage">
                         {formatInt(key.used_today)}
