@@ -382,6 +382,50 @@ export const ApiKeyPublicSchema = {
     type: 'object'
 } as const;
 
+export const AttemptPublicSchema = {
+    properties: {
+        attempted_at: {
+            format: 'date-time',
+            title: 'Attempted At',
+            type: 'string'
+        },
+        duration_ms: {
+            title: 'Duration Ms',
+            type: 'number'
+        },
+        error: {
+            anyOf: [
+                {
+                    type: 'string'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Error'
+        },
+        status_code: {
+            anyOf: [
+                {
+                    type: 'integer'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Status Code'
+        }
+    },
+    required: [
+        'attempted_at',
+        'status_code',
+        'error',
+        'duration_ms'
+    ],
+    title: 'AttemptPublic',
+    type: 'object'
+} as const;
+
 export const AuditListSchema = {
     properties: {
         entries: {
@@ -1076,6 +1120,104 @@ export const DayCountSchema = {
         'count'
     ],
     title: 'DayCount',
+    type: 'object'
+} as const;
+
+export const DeliveryPublicSchema = {
+    properties: {
+        attempt_log: {
+            items: {
+                $ref: '#/components/schemas/AttemptPublic'
+            },
+            title: 'Attempt Log',
+            type: 'array'
+        },
+        attempts: {
+            title: 'Attempts',
+            type: 'integer'
+        },
+        created_at: {
+            format: 'date-time',
+            title: 'Created At',
+            type: 'string'
+        },
+        delivered_at: {
+            anyOf: [
+                {
+                    format: 'date-time',
+                    type: 'string'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Delivered At'
+        },
+        event: {
+            title: 'Event',
+            type: 'string'
+        },
+        event_id: {
+            title: 'Event Id',
+            type: 'string'
+        },
+        id: {
+            title: 'Id',
+            type: 'string'
+        },
+        last_error: {
+            anyOf: [
+                {
+                    type: 'string'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Last Error'
+        },
+        last_status_code: {
+            anyOf: [
+                {
+                    type: 'integer'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Last Status Code'
+        },
+        next_attempt_at: {
+            anyOf: [
+                {
+                    format: 'date-time',
+                    type: 'string'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Next Attempt At'
+        },
+        status: {
+            title: 'Status',
+            type: 'string'
+        }
+    },
+    required: [
+        'id',
+        'event',
+        'event_id',
+        'status',
+        'attempts',
+        'last_status_code',
+        'last_error',
+        'created_at',
+        'next_attempt_at',
+        'delivered_at',
+        'attempt_log'
+    ],
+    title: 'DeliveryPublic',
     type: 'object'
 } as const;
 
@@ -2552,5 +2694,145 @@ export const UsersByRoleSchema = {
         }
     },
     title: 'UsersByRole',
+    type: 'object'
+} as const;
+
+export const WebhookCreateSchema = {
+    properties: {
+        description: {
+            anyOf: [
+                {
+                    maxLength: 500,
+                    type: 'string'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Description'
+        },
+        events: {
+            items: {
+                enum: [
+                    'training.succeeded',
+                    'training.failed',
+                    'model.activated',
+                    'drift.detected'
+                ],
+                type: 'string'
+            },
+            maxItems: 4,
+            minItems: 1,
+            title: 'Events',
+            type: 'array'
+        },
+        url: {
+            maxLength: 2048,
+            minLength: 8,
+            title: 'Url',
+            type: 'string'
+        }
+    },
+    required: [
+        'url',
+        'events'
+    ],
+    title: 'WebhookCreate',
+    type: 'object'
+} as const;
+
+export const WebhookCreatedSchema = {
+    description: 'The subscription and its signing secret: shown here once, never again.',
+    properties: {
+        created_at: {
+            format: 'date-time',
+            title: 'Created At',
+            type: 'string'
+        },
+        description: {
+            anyOf: [
+                {
+                    type: 'string'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Description'
+        },
+        events: {
+            items: {
+                type: 'string'
+            },
+            title: 'Events',
+            type: 'array'
+        },
+        id: {
+            title: 'Id',
+            type: 'integer'
+        },
+        secret: {
+            title: 'Secret',
+            type: 'string'
+        },
+        url: {
+            title: 'Url',
+            type: 'string'
+        }
+    },
+    required: [
+        'id',
+        'url',
+        'events',
+        'description',
+        'created_at',
+        'secret'
+    ],
+    title: 'WebhookCreated',
+    type: 'object'
+} as const;
+
+export const WebhookPublicSchema = {
+    properties: {
+        created_at: {
+            format: 'date-time',
+            title: 'Created At',
+            type: 'string'
+        },
+        description: {
+            anyOf: [
+                {
+                    type: 'string'
+                },
+                {
+                    type: 'null'
+                }
+            ],
+            title: 'Description'
+        },
+        events: {
+            items: {
+                type: 'string'
+            },
+            title: 'Events',
+            type: 'array'
+        },
+        id: {
+            title: 'Id',
+            type: 'integer'
+        },
+        url: {
+            title: 'Url',
+            type: 'string'
+        }
+    },
+    required: [
+        'id',
+        'url',
+        'events',
+        'description',
+        'created_at'
+    ],
+    title: 'WebhookPublic',
     type: 'object'
 } as const;

@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { ActivateModelModelsVersionActivatePostData, ActivateModelModelsVersionActivatePostErrors, ActivateModelModelsVersionActivatePostResponses, AuditLogAdminAuditGetData, AuditLogAdminAuditGetErrors, AuditLogAdminAuditGetResponses, ChangeRoleAdminUsersUserIdRolePutData, ChangeRoleAdminUsersUserIdRolePutErrors, ChangeRoleAdminUsersUserIdRolePutResponses, ChangeRoleUsersUserIdRolePutData, ChangeRoleUsersUserIdRolePutErrors, ChangeRoleUsersUserIdRolePutResponses, ClustersClustersGetData, ClustersClustersGetErrors, ClustersClustersGetResponses, CompareModelsModelsComparePostData, CompareModelsModelsComparePostErrors, CompareModelsModelsComparePostResponses, CreateApiKeyAuthApiKeysPostData, CreateApiKeyAuthApiKeysPostErrors, CreateApiKeyAuthApiKeysPostResponses, CreateProfileProfilesPostData, CreateProfileProfilesPostErrors, CreateProfileProfilesPostResponses, DeleteEntryHistoryEntryIdDeleteData, DeleteEntryHistoryEntryIdDeleteErrors, DeleteEntryHistoryEntryIdDeleteResponses, DeleteMeUsersMeDeleteData, DeleteMeUsersMeDeleteErrors, DeleteMeUsersMeDeleteResponses, DeleteProfileProfilesProfileIdDeleteData, DeleteProfileProfilesProfileIdDeleteErrors, DeleteProfileProfilesProfileIdDeleteResponses, DeleteUserAdminUsersUserIdDeleteData, DeleteUserAdminUsersUserIdDeleteErrors, DeleteUserAdminUsersUserIdDeleteResponses, DeleteUserUsersUserIdDeleteData, DeleteUserUsersUserIdDeleteErrors, DeleteUserUsersUserIdDeleteResponses, ElbowElbowGetData, ElbowElbowGetErrors, ElbowElbowGetResponses, ExportHistoryHistoryExportGetData, ExportHistoryHistoryExportGetErrors, ExportHistoryHistoryExportGetResponses, GetUserAdminUsersUserIdGetData, GetUserAdminUsersUserIdGetErrors, GetUserAdminUsersUserIdGetResponses, GetUserUsersUserIdGetData, GetUserUsersUserIdGetErrors, GetUserUsersUserIdGetResponses, HealthHealthGetData, HealthHealthGetErrors, HealthHealthGetResponses, JwksAuthWellKnownJwksJsonGetData, JwksAuthWellKnownJwksJsonGetErrors, JwksAuthWellKnownJwksJsonGetResponses, ListApiKeysAuthApiKeysGetData, ListApiKeysAuthApiKeysGetErrors, ListApiKeysAuthApiKeysGetResponses, ListDatasetsDatasetsGetData, ListDatasetsDatasetsGetErrors, ListDatasetsDatasetsGetResponses, ListHistoryHistoryGetData, ListHistoryHistoryGetErrors, ListHistoryHistoryGetResponses, ListModelsModelsGetData, ListModelsModelsGetErrors, ListModelsModelsGetResponses, ListProfilesProfilesGetData, ListProfilesProfilesGetErrors, ListProfilesProfilesGetResponses, ListUsersAdminUsersGetData, ListUsersAdminUsersGetErrors, ListUsersAdminUsersGetResponses, ListUsersUsersGetData, ListUsersUsersGetErrors, ListUsersUsersGetResponses, LoginAuthLoginPostData, LoginAuthLoginPostErrors, LoginAuthLoginPostResponses, LogoutAuthLogoutPostData, LogoutAuthLogoutPostErrors, LogoutAuthLogoutPostResponses, MeAuthMeGetData, MeAuthMeGetErrors, MeAuthMeGetResponses, MetricsMetricsGetData, MetricsMetricsGetResponses, ModelDetailModelsVersionGetData, ModelDetailModelsVersionGetErrors, ModelDetailModelsVersionGetResponses, ModelDriftModelsVersionDriftGetData, ModelDriftModelsVersionDriftGetErrors, ModelDriftModelsVersionDriftGetResponses, ModelProjectionModelsVersionProjectionGetData, ModelProjectionModelsVersionProjectionGetErrors, ModelProjectionModelsVersionProjectionGetResponses, MyProfileUsersMeProfileGetData, MyProfileUsersMeProfileGetErrors, MyProfileUsersMeProfileGetResponses, PredictBatchPredictBatchPostData, PredictBatchPredictBatchPostErrors, PredictBatchPredictBatchPostResponses, PredictPredictPostData, PredictPredictPostErrors, PredictPredictPostResponses, PredictProfileProfilesProfileIdPredictPostData, PredictProfileProfilesProfileIdPredictPostErrors, PredictProfileProfilesProfileIdPredictPostResponses, ReadProfileProfilesProfileIdGetData, ReadProfileProfilesProfileIdGetErrors, ReadProfileProfilesProfileIdGetResponses, ReadyReadyGetData, ReadyReadyGetErrors, ReadyReadyGetResponses, RefreshAuthRefreshPostData, RefreshAuthRefreshPostErrors, RefreshAuthRefreshPostResponses, RegisterAuthRegisterPostData, RegisterAuthRegisterPostErrors, RegisterAuthRegisterPostResponses, RevokeApiKeyAuthApiKeysKeyIdDeleteData, RevokeApiKeyAuthApiKeysKeyIdDeleteErrors, RevokeApiKeyAuthApiKeysKeyIdDeleteResponses, RootGetData, RootGetResponses, StartTrainingJobTrainJobsPostData, StartTrainingJobTrainJobsPostErrors, StartTrainingJobTrainJobsPostResponses, StatsAdminStatsGetData, StatsAdminStatsGetErrors, StatsAdminStatsGetResponses, ToggleActiveAdminUsersUserIdToggleActivePutData, ToggleActiveAdminUsersUserIdToggleActivePutErrors, ToggleActiveAdminUsersUserIdToggleActivePutResponses, TrainingJobTrainJobsJobIdGetData, TrainingJobTrainJobsJobIdGetErrors, TrainingJobTrainJobsJobIdGetResponses, TrainTrainPostData, TrainTrainPostErrors, TrainTrainPostResponses, UpdateMeUsersMePutData, UpdateMeUsersMePutErrors, UpdateMeUsersMePutResponses, UpdateProfileProfilesProfileIdPutData, UpdateProfileProfilesProfileIdPutErrors, UpdateProfileProfilesProfileIdPutResponses, UploadDatasetDatasetsPostData, UploadDatasetDatasetsPostErrors, UploadDatasetDatasetsPostResponses } from './types.gen';
+import type { ActivateModelModelsVersionActivatePostData, ActivateModelModelsVersionActivatePostErrors, ActivateModelModelsVersionActivatePostResponses, AuditLogAdminAuditGetData, AuditLogAdminAuditGetErrors, AuditLogAdminAuditGetResponses, ChangeRoleAdminUsersUserIdRolePutData, ChangeRoleAdminUsersUserIdRolePutErrors, ChangeRoleAdminUsersUserIdRolePutResponses, ChangeRoleUsersUserIdRolePutData, ChangeRoleUsersUserIdRolePutErrors, ChangeRoleUsersUserIdRolePutResponses, ClustersClustersGetData, ClustersClustersGetErrors, ClustersClustersGetResponses, CompareModelsModelsComparePostData, CompareModelsModelsComparePostErrors, CompareModelsModelsComparePostResponses, CreateApiKeyAuthApiKeysPostData, CreateApiKeyAuthApiKeysPostErrors, CreateApiKeyAuthApiKeysPostResponses, CreateProfileProfilesPostData, CreateProfileProfilesPostErrors, CreateProfileProfilesPostResponses, CreateWebhookWebhooksPostData, CreateWebhookWebhooksPostErrors, CreateWebhookWebhooksPostResponses, DeleteEntryHistoryEntryIdDeleteData, DeleteEntryHistoryEntryIdDeleteErrors, DeleteEntryHistoryEntryIdDeleteResponses, DeleteMeUsersMeDeleteData, DeleteMeUsersMeDeleteErrors, DeleteMeUsersMeDeleteResponses, DeleteProfileProfilesProfileIdDeleteData, DeleteProfileProfilesProfileIdDeleteErrors, DeleteProfileProfilesProfileIdDeleteResponses, DeleteUserAdminUsersUserIdDeleteData, DeleteUserAdminUsersUserIdDeleteErrors, DeleteUserAdminUsersUserIdDeleteResponses, DeleteUserUsersUserIdDeleteData, DeleteUserUsersUserIdDeleteErrors, DeleteUserUsersUserIdDeleteResponses, DeleteWebhookWebhooksWebhookIdDeleteData, DeleteWebhookWebhooksWebhookIdDeleteErrors, DeleteWebhookWebhooksWebhookIdDeleteResponses, ElbowElbowGetData, ElbowElbowGetErrors, ElbowElbowGetResponses, ExportHistoryHistoryExportGetData, ExportHistoryHistoryExportGetErrors, ExportHistoryHistoryExportGetResponses, GetUserAdminUsersUserIdGetData, GetUserAdminUsersUserIdGetErrors, GetUserAdminUsersUserIdGetResponses, GetUserUsersUserIdGetData, GetUserUsersUserIdGetErrors, GetUserUsersUserIdGetResponses, HealthHealthGetData, HealthHealthGetErrors, HealthHealthGetResponses, JwksAuthWellKnownJwksJsonGetData, JwksAuthWellKnownJwksJsonGetErrors, JwksAuthWellKnownJwksJsonGetResponses, ListApiKeysAuthApiKeysGetData, ListApiKeysAuthApiKeysGetErrors, ListApiKeysAuthApiKeysGetResponses, ListDatasetsDatasetsGetData, ListDatasetsDatasetsGetErrors, ListDatasetsDatasetsGetResponses, ListDeliveriesWebhooksWebhookIdDeliveriesGetData, ListDeliveriesWebhooksWebhookIdDeliveriesGetErrors, ListDeliveriesWebhooksWebhookIdDeliveriesGetResponses, ListHistoryHistoryGetData, ListHistoryHistoryGetErrors, ListHistoryHistoryGetResponses, ListModelsModelsGetData, ListModelsModelsGetErrors, ListModelsModelsGetResponses, ListProfilesProfilesGetData, ListProfilesProfilesGetErrors, ListProfilesProfilesGetResponses, ListUsersAdminUsersGetData, ListUsersAdminUsersGetErrors, ListUsersAdminUsersGetResponses, ListUsersUsersGetData, ListUsersUsersGetErrors, ListUsersUsersGetResponses, ListWebhooksWebhooksGetData, ListWebhooksWebhooksGetErrors, ListWebhooksWebhooksGetResponses, LoginAuthLoginPostData, LoginAuthLoginPostErrors, LoginAuthLoginPostResponses, LogoutAuthLogoutPostData, LogoutAuthLogoutPostErrors, LogoutAuthLogoutPostResponses, MeAuthMeGetData, MeAuthMeGetErrors, MeAuthMeGetResponses, MetricsMetricsGetData, MetricsMetricsGetResponses, ModelDetailModelsVersionGetData, ModelDetailModelsVersionGetErrors, ModelDetailModelsVersionGetResponses, ModelDriftModelsVersionDriftGetData, ModelDriftModelsVersionDriftGetErrors, ModelDriftModelsVersionDriftGetResponses, ModelProjectionModelsVersionProjectionGetData, ModelProjectionModelsVersionProjectionGetErrors, ModelProjectionModelsVersionProjectionGetResponses, MyProfileUsersMeProfileGetData, MyProfileUsersMeProfileGetErrors, MyProfileUsersMeProfileGetResponses, PredictBatchPredictBatchPostData, PredictBatchPredictBatchPostErrors, PredictBatchPredictBatchPostResponses, PredictPredictPostData, PredictPredictPostErrors, PredictPredictPostResponses, PredictProfileProfilesProfileIdPredictPostData, PredictProfileProfilesProfileIdPredictPostErrors, PredictProfileProfilesProfileIdPredictPostResponses, ReadProfileProfilesProfileIdGetData, ReadProfileProfilesProfileIdGetErrors, ReadProfileProfilesProfileIdGetResponses, ReadyReadyGetData, ReadyReadyGetErrors, ReadyReadyGetResponses, RefreshAuthRefreshPostData, RefreshAuthRefreshPostErrors, RefreshAuthRefreshPostResponses, RegisterAuthRegisterPostData, RegisterAuthRegisterPostErrors, RegisterAuthRegisterPostResponses, RevokeApiKeyAuthApiKeysKeyIdDeleteData, RevokeApiKeyAuthApiKeysKeyIdDeleteErrors, RevokeApiKeyAuthApiKeysKeyIdDeleteResponses, RootGetData, RootGetResponses, SegmentsPdfReportsSegmentsPdfGetData, SegmentsPdfReportsSegmentsPdfGetErrors, SegmentsPdfReportsSegmentsPdfGetResponses, SegmentsXlsxReportsSegmentsXlsxGetData, SegmentsXlsxReportsSegmentsXlsxGetErrors, SegmentsXlsxReportsSegmentsXlsxGetResponses, StartTrainingJobTrainJobsPostData, StartTrainingJobTrainJobsPostErrors, StartTrainingJobTrainJobsPostResponses, StatsAdminStatsGetData, StatsAdminStatsGetErrors, StatsAdminStatsGetResponses, ToggleActiveAdminUsersUserIdToggleActivePutData, ToggleActiveAdminUsersUserIdToggleActivePutErrors, ToggleActiveAdminUsersUserIdToggleActivePutResponses, TrainingJobTrainJobsJobIdGetData, TrainingJobTrainJobsJobIdGetErrors, TrainingJobTrainJobsJobIdGetResponses, TrainTrainPostData, TrainTrainPostErrors, TrainTrainPostResponses, UpdateMeUsersMePutData, UpdateMeUsersMePutErrors, UpdateMeUsersMePutResponses, UpdateProfileProfilesProfileIdPutData, UpdateProfileProfilesProfileIdPutErrors, UpdateProfileProfilesProfileIdPutResponses, UploadDatasetDatasetsPostData, UploadDatasetDatasetsPostErrors, UploadDatasetDatasetsPostResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean> = Options2<TData, ThrowOnError> & {
     /**
@@ -414,6 +414,24 @@ export const predictProfileProfilesProfileIdPredictPost = <ThrowOnError extends 
 export const readyReadyGet = <ThrowOnError extends boolean = false>(options?: Options<ReadyReadyGetData, ThrowOnError>) => (options?.client ?? client).get<ReadyReadyGetResponses, ReadyReadyGetErrors, ThrowOnError>({ url: '/ready', ...options });
 
 /**
+ * Segments Pdf
+ */
+export const segmentsPdfReportsSegmentsPdfGet = <ThrowOnError extends boolean = false>(options?: Options<SegmentsPdfReportsSegmentsPdfGetData, ThrowOnError>) => (options?.client ?? client).get<SegmentsPdfReportsSegmentsPdfGetResponses, SegmentsPdfReportsSegmentsPdfGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/reports/segments.pdf',
+    ...options
+});
+
+/**
+ * Segments Xlsx
+ */
+export const segmentsXlsxReportsSegmentsXlsxGet = <ThrowOnError extends boolean = false>(options?: Options<SegmentsXlsxReportsSegmentsXlsxGetData, ThrowOnError>) => (options?.client ?? client).get<SegmentsXlsxReportsSegmentsXlsxGetResponses, SegmentsXlsxReportsSegmentsXlsxGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/reports/segments.xlsx',
+    ...options
+});
+
+/**
  * Train
  */
 export const trainTrainPost = <ThrowOnError extends boolean = false>(options?: Options<TrainTrainPostData, ThrowOnError>) => (options?.client ?? client).post<TrainTrainPostResponses, TrainTrainPostErrors, ThrowOnError>({
@@ -517,4 +535,44 @@ export const changeRoleUsersUserIdRolePut = <ThrowOnError extends boolean = fals
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List Webhooks
+ */
+export const listWebhooksWebhooksGet = <ThrowOnError extends boolean = false>(options?: Options<ListWebhooksWebhooksGetData, ThrowOnError>) => (options?.client ?? client).get<ListWebhooksWebhooksGetResponses, ListWebhooksWebhooksGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/webhooks',
+    ...options
+});
+
+/**
+ * Create Webhook
+ */
+export const createWebhookWebhooksPost = <ThrowOnError extends boolean = false>(options: Options<CreateWebhookWebhooksPostData, ThrowOnError>) => (options.client ?? client).post<CreateWebhookWebhooksPostResponses, CreateWebhookWebhooksPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/webhooks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Webhook
+ */
+export const deleteWebhookWebhooksWebhookIdDelete = <ThrowOnError extends boolean = false>(options: Options<DeleteWebhookWebhooksWebhookIdDeleteData, ThrowOnError>) => (options.client ?? client).delete<DeleteWebhookWebhooksWebhookIdDeleteResponses, DeleteWebhookWebhooksWebhookIdDeleteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/webhooks/{webhook_id}',
+    ...options
+});
+
+/**
+ * List Deliveries
+ */
+export const listDeliveriesWebhooksWebhookIdDeliveriesGet = <ThrowOnError extends boolean = false>(options: Options<ListDeliveriesWebhooksWebhookIdDeliveriesGetData, ThrowOnError>) => (options.client ?? client).get<ListDeliveriesWebhooksWebhookIdDeliveriesGetResponses, ListDeliveriesWebhooksWebhookIdDeliveriesGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/webhooks/{webhook_id}/deliveries',
+    ...options
 });

@@ -182,6 +182,28 @@ export type ApiKeyPublic = {
 };
 
 /**
+ * AttemptPublic
+ */
+export type AttemptPublic = {
+    /**
+     * Attempted At
+     */
+    attempted_at: string;
+    /**
+     * Duration Ms
+     */
+    duration_ms: number;
+    /**
+     * Error
+     */
+    error: string | null;
+    /**
+     * Status Code
+     */
+    status_code: number | null;
+};
+
+/**
  * AuditList
  */
 export type AuditList = {
@@ -588,6 +610,56 @@ export type DayCount = {
      * Date
      */
     date: string;
+};
+
+/**
+ * DeliveryPublic
+ */
+export type DeliveryPublic = {
+    /**
+     * Attempt Log
+     */
+    attempt_log: Array<AttemptPublic>;
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Delivered At
+     */
+    delivered_at: string | null;
+    /**
+     * Event
+     */
+    event: string;
+    /**
+     * Event Id
+     */
+    event_id: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Last Error
+     */
+    last_error: string | null;
+    /**
+     * Last Status Code
+     */
+    last_status_code: number | null;
+    /**
+     * Next Attempt At
+     */
+    next_attempt_at: string | null;
+    /**
+     * Status
+     */
+    status: string;
 };
 
 /**
@@ -1388,6 +1460,82 @@ export type UsersByRole = {
      * User
      */
     user?: number;
+};
+
+/**
+ * WebhookCreate
+ */
+export type WebhookCreate = {
+    /**
+     * Description
+     */
+    description?: string | null;
+    /**
+     * Events
+     */
+    events: Array<'training.succeeded' | 'training.failed' | 'model.activated' | 'drift.detected'>;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * WebhookCreated
+ *
+ * The subscription and its signing secret: shown here once, never again.
+ */
+export type WebhookCreated = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Description
+     */
+    description: string | null;
+    /**
+     * Events
+     */
+    events: Array<string>;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Secret
+     */
+    secret: string;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * WebhookPublic
+ */
+export type WebhookPublic = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Description
+     */
+    description: string | null;
+    /**
+     * Events
+     */
+    events: Array<string>;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Url
+     */
+    url: string;
 };
 
 export type RootGetData = {
@@ -3711,6 +3859,126 @@ export type ReadyReadyGetResponses = {
     200: unknown;
 };
 
+export type SegmentsPdfReportsSegmentsPdfGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Version
+         *
+         * default: the active one
+         */
+        version?: string | null;
+    };
+    url: '/reports/segments.pdf';
+};
+
+export type SegmentsPdfReportsSegmentsPdfGetErrors = {
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type SegmentsPdfReportsSegmentsPdfGetError = SegmentsPdfReportsSegmentsPdfGetErrors[keyof SegmentsPdfReportsSegmentsPdfGetErrors];
+
+export type SegmentsPdfReportsSegmentsPdfGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: Blob | File;
+};
+
+export type SegmentsPdfReportsSegmentsPdfGetResponse = SegmentsPdfReportsSegmentsPdfGetResponses[keyof SegmentsPdfReportsSegmentsPdfGetResponses];
+
+export type SegmentsXlsxReportsSegmentsXlsxGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Version
+         *
+         * default: the active one
+         */
+        version?: string | null;
+    };
+    url: '/reports/segments.xlsx';
+};
+
+export type SegmentsXlsxReportsSegmentsXlsxGetErrors = {
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type SegmentsXlsxReportsSegmentsXlsxGetError = SegmentsXlsxReportsSegmentsXlsxGetErrors[keyof SegmentsXlsxReportsSegmentsXlsxGetErrors];
+
+export type SegmentsXlsxReportsSegmentsXlsxGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: Blob | File;
+};
+
+export type SegmentsXlsxReportsSegmentsXlsxGetResponse = SegmentsXlsxReportsSegmentsXlsxGetResponses[keyof SegmentsXlsxReportsSegmentsXlsxGetResponses];
+
 export type TrainTrainPostData = {
     /**
      * Body
@@ -4315,3 +4583,234 @@ export type ChangeRoleUsersUserIdRolePutResponses = {
 };
 
 export type ChangeRoleUsersUserIdRolePutResponse = ChangeRoleUsersUserIdRolePutResponses[keyof ChangeRoleUsersUserIdRolePutResponses];
+
+export type ListWebhooksWebhooksGetData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/webhooks';
+};
+
+export type ListWebhooksWebhooksGetErrors = {
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type ListWebhooksWebhooksGetError = ListWebhooksWebhooksGetErrors[keyof ListWebhooksWebhooksGetErrors];
+
+export type ListWebhooksWebhooksGetResponses = {
+    /**
+     * Response List Webhooks Webhooks Get
+     *
+     * Successful Response
+     */
+    200: Array<WebhookPublic>;
+};
+
+export type ListWebhooksWebhooksGetResponse = ListWebhooksWebhooksGetResponses[keyof ListWebhooksWebhooksGetResponses];
+
+export type CreateWebhookWebhooksPostData = {
+    body: WebhookCreate;
+    path?: never;
+    query?: never;
+    url: '/webhooks';
+};
+
+export type CreateWebhookWebhooksPostErrors = {
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type CreateWebhookWebhooksPostError = CreateWebhookWebhooksPostErrors[keyof CreateWebhookWebhooksPostErrors];
+
+export type CreateWebhookWebhooksPostResponses = {
+    /**
+     * Successful Response
+     */
+    201: WebhookCreated;
+};
+
+export type CreateWebhookWebhooksPostResponse = CreateWebhookWebhooksPostResponses[keyof CreateWebhookWebhooksPostResponses];
+
+export type DeleteWebhookWebhooksWebhookIdDeleteData = {
+    body?: never;
+    path: {
+        /**
+         * Webhook Id
+         */
+        webhook_id: number;
+    };
+    query?: never;
+    url: '/webhooks/{webhook_id}';
+};
+
+export type DeleteWebhookWebhooksWebhookIdDeleteErrors = {
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type DeleteWebhookWebhooksWebhookIdDeleteError = DeleteWebhookWebhooksWebhookIdDeleteErrors[keyof DeleteWebhookWebhooksWebhookIdDeleteErrors];
+
+export type DeleteWebhookWebhooksWebhookIdDeleteResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteWebhookWebhooksWebhookIdDeleteResponse = DeleteWebhookWebhooksWebhookIdDeleteResponses[keyof DeleteWebhookWebhooksWebhookIdDeleteResponses];
+
+export type ListDeliveriesWebhooksWebhookIdDeliveriesGetData = {
+    body?: never;
+    path: {
+        /**
+         * Webhook Id
+         */
+        webhook_id: number;
+    };
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/webhooks/{webhook_id}/deliveries';
+};
+
+export type ListDeliveriesWebhooksWebhookIdDeliveriesGetErrors = {
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type ListDeliveriesWebhooksWebhookIdDeliveriesGetError = ListDeliveriesWebhooksWebhookIdDeliveriesGetErrors[keyof ListDeliveriesWebhooksWebhookIdDeliveriesGetErrors];
+
+export type ListDeliveriesWebhooksWebhookIdDeliveriesGetResponses = {
+    /**
+     * Response List Deliveries Webhooks  Webhook Id  Deliveries Get
+     *
+     * Successful Response
+     */
+    200: Array<DeliveryPublic>;
+};
+
+export type ListDeliveriesWebhooksWebhookIdDeliveriesGetResponse = ListDeliveriesWebhooksWebhookIdDeliveriesGetResponses[keyof ListDeliveriesWebhooksWebhookIdDeliveriesGetResponses];

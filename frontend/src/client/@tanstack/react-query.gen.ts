@@ -3,8 +3,8 @@
 import { type DefaultError, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { activateModelModelsVersionActivatePost, auditLogAdminAuditGet, changeRoleAdminUsersUserIdRolePut, changeRoleUsersUserIdRolePut, clustersClustersGet, compareModelsModelsComparePost, createApiKeyAuthApiKeysPost, createProfileProfilesPost, deleteEntryHistoryEntryIdDelete, deleteMeUsersMeDelete, deleteProfileProfilesProfileIdDelete, deleteUserAdminUsersUserIdDelete, deleteUserUsersUserIdDelete, elbowElbowGet, exportHistoryHistoryExportGet, getUserAdminUsersUserIdGet, getUserUsersUserIdGet, healthHealthGet, jwksAuthWellKnownJwksJsonGet, listApiKeysAuthApiKeysGet, listDatasetsDatasetsGet, listHistoryHistoryGet, listModelsModelsGet, listProfilesProfilesGet, listUsersAdminUsersGet, listUsersUsersGet, loginAuthLoginPost, logoutAuthLogoutPost, meAuthMeGet, metricsMetricsGet, modelDetailModelsVersionGet, modelDriftModelsVersionDriftGet, modelProjectionModelsVersionProjectionGet, myProfileUsersMeProfileGet, type Options, predictBatchPredictBatchPost, predictPredictPost, predictProfileProfilesProfileIdPredictPost, readProfileProfilesProfileIdGet, readyReadyGet, refreshAuthRefreshPost, registerAuthRegisterPost, revokeApiKeyAuthApiKeysKeyIdDelete, rootGet, startTrainingJobTrainJobsPost, statsAdminStatsGet, toggleActiveAdminUsersUserIdToggleActivePut, trainingJobTrainJobsJobIdGet, trainTrainPost, updateMeUsersMePut, updateProfileProfilesProfileIdPut, uploadDatasetDatasetsPost } from '../sdk.gen';
-import type { ActivateModelModelsVersionActivatePostData, ActivateModelModelsVersionActivatePostError, ActivateModelModelsVersionActivatePostResponse, AuditLogAdminAuditGetData, AuditLogAdminAuditGetError, AuditLogAdminAuditGetResponse, ChangeRoleAdminUsersUserIdRolePutData, ChangeRoleAdminUsersUserIdRolePutError, ChangeRoleAdminUsersUserIdRolePutResponse, ChangeRoleUsersUserIdRolePutData, ChangeRoleUsersUserIdRolePutError, ChangeRoleUsersUserIdRolePutResponse, ClustersClustersGetData, ClustersClustersGetError, ClustersClustersGetResponse, CompareModelsModelsComparePostData, CompareModelsModelsComparePostError, CompareModelsModelsComparePostResponse, CreateApiKeyAuthApiKeysPostData, CreateApiKeyAuthApiKeysPostError, CreateApiKeyAuthApiKeysPostResponse, CreateProfileProfilesPostData, CreateProfileProfilesPostError, CreateProfileProfilesPostResponse, DeleteEntryHistoryEntryIdDeleteData, DeleteEntryHistoryEntryIdDeleteError, DeleteEntryHistoryEntryIdDeleteResponse, DeleteMeUsersMeDeleteData, DeleteMeUsersMeDeleteError, DeleteMeUsersMeDeleteResponse, DeleteProfileProfilesProfileIdDeleteData, DeleteProfileProfilesProfileIdDeleteError, DeleteProfileProfilesProfileIdDeleteResponse, DeleteUserAdminUsersUserIdDeleteData, DeleteUserAdminUsersUserIdDeleteError, DeleteUserAdminUsersUserIdDeleteResponse, DeleteUserUsersUserIdDeleteData, DeleteUserUsersUserIdDeleteError, DeleteUserUsersUserIdDeleteResponse, ElbowElbowGetData, ElbowElbowGetError, ElbowElbowGetResponse, ExportHistoryHistoryExportGetData, ExportHistoryHistoryExportGetError, ExportHistoryHistoryExportGetResponse, GetUserAdminUsersUserIdGetData, GetUserAdminUsersUserIdGetError, GetUserAdminUsersUserIdGetResponse, GetUserUsersUserIdGetData, GetUserUsersUserIdGetError, GetUserUsersUserIdGetResponse, HealthHealthGetData, JwksAuthWellKnownJwksJsonGetData, JwksAuthWellKnownJwksJsonGetError, JwksAuthWellKnownJwksJsonGetResponse, ListApiKeysAuthApiKeysGetData, ListApiKeysAuthApiKeysGetError, ListApiKeysAuthApiKeysGetResponse, ListDatasetsDatasetsGetData, ListDatasetsDatasetsGetError, ListDatasetsDatasetsGetResponse, ListHistoryHistoryGetData, ListHistoryHistoryGetError, ListHistoryHistoryGetResponse, ListModelsModelsGetData, ListModelsModelsGetError, ListModelsModelsGetResponse, ListProfilesProfilesGetData, ListProfilesProfilesGetError, ListProfilesProfilesGetResponse, ListUsersAdminUsersGetData, ListUsersAdminUsersGetError, ListUsersAdminUsersGetResponse, ListUsersUsersGetData, ListUsersUsersGetError, ListUsersUsersGetResponse, LoginAuthLoginPostData, LoginAuthLoginPostError, LoginAuthLoginPostResponse, LogoutAuthLogoutPostData, LogoutAuthLogoutPostError, LogoutAuthLogoutPostResponse, MeAuthMeGetData, MeAuthMeGetError, MeAuthMeGetResponse, MetricsMetricsGetData, MetricsMetricsGetResponse, ModelDetailModelsVersionGetData, ModelDetailModelsVersionGetError, ModelDetailModelsVersionGetResponse, ModelDriftModelsVersionDriftGetData, ModelDriftModelsVersionDriftGetError, ModelDriftModelsVersionDriftGetResponse, ModelProjectionModelsVersionProjectionGetData, ModelProjectionModelsVersionProjectionGetError, ModelProjectionModelsVersionProjectionGetResponse, MyProfileUsersMeProfileGetData, MyProfileUsersMeProfileGetError, MyProfileUsersMeProfileGetResponse, PredictBatchPredictBatchPostData, PredictBatchPredictBatchPostError, PredictBatchPredictBatchPostResponse, PredictPredictPostData, PredictPredictPostError, PredictPredictPostResponse, PredictProfileProfilesProfileIdPredictPostData, PredictProfileProfilesProfileIdPredictPostError, PredictProfileProfilesProfileIdPredictPostResponse, ReadProfileProfilesProfileIdGetData, ReadProfileProfilesProfileIdGetError, ReadProfileProfilesProfileIdGetResponse, ReadyReadyGetData, RefreshAuthRefreshPostData, RefreshAuthRefreshPostError, RefreshAuthRefreshPostResponse, RegisterAuthRegisterPostData, RegisterAuthRegisterPostError, RegisterAuthRegisterPostResponse, RevokeApiKeyAuthApiKeysKeyIdDeleteData, RevokeApiKeyAuthApiKeysKeyIdDeleteError, RevokeApiKeyAuthApiKeysKeyIdDeleteResponse, RootGetData, StartTrainingJobTrainJobsPostData, StartTrainingJobTrainJobsPostError, StartTrainingJobTrainJobsPostResponse, StatsAdminStatsGetData, StatsAdminStatsGetError, StatsAdminStatsGetResponse, ToggleActiveAdminUsersUserIdToggleActivePutData, ToggleActiveAdminUsersUserIdToggleActivePutError, ToggleActiveAdminUsersUserIdToggleActivePutResponse, TrainingJobTrainJobsJobIdGetData, TrainingJobTrainJobsJobIdGetError, TrainingJobTrainJobsJobIdGetResponse, TrainTrainPostData, TrainTrainPostError, TrainTrainPostResponse, UpdateMeUsersMePutData, UpdateMeUsersMePutError, UpdateMeUsersMePutResponse, UpdateProfileProfilesProfileIdPutData, UpdateProfileProfilesProfileIdPutError, UpdateProfileProfilesProfileIdPutResponse, UploadDatasetDatasetsPostData, UploadDatasetDatasetsPostError, UploadDatasetDatasetsPostResponse } from '../types.gen';
+import { activateModelModelsVersionActivatePost, auditLogAdminAuditGet, changeRoleAdminUsersUserIdRolePut, changeRoleUsersUserIdRolePut, clustersClustersGet, compareModelsModelsComparePost, createApiKeyAuthApiKeysPost, createProfileProfilesPost, createWebhookWebhooksPost, deleteEntryHistoryEntryIdDelete, deleteMeUsersMeDelete, deleteProfileProfilesProfileIdDelete, deleteUserAdminUsersUserIdDelete, deleteUserUsersUserIdDelete, deleteWebhookWebhooksWebhookIdDelete, elbowElbowGet, exportHistoryHistoryExportGet, getUserAdminUsersUserIdGet, getUserUsersUserIdGet, healthHealthGet, jwksAuthWellKnownJwksJsonGet, listApiKeysAuthApiKeysGet, listDatasetsDatasetsGet, listDeliveriesWebhooksWebhookIdDeliveriesGet, listHistoryHistoryGet, listModelsModelsGet, listProfilesProfilesGet, listUsersAdminUsersGet, listUsersUsersGet, listWebhooksWebhooksGet, loginAuthLoginPost, logoutAuthLogoutPost, meAuthMeGet, metricsMetricsGet, modelDetailModelsVersionGet, modelDriftModelsVersionDriftGet, modelProjectionModelsVersionProjectionGet, myProfileUsersMeProfileGet, type Options, predictBatchPredictBatchPost, predictPredictPost, predictProfileProfilesProfileIdPredictPost, readProfileProfilesProfileIdGet, readyReadyGet, refreshAuthRefreshPost, registerAuthRegisterPost, revokeApiKeyAuthApiKeysKeyIdDelete, rootGet, segmentsPdfReportsSegmentsPdfGet, segmentsXlsxReportsSegmentsXlsxGet, startTrainingJobTrainJobsPost, statsAdminStatsGet, toggleActiveAdminUsersUserIdToggleActivePut, trainingJobTrainJobsJobIdGet, trainTrainPost, updateMeUsersMePut, updateProfileProfilesProfileIdPut, uploadDatasetDatasetsPost } from '../sdk.gen';
+import type { ActivateModelModelsVersionActivatePostData, ActivateModelModelsVersionActivatePostError, ActivateModelModelsVersionActivatePostResponse, AuditLogAdminAuditGetData, AuditLogAdminAuditGetError, AuditLogAdminAuditGetResponse, ChangeRoleAdminUsersUserIdRolePutData, ChangeRoleAdminUsersUserIdRolePutError, ChangeRoleAdminUsersUserIdRolePutResponse, ChangeRoleUsersUserIdRolePutData, ChangeRoleUsersUserIdRolePutError, ChangeRoleUsersUserIdRolePutResponse, ClustersClustersGetData, ClustersClustersGetError, ClustersClustersGetResponse, CompareModelsModelsComparePostData, CompareModelsModelsComparePostError, CompareModelsModelsComparePostResponse, CreateApiKeyAuthApiKeysPostData, CreateApiKeyAuthApiKeysPostError, CreateApiKeyAuthApiKeysPostResponse, CreateProfileProfilesPostData, CreateProfileProfilesPostError, CreateProfileProfilesPostResponse, CreateWebhookWebhooksPostData, CreateWebhookWebhooksPostError, CreateWebhookWebhooksPostResponse, DeleteEntryHistoryEntryIdDeleteData, DeleteEntryHistoryEntryIdDeleteError, DeleteEntryHistoryEntryIdDeleteResponse, DeleteMeUsersMeDeleteData, DeleteMeUsersMeDeleteError, DeleteMeUsersMeDeleteResponse, DeleteProfileProfilesProfileIdDeleteData, DeleteProfileProfilesProfileIdDeleteError, DeleteProfileProfilesProfileIdDeleteResponse, DeleteUserAdminUsersUserIdDeleteData, DeleteUserAdminUsersUserIdDeleteError, DeleteUserAdminUsersUserIdDeleteResponse, DeleteUserUsersUserIdDeleteData, DeleteUserUsersUserIdDeleteError, DeleteUserUsersUserIdDeleteResponse, DeleteWebhookWebhooksWebhookIdDeleteData, DeleteWebhookWebhooksWebhookIdDeleteError, DeleteWebhookWebhooksWebhookIdDeleteResponse, ElbowElbowGetData, ElbowElbowGetError, ElbowElbowGetResponse, ExportHistoryHistoryExportGetData, ExportHistoryHistoryExportGetError, ExportHistoryHistoryExportGetResponse, GetUserAdminUsersUserIdGetData, GetUserAdminUsersUserIdGetError, GetUserAdminUsersUserIdGetResponse, GetUserUsersUserIdGetData, GetUserUsersUserIdGetError, GetUserUsersUserIdGetResponse, HealthHealthGetData, JwksAuthWellKnownJwksJsonGetData, JwksAuthWellKnownJwksJsonGetError, JwksAuthWellKnownJwksJsonGetResponse, ListApiKeysAuthApiKeysGetData, ListApiKeysAuthApiKeysGetError, ListApiKeysAuthApiKeysGetResponse, ListDatasetsDatasetsGetData, ListDatasetsDatasetsGetError, ListDatasetsDatasetsGetResponse, ListDeliveriesWebhooksWebhookIdDeliveriesGetData, ListDeliveriesWebhooksWebhookIdDeliveriesGetError, ListDeliveriesWebhooksWebhookIdDeliveriesGetResponse, ListHistoryHistoryGetData, ListHistoryHistoryGetError, ListHistoryHistoryGetResponse, ListModelsModelsGetData, ListModelsModelsGetError, ListModelsModelsGetResponse, ListProfilesProfilesGetData, ListProfilesProfilesGetError, ListProfilesProfilesGetResponse, ListUsersAdminUsersGetData, ListUsersAdminUsersGetError, ListUsersAdminUsersGetResponse, ListUsersUsersGetData, ListUsersUsersGetError, ListUsersUsersGetResponse, ListWebhooksWebhooksGetData, ListWebhooksWebhooksGetError, ListWebhooksWebhooksGetResponse, LoginAuthLoginPostData, LoginAuthLoginPostError, LoginAuthLoginPostResponse, LogoutAuthLogoutPostData, LogoutAuthLogoutPostError, LogoutAuthLogoutPostResponse, MeAuthMeGetData, MeAuthMeGetError, MeAuthMeGetResponse, MetricsMetricsGetData, MetricsMetricsGetResponse, ModelDetailModelsVersionGetData, ModelDetailModelsVersionGetError, ModelDetailModelsVersionGetResponse, ModelDriftModelsVersionDriftGetData, ModelDriftModelsVersionDriftGetError, ModelDriftModelsVersionDriftGetResponse, ModelProjectionModelsVersionProjectionGetData, ModelProjectionModelsVersionProjectionGetError, ModelProjectionModelsVersionProjectionGetResponse, MyProfileUsersMeProfileGetData, MyProfileUsersMeProfileGetError, MyProfileUsersMeProfileGetResponse, PredictBatchPredictBatchPostData, PredictBatchPredictBatchPostError, PredictBatchPredictBatchPostResponse, PredictPredictPostData, PredictPredictPostError, PredictPredictPostResponse, PredictProfileProfilesProfileIdPredictPostData, PredictProfileProfilesProfileIdPredictPostError, PredictProfileProfilesProfileIdPredictPostResponse, ReadProfileProfilesProfileIdGetData, ReadProfileProfilesProfileIdGetError, ReadProfileProfilesProfileIdGetResponse, ReadyReadyGetData, RefreshAuthRefreshPostData, RefreshAuthRefreshPostError, RefreshAuthRefreshPostResponse, RegisterAuthRegisterPostData, RegisterAuthRegisterPostError, RegisterAuthRegisterPostResponse, RevokeApiKeyAuthApiKeysKeyIdDeleteData, RevokeApiKeyAuthApiKeysKeyIdDeleteError, RevokeApiKeyAuthApiKeysKeyIdDeleteResponse, RootGetData, SegmentsPdfReportsSegmentsPdfGetData, SegmentsPdfReportsSegmentsPdfGetError, SegmentsPdfReportsSegmentsPdfGetResponse, SegmentsXlsxReportsSegmentsXlsxGetData, SegmentsXlsxReportsSegmentsXlsxGetError, SegmentsXlsxReportsSegmentsXlsxGetResponse, StartTrainingJobTrainJobsPostData, StartTrainingJobTrainJobsPostError, StartTrainingJobTrainJobsPostResponse, StatsAdminStatsGetData, StatsAdminStatsGetError, StatsAdminStatsGetResponse, ToggleActiveAdminUsersUserIdToggleActivePutData, ToggleActiveAdminUsersUserIdToggleActivePutError, ToggleActiveAdminUsersUserIdToggleActivePutResponse, TrainingJobTrainJobsJobIdGetData, TrainingJobTrainJobsJobIdGetError, TrainingJobTrainJobsJobIdGetResponse, TrainTrainPostData, TrainTrainPostError, TrainTrainPostResponse, UpdateMeUsersMePutData, UpdateMeUsersMePutError, UpdateMeUsersMePutResponse, UpdateProfileProfilesProfileIdPutData, UpdateProfileProfilesProfileIdPutError, UpdateProfileProfilesProfileIdPutResponse, UploadDatasetDatasetsPostData, UploadDatasetDatasetsPostError, UploadDatasetDatasetsPostResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -762,6 +762,42 @@ export const readyReadyGetOptions = (options?: Options<ReadyReadyGetData>) => qu
     queryKey: readyReadyGetQueryKey(options)
 });
 
+export const segmentsPdfReportsSegmentsPdfGetQueryKey = (options?: Options<SegmentsPdfReportsSegmentsPdfGetData>) => createQueryKey('segmentsPdfReportsSegmentsPdfGet', options);
+
+/**
+ * Segments Pdf
+ */
+export const segmentsPdfReportsSegmentsPdfGetOptions = (options?: Options<SegmentsPdfReportsSegmentsPdfGetData>) => queryOptions<SegmentsPdfReportsSegmentsPdfGetResponse, SegmentsPdfReportsSegmentsPdfGetError, SegmentsPdfReportsSegmentsPdfGetResponse, ReturnType<typeof segmentsPdfReportsSegmentsPdfGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await segmentsPdfReportsSegmentsPdfGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: segmentsPdfReportsSegmentsPdfGetQueryKey(options)
+});
+
+export const segmentsXlsxReportsSegmentsXlsxGetQueryKey = (options?: Options<SegmentsXlsxReportsSegmentsXlsxGetData>) => createQueryKey('segmentsXlsxReportsSegmentsXlsxGet', options);
+
+/**
+ * Segments Xlsx
+ */
+export const segmentsXlsxReportsSegmentsXlsxGetOptions = (options?: Options<SegmentsXlsxReportsSegmentsXlsxGetData>) => queryOptions<SegmentsXlsxReportsSegmentsXlsxGetResponse, SegmentsXlsxReportsSegmentsXlsxGetError, SegmentsXlsxReportsSegmentsXlsxGetResponse, ReturnType<typeof segmentsXlsxReportsSegmentsXlsxGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await segmentsXlsxReportsSegmentsXlsxGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: segmentsXlsxReportsSegmentsXlsxGetQueryKey(options)
+});
+
 /**
  * Train
  */
@@ -935,3 +971,73 @@ export const changeRoleUsersUserIdRolePutMutation = (options?: Partial<Options<C
     };
     return mutationOptions;
 };
+
+export const listWebhooksWebhooksGetQueryKey = (options?: Options<ListWebhooksWebhooksGetData>) => createQueryKey('listWebhooksWebhooksGet', options);
+
+/**
+ * List Webhooks
+ */
+export const listWebhooksWebhooksGetOptions = (options?: Options<ListWebhooksWebhooksGetData>) => queryOptions<ListWebhooksWebhooksGetResponse, ListWebhooksWebhooksGetError, ListWebhooksWebhooksGetResponse, ReturnType<typeof listWebhooksWebhooksGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listWebhooksWebhooksGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listWebhooksWebhooksGetQueryKey(options)
+});
+
+/**
+ * Create Webhook
+ */
+export const createWebhookWebhooksPostMutation = (options?: Partial<Options<CreateWebhookWebhooksPostData>>): UseMutationOptions<CreateWebhookWebhooksPostResponse, CreateWebhookWebhooksPostError, Options<CreateWebhookWebhooksPostData>> => {
+    const mutationOptions: UseMutationOptions<CreateWebhookWebhooksPostResponse, CreateWebhookWebhooksPostError, Options<CreateWebhookWebhooksPostData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createWebhookWebhooksPost({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Delete Webhook
+ */
+export const deleteWebhookWebhooksWebhookIdDeleteMutation = (options?: Partial<Options<DeleteWebhookWebhooksWebhookIdDeleteData>>): UseMutationOptions<DeleteWebhookWebhooksWebhookIdDeleteResponse, DeleteWebhookWebhooksWebhookIdDeleteError, Options<DeleteWebhookWebhooksWebhookIdDeleteData>> => {
+    const mutationOptions: UseMutationOptions<DeleteWebhookWebhooksWebhookIdDeleteResponse, DeleteWebhookWebhooksWebhookIdDeleteError, Options<DeleteWebhookWebhooksWebhookIdDeleteData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await deleteWebhookWebhooksWebhookIdDelete({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listDeliveriesWebhooksWebhookIdDeliveriesGetQueryKey = (options: Options<ListDeliveriesWebhooksWebhookIdDeliveriesGetData>) => createQueryKey('listDeliveriesWebhooksWebhookIdDeliveriesGet', options);
+
+/**
+ * List Deliveries
+ */
+export const listDeliveriesWebhooksWebhookIdDeliveriesGetOptions = (options: Options<ListDeliveriesWebhooksWebhookIdDeliveriesGetData>) => queryOptions<ListDeliveriesWebhooksWebhookIdDeliveriesGetResponse, ListDeliveriesWebhooksWebhookIdDeliveriesGetError, ListDeliveriesWebhooksWebhookIdDeliveriesGetResponse, ReturnType<typeof listDeliveriesWebhooksWebhookIdDeliveriesGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listDeliveriesWebhooksWebhookIdDeliveriesGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listDeliveriesWebhooksWebhookIdDeliveriesGetQueryKey(options)
+});
