@@ -16,13 +16,18 @@ class TestBurst:
     async def test_simultaneous_logins_answer_no_5xx_but_deliberate_503(
         self, base_url: str, make_user: UserFactory
     ) -> None:
-        user = make_user()
-        credentials = {"username": user["username"], "password": user["password"]}
+        # 5 logins per account: the lockout verifies at most 5 attempts of one account at
+        # once (a sixth simultaneous one answers 429), and this test is about the pools.
+        users = [make_user() for _ in range(BURST // 5)]
+        credentials = [{"username": u["username"], "password": u["password"]} for u in users]
         limits = httpx.Limits(max_connections=BURST, max_keepalive_connections=BURST)
         # One event loop firing every request at once: they reach the gateway together.
         async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
             responses = await asyncio.gather(
-                *(client.post("/auth/login", json=credentials) for _ in range(BURST))
+                *(
+                    client.post("/auth/login", json=credentials[i % len(credentials)])
+                    for i in range(BURST)
+                )
             )
         statuses = collections.Counter(r.status_code for r in responses)
         refused = collections.Counter(r.text for r in responses if r.status_code >= 500)

@@ -35,7 +35,9 @@ test("analyst: compare algorithms → train the recommended model → explanatio
   await expect(comparison).toBeVisible({ timeout: 180_000 });
   // Two algorithms x four k, once in the visible table (the chart's table is folded).
   await expect(comparison.getByTestId("candidate-row").filter({ visible: true })).toHaveCount(8);
-  await expect(comparison.getByText("recommended", { exact: true }).first()).toBeVisible();
+  await expect(
+    comparison.getByText("recommended", { exact: true }).filter({ visible: true }).first(),
+  ).toBeVisible();
   const chart = page.locator('[data-chart="Silhouette per k and algorithm"]');
   await expect(chart.locator("svg.recharts-surface")).toBeVisible();
   await expect(chart.locator(".recharts-line")).toHaveCount(2);

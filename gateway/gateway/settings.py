@@ -19,7 +19,7 @@ class GatewaySettings(ServiceSettings):
     # queued for at most this long; beyond that 503 + Retry-After at once.
     upstream_concurrency_limit: int = Field(default=64, ge=1)
     upstream_queue_limit: int = Field(default=1024, ge=0)
-    upstream_queue_timeout_seconds: float = Field(default=2.0, gt=0)
+    upstream_queue_timeout_seconds: float = Field(default=10.0, gt=0)
     health_timeout_seconds: float = 2.0
     # The console's production build (index.html + assets/); default <repo>/frontend/dist.
     ui_dir: str = ""

@@ -50,6 +50,7 @@ def shape(response: httpx.Response) -> tuple[int, Any]:
         ({k: v for k, v in CUSTOMER.items() if k != "age"}, True),
         ({**CUSTOMER, "annual_income": "lots"}, True),
         (b"{not json", True),
+        (b"\xe9\xe9 not utf-8", True),
         (b"", True),
         (CUSTOMER, False),
     ],

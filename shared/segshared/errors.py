@@ -44,6 +44,10 @@ class DomainError(Exception):
         super().__init__(str(self.detail))
 
 
+# What FastAPI answers (400) for a body it cannot even decode (e.g. not UTF-8).
+BODY_NOT_PARSED = "There was an error parsing the body"
+
+
 class BadRequest(DomainError):
     status_code = 400
 

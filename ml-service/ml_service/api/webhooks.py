@@ -20,7 +20,7 @@ router = APIRouter(
 
 @router.post(
     "", status_code=status.HTTP_201_CREATED, response_model=WebhookCreated,
-    responses=error_responses(409),
+    responses=error_responses(400, 409),
 )  # fmt: skip
 async def create_webhook(
     body: WebhookCreate, claims: AnalystClaims, session: SessionDep, request: Request

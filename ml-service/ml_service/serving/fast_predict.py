@@ -15,7 +15,9 @@ import orjson
 from pydantic import ValidationError
 from segshared.contracts.customer import CustomerInput
 from segshared.errors import (
+    BODY_NOT_PARSED,
     REDIS_ERRORS,
+    BadRequest,
     DomainError,
     PayloadTooLarge,
     Unauthorized,
@@ -65,6 +67,8 @@ def parse_customer(body: bytes) -> CustomerInput:
             json.loads(body)
         except json.JSONDecodeError as std:
             raise invalid_json(("body", std.pos), "JSON decode error", std.msg) from exc
+        except ValueError:  # not UTF-8 text at all: FastAPI answers 400, and so do we
+            raise BadRequest(BODY_NOT_PARSED) from exc
         raise invalid_json(("body", exc.pos), "JSON decode error", exc.msg) from exc
     if data is None:
         raise missing(("body",))
