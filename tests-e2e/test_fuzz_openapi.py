@@ -44,7 +44,7 @@ def run_schemathesis(
     command = [
         str(Path(sys.executable).with_name("schemathesis")), "run", f"{base_url}/openapi.json",
         "--checks", ",".join(CHECKS), "--max-examples", str(MAX_EXAMPLES), "--seed", SEED,
-        "--workers", "2", "--header", f"Authorization: Bearer {token}",
+        "--workers", "1", "--header", f"Authorization: Bearer {token}",
         "--phases", "coverage,fuzzing", "--request-timeout", "60",
         "--report", "json", "--report-dir", str(report_dir), "--no-color",
     ]  # fmt: skip

@@ -4644,6 +4644,10 @@ export type CreateWebhookWebhooksPostData = {
 
 export type CreateWebhookWebhooksPostErrors = {
     /**
+     * Bad request
+     */
+    400: ErrorBody;
+    /**
      * Not authenticated (missing, invalid, expired or revoked credentials)
      */
     401: ErrorBody;
