@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createFileRoute } from "@tanstack/react-router";
-import { Check, Copy, KeyRound, Plus, Trash2 } from "lucide-react";
+import { KeyRound, Plus, Trash2 } from "lucide-react";
 import { type FormEvent, useState } from "react";
 import type { ApiKeyCreate, ApiKeyCreated, ApiKeyPublic } from "@/client";
 import {
@@ -8,6 +8,7 @@ import {
   listApiKeysAuthApiKeysGetOptions,
   revokeApiKeyAuthApiKeysKeyIdDeleteMutation,
 } from "@/client/@tanstack/react-query.gen";
+import { ShownOnceSecret } from "@/components/ShownOnceSecret";
 import { Alert } from "@/components/ui/Alert";
 import { Button } from "@/components/ui/Button";
 import { Card, CardBody, CardHeader } from "@/components/ui/Card";
@@ -19,7 +20,6 @@ import { Loading } from "@/components/ui/Spinner";
 import { EmptyState, ErrorState } from "@/components/ui/States";
 import { Table, Td, Th } from "@/components/ui/Table";
 import { toast } from "@/components/ui/Toast";
-import { useCopy } from "@/hooks/useCopy";
 import { errorMessage } from "@/lib/errors";
 import { formatDateTime, formatInt, formatRelative } from "@/lib/format";
 import { invalidate } from "@/lib/queries";
@@ -48,7 +48,6 @@ function ApiKeysPage() {
   const [touched, setTouched] = useState(false);
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
   const [revoking, setRevoking] = useState<ApiKeyPublic | null>(null);
-  const [copied, copy] = useCopy();
 
   const create = useMutation({
     ...createApiKeyAuthApiKeysPostMutation(),
@@ -291,38 +290,7 @@ function ApiKeysPage() {
             <Alert tone="warning">
               Copy it now: it is shown only this once. Store it like a password.
             </Alert>
-            <label htmlFor="new-api-key" className="block text-sm font-medium">
-              Your API key
-            </label>
-            <div className="flex gap-2">
-              <input
-                id="new-api-key"
-                readOnly
-                value={created.key}
-                className="input font-mono text-xs"
-                data-testid="new-api-key"
-                onFocus={(e) => e.currentTarget.select()}
-              />
-              <Button
-                variant="secondary"
-                icon={
-                  copied ? (
-                    <Check className="size-4" aria-hidden="true" />
-                  ) : (
-                    <Copy className="size-4" aria-hidden="true" />
-                  )
-                }
-                onClick={() =>
-                  void copy(created.key).then(
-                    (ok) =>
-                      !ok &&
-                      toast.error(new Error("Copy failed: select the key and copy it by hand")),
-                  )
-                }
-              >
-                {copied ? "Copied" : "Copy"}
-              </Button>
-            </div>
+            <ShownOnceSecret id="new-api-key" label="Your API key" value={created.key} what="key" />
             <p className="text-xs muted">
               Send it as <code>X-API-Key: &lt;key&gt;</code> (or as a Bearer token). See the
               Documentation page for examples.

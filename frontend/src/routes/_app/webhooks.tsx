@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createFileRoute, redirect } from "@tanstack/react-router";
-import { Check, Copy, Plus, Trash2, Webhook } from "lucide-react";
+import { Plus, Trash2, Webhook } from "lucide-react";
 import { type FormEvent, useState } from "react";
 import type { DeliveryPublic, WebhookCreated, WebhookPublic } from "@/client";
 import {
@@ -10,6 +10,7 @@ import {
   listWebhooksWebhooksGetOptions,
 } from "@/client/@tanstack/react-query.gen";
 import { RequireRole } from "@/components/RequireRole";
+import { ShownOnceSecret } from "@/components/ShownOnceSecret";
 import { Alert } from "@/components/ui/Alert";
 import { Badge } from "@/components/ui/Badge";
 import { Button } from "@/components/ui/Button";
@@ -21,7 +22,6 @@ import { Loading } from "@/components/ui/Spinner";
 import { EmptyState, ErrorState } from "@/components/ui/States";
 import { Table, Td, Th } from "@/components/ui/Table";
 import { toast } from "@/components/ui/Toast";
-import { useCopy } from "@/hooks/useCopy";
 import { errorMessage } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
 import { invalidate } from "@/lib/queries";
@@ -57,7 +57,6 @@ function WebhooksPage() {
   const [created, setCreated] = useState<WebhookCreated | null>(null);
   const [removing, setRemoving] = useState<WebhookPublic | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
-  const [copied, copy] = useCopy();
 
   const create = useMutation({
     ...createWebhookWebhooksPostMutation(),
@@ -244,38 +243,12 @@ function WebhooksPage() {
         {created && (
           <div className="space-y-3">
             <Alert tone="warning">Copy the signing secret now: it is shown only this once.</Alert>
-            <label htmlFor="new-webhook-secret" className="block text-sm font-medium">
-              Signing secret
-            </label>
-            <div className="flex gap-2">
-              <input
-                id="new-webhook-secret"
-                readOnly
-                value={created.secret}
-                className="input font-mono text-xs"
-                data-testid="new-webhook-secret"
-                onFocus={(e) => e.currentTarget.select()}
-              />
-              <Button
-                variant="secondary"
-                icon={
-                  copied ? (
-                    <Check className="size-4" aria-hidden="true" />
-                  ) : (
-                    <Copy className="size-4" aria-hidden="true" />
-                  )
-                }
-                onClick={() =>
-                  void copy(created.secret).then(
-                    (ok) =>
-                      !ok &&
-                      toast.error(new Error("Copy failed: select the secret and copy it by hand")),
-                  )
-                }
-              >
-                {copied ? "Copied" : "Copy"}
-              </Button>
-            </div>
+            <ShownOnceSecret
+              id="new-webhook-secret"
+              label="Signing secret"
+              value={created.secret}
+              what="secret"
+            />
             <p className="text-xs muted">
               Verify <code>X-Webhook-Signature</code>: <code>v1=</code> + hex HMAC-SHA256 of{" "}
               <code>&lt;X-Webhook-Timestamp&gt;.&lt;body&gt;</code> with this secret.
