@@ -219,7 +219,7 @@ class Bench:
         redis_url = redis_url_for_tests(14)
         recreate_database(database)
         redis.Redis.from_url(redis_url).flushdb()
-        self.admin = {"username": "bench_admin", "password": "Bench-" + secrets.token_urlsafe(10)}
+        self.admin = {"username": "bench_admin", "password": "Bench-1" + secrets.token_urlsafe(10)}
         base = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_SERVICE_URL"))}
         base.update({
             "ENVIRONMENT": "test", "DATABASE_URL": database, "REDIS_URL": redis_url,
