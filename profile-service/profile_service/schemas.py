@@ -68,7 +68,12 @@ class HistoryEntry(BaseModel):
 
 class HistoryPage(BaseModel):
     history: list[HistoryEntry]
-    total: int
+    total: int = Field(
+        description="Matching entries, counted up to `skip` + 10,000 (exact below that bound)"
+    )
+    total_capped: bool = Field(
+        description="More entries match than were counted: `total` is `skip` + 10,000"
+    )
 
 
 class Message(BaseModel):

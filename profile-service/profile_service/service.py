@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
 from segshared.contracts.customer import CUSTOMER_FIELDS
 from segshared.errors import NotFound, ServiceUnavailable
 from segshared.internal_client import InternalClient
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from profile_service import repository
 from profile_service.filters import HistoryFilter
-from profile_service.schemas import ProfileCreate, ProfileUpdate
+from profile_service.schemas import HistoryEntry, HistoryPage, ProfileCreate, ProfileUpdate
 from profile_service.tables import CustomerProfile, PredictionHistory, utcnow
 
 
@@ -75,23 +74,46 @@ async def predict_profile(
     return response.json()
 
 
-async def history_pages(
-    sessionmaker: async_sessionmaker[AsyncSession], user_id: int, flt: HistoryFilter, size: int
-) -> AsyncIterator[Sequence[Row[tuple[Any, ...]]]]:
-    """Every matching history row (as repository.EXPORT_SELECT), newest first, in keyset
-    pages of `size`.
+# /history counts matches only this far past `skip`: an exact count of a heavy user's
+# 50k rows costs tens of ms on every page, and a pager needs no more than "more than this".
+HISTORY_TOTAL_CAP = 10_000
 
-    Each page is read in its own short transaction, so a slow reader of the stream holds
-    no pooled connection between pages.
+
+async def history_listing(
+    session: AsyncSession, user_id: int, flt: HistoryFilter, skip: int, limit: int
+) -> HistoryPage:
+    """A page of the caller's history, newest first, with its (capped) total."""
+    bound = skip + HISTORY_TOTAL_CAP
+    rows, counted = await repository.list_history(session, user_id, flt, skip, limit, bound + 1)
+    return HistoryPage(
+        history=[HistoryEntry.model_validate(row) for row in rows],
+        total=min(counted, bound),
+        total_capped=counted > bound,
+    )
+
+
+_CSV_HEADER = (",".join(repository.EXPORT_COLUMNS) + "\n").encode()
+
+
+async def history_csv(
+    sessionmaker: async_sessionmaker[AsyncSession], user_id: int, flt: HistoryFilter, size: int
+) -> AsyncIterator[bytes]:
+    """The header, then every matching history row as CSV (repository.EXPORT_COLUMNS),
+    newest first, in keyset pages of `size` rows.
+
+    Each page is read on a connection of its own that goes back to the pool before the
+    page is yielded, so a slow reader of the stream holds no connection between pages
+    (the response streams after the request's dependencies finish).
     """
+    yield _CSV_HEADER
     after: tuple[datetime, int] | None = None
     while True:
         async with sessionmaker() as session:
-            rows = await repository.history_page(session, user_id, flt, size, after)
-        if not rows:
+            page = await repository.history_csv_page(session, user_id, flt, size, after)
+        if page.last is None:
             return
-        yield rows
-        after = (rows[-1].created_at, rows[-1].id)
+        yield page.data
+        after = page.last
 
 
 async def delete_history_entry(session: AsyncSession, user_id: int, entry_id: int) -> None:

@@ -166,7 +166,31 @@ class TestHistoryQueries:
     ) -> None:
         body = (await client.get("/history?skip=1&limit=1", headers=auth(signer, 5))).json()
         assert body["total"] == 3 and len(body["history"]) == 1
+        assert body["total_capped"] is False
         assert body["history"][0]["created_at"].startswith("2026-03-02T23:59")
+
+    async def test_total_is_counted_up_to_a_bound_past_skip(
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        redis: Any,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(service, "HISTORY_TOTAL_CAP", 10)
+        await publish(redis, *(event(16, NOW - timedelta(seconds=i)) for i in range(30)))
+        await wait_for_total(client, auth(signer, 16), 10)
+        for _ in range(100):  # the consumer may still be storing the last events
+            last = (await client.get("/history?skip=29", headers=auth(signer, 16))).json()
+            if last["history"]:
+                break
+            await asyncio.sleep(0.02)
+        first = (await client.get("/history?limit=5", headers=auth(signer, 16))).json()
+        assert (first["total"], first["total_capped"], len(first["history"])) == (10, True, 5)
+        deep = (await client.get("/history?skip=15&limit=5", headers=auth(signer, 16))).json()
+        assert (deep["total"], deep["total_capped"]) == (25, True)
+        assert (last["total"], last["total_capped"], len(last["history"])) == (30, False, 1)
+        filtered = (await client.get("/history?cluster=2", headers=auth(signer, 16))).json()
+        assert (filtered["total"], filtered["total_capped"]) == (0, False)
 
     @pytest.mark.parametrize(
         "query", ["date_from=yesterday", "limit=0", "limit=101", "skip=-1", "min_confidence=101"]
@@ -214,12 +238,63 @@ class TestHistoryQueries:
         await publish(redis, *(event(9, NOW - timedelta(seconds=i)) for i in range(10)))
         await wait_for_total(client, auth(signer, 9), 10)
         pool = app.state.engine.pool
-        seen = []
+        chunks = []
         flt = await history_filter()
-        async for rows in service.history_pages(app.state.sessionmaker, 9, flt, 3):
+        async for chunk in service.history_csv(app.state.sessionmaker, 9, flt, 3):
             assert pool.checkedout() == 0  # a slow reader here ties up no connection
-            seen.extend(row.id for row in rows)
-        assert len(seen) == len(set(seen)) == 10
+            chunks.append(chunk.decode())
+        rows = list(csv.DictReader(io.StringIO("".join(chunks))))
+        assert len(chunks) == 1 + 4  # the header, then pages of 3, 3, 3 and 1
+        assert len({r["id"] for r in rows}) == 10
+
+    async def test_export_keeps_every_field_across_pages(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI
+    ) -> None:
+        tricky = 'Big, "loyal"\nspenders'  # a comma, quotes and a newline in one field
+        await publish(
+            redis,
+            *(event(17, NOW - timedelta(seconds=i), cluster_name=tricky) for i in range(5)),
+            event(17, NOW - timedelta(minutes=5), cluster="", cluster_name="", confidence=""),
+        )
+        listed = (await wait_for_total(client, auth(signer, 17), 6))["history"]
+        app.state.settings.export_page_size = 2
+        try:
+            response = await client.get("/history/export", headers=auth(signer, 17))
+        finally:
+            app.state.settings.export_page_size = 2000
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        assert [int(r["id"]) for r in rows] == [e["id"] for e in listed]
+        assert [datetime.fromisoformat(r["created_at"]) for r in rows] == [
+            datetime.fromisoformat(e["created_at"]) for e in listed
+        ]
+        assert {r["cluster_name"] for r in rows[:5]} == {tricky}
+        assert (float(rows[0]["confidence"]), rows[0]["model_version"], rows[0]["age"]) == (
+            80.0,
+            "v1-test",
+            "31",
+        )
+        assert (rows[5]["cluster"], rows[5]["confidence"], rows[5]["profile_id"]) == ("", "", "")
+
+    async def test_slow_exports_leave_the_pool_to_history_writes(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI
+    ) -> None:
+        await publish(redis, *(event(18, NOW - timedelta(seconds=i)) for i in range(6)))
+        listed = (await wait_for_total(client, auth(signer, 18), 6))["history"]
+        pool = app.state.engine.pool
+        flt = await history_filter()
+        # More exports than the pool has connections (10 + 10 overflow), each stalled by
+        # its reader after its first page.
+        exports = [service.history_csv(app.state.sessionmaker, 18, flt, 2) for _ in range(30)]
+        received = [[await anext(e), await anext(e)] for e in exports]
+        assert pool.checkedout() == 0
+        deleted = await client.delete(f"/history/{listed[0]['id']}", headers=auth(signer, 18))
+        assert deleted.status_code == 200
+        await publish(redis, event(19, NOW))
+        assert (await wait_for_total(client, auth(signer, 19), 1))["total"] == 1
+        for export, chunks in zip(exports, received, strict=True):
+            chunks.extend([chunk async for chunk in export])
+            rows = list(csv.DictReader(io.StringIO(b"".join(chunks).decode())))
+            assert len({r["id"] for r in rows}) == len(rows) >= 5
 
     async def test_delete_is_owner_only(
         self, client: httpx.AsyncClient, signer: TokenSigner, seeded: None

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from segshared.contracts.customer import CUSTOMER_FIELDS
 from segshared.errors import error_responses
 from segshared.params import BigRowId, Limit, Skip
 from segshared.security import CurrentClaims
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from profile_service import repository, service
+from profile_service import service
 from profile_service.deps import HistoryFilterDep, SessionDep
-from profile_service.filters import HistoryFilter
-from profile_service.schemas import HistoryEntry, HistoryPage, Message
+from profile_service.schemas import HistoryPage, Message
 
 router = APIRouter(prefix="/history", tags=["history"], responses=error_responses(401, 422, 503))
 
 _CSV: dict[int | str, dict[str, Any]] = {
     200: {"description": "The rows as CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
 }
-EXPORT_COLUMNS = (
-    "id", "created_at", "cluster", "cluster_name", "confidence", "model_version", "profile_id",
-    *CUSTOMER_FIELDS, "batch_size",
-)  # fmt: skip
 
 
 @router.get("", response_model=HistoryPage)
@@ -40,25 +30,7 @@ async def list_history(
     skip: Skip = 0,
     limit: Limit = 100,
 ) -> HistoryPage:
-    rows, total = await repository.list_history(session, claims.user_id, flt, skip, limit)
-    return HistoryPage(history=[HistoryEntry.model_validate(r) for r in rows], total=total)
-
-
-async def _export_rows(
-    sessionmaker: async_sessionmaker[AsyncSession], user_id: int, flt: HistoryFilter, page: int
-) -> AsyncIterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    yield buffer.getvalue()
-    # No request session: the response streams after the request's dependencies finish,
-    # and each page is read in a transaction of its own.
-    async for rows in service.history_pages(sessionmaker, user_id, flt, page):
-        buffer.seek(0)
-        buffer.truncate()
-        # Columns as repository.EXPORT_SELECT; None is written as an empty field.
-        writer.writerows((row.id, row.created_at.isoformat(), *row[2:]) for row in rows)
-        yield buffer.getvalue()
+    return await service.history_listing(session, claims.user_id, flt, skip, limit)
 
 
 @router.get("/export", response_class=StreamingResponse, responses=_CSV)
@@ -67,7 +39,7 @@ async def export_history(
 ) -> StreamingResponse:
     page = request.app.state.settings.export_page_size
     return StreamingResponse(
-        _export_rows(request.app.state.sessionmaker, claims.user_id, flt, page),
+        service.history_csv(request.app.state.sessionmaker, claims.user_id, flt, page),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="history.csv"'},
     )
