@@ -17,6 +17,16 @@ describe("Pagination", () => {
     expect(screen.getByRole("button", { name: "Next" })).toBeDisabled();
   });
 
+  it("says when the total is only a lower bound and keeps Next open", async () => {
+    const user = userEvent.setup();
+    const onChange = vi.fn();
+    render(<Pagination skip={9975} limit={25} total={10000} totalCapped onChange={onChange} />);
+    expect(screen.getByText(/9,976–10,000 of 10,000\+/)).toBeInTheDocument();
+    expect(screen.getByText("Page 400 of 400+")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Next" }));
+    expect(onChange).toHaveBeenLastCalledWith(10000);
+  });
+
   it("is absent when there is nothing to page", () => {
     const { container } = render(<Pagination skip={0} limit={25} total={0} onChange={() => {}} />);
     expect(container).toBeEmptyDOMElement();

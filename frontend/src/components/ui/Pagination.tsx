@@ -6,18 +6,22 @@ export function Pagination({
   skip,
   limit,
   total,
+  totalCapped = false,
   onChange,
   label = "Pages",
 }: {
   skip: number;
   limit: number;
   total: number;
+  /** The server stopped counting at `total`: more items exist, shown as "10,000+". */
+  totalCapped?: boolean;
   onChange: (skip: number) => void;
   label?: string;
 }) {
   if (total === 0) return null;
   const page = Math.floor(skip / limit) + 1;
   const pages = Math.max(1, Math.ceil(total / limit));
+  const more = totalCapped ? "+" : "";
   return (
     <nav
       aria-label={label}
@@ -25,6 +29,7 @@ export function Pagination({
     >
       <p className="muted">
         {formatInt(skip + 1)}–{formatInt(Math.min(skip + limit, total))} of {formatInt(total)}
+        {more}
       </p>
       <div className="flex items-center gap-2">
         <Button
@@ -38,11 +43,12 @@ export function Pagination({
         </Button>
         <span className="muted tabular-nums" aria-current="page">
           Page {page} of {pages}
+          {more}
         </span>
         <Button
           variant="secondary"
           size="sm"
-          disabled={page >= pages}
+          disabled={page >= pages && !totalCapped}
           onClick={() => onChange(skip + limit)}
         >
           Next

@@ -331,6 +331,7 @@ function HistoryPage() {
               skip={skip}
               limit={PAGE_SIZE}
               total={history.data.total}
+              totalCapped={history.data.total_capped}
               label="History pages"
               onChange={(next) =>
                 void navigate({ search: (previous) => ({ ...previous, skip: next || undefined }) })
