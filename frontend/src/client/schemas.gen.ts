@@ -1479,13 +1479,20 @@ export const HistoryPageSchema = {
             type: 'array'
         },
         total: {
+            description: 'Matching entries, counted up to `skip` + 10,000 (exact below that bound)',
             title: 'Total',
             type: 'integer'
+        },
+        total_capped: {
+            description: 'More entries match than were counted: `total` is `skip` + 10,000',
+            title: 'Total Capped',
+            type: 'boolean'
         }
     },
     required: [
         'history',
-        'total'
+        'total',
+        'total_capped'
     ],
     title: 'HistoryPage',
     type: 'object'

@@ -808,8 +808,16 @@ export type HistoryPage = {
     history: Array<HistoryEntry>;
     /**
      * Total
+     *
+     * Matching entries, counted up to `skip` + 10,000 (exact below that bound)
      */
     total: number;
+    /**
+     * Total Capped
+     *
+     * More entries match than were counted: `total` is `skip` + 10,000
+     */
+    total_capped: boolean;
 };
 
 /**
