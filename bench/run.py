@@ -100,8 +100,8 @@ def wrk(
         "WRK_HEADERS": "|".join(f"{k}: {v}" for k, v in headers.items()),
         "WRK_STATUS": "1" if statuses else "0",
     }
-    # One wrk thread drives 32 connections easily; a second one would take a core from
-    # the stack on this 2-core machine and show up as server latency.
+    # One wrk thread drives 32 connections easily; wrk shares the machine with the stack,
+    # so a second thread would take CPU from it and show up as server latency.
     threads = 1
     out = subprocess.run(
         [
