@@ -478,7 +478,11 @@ class Bench:
         asyncio.run(_copy_rate(database, self.user_id))
         started = time.perf_counter()
         with httpx.stream(
-            "GET", self.base_url + "/history/export", headers=self.headers, timeout=300
+            "GET",
+            self.base_url + "/history/export",
+            # Like curl: no gzip asked for (COPY's baseline is plain CSV too).
+            headers={**self.headers, "Accept-Encoding": "identity"},
+            timeout=300,
         ) as response:
             response.raise_for_status()
             lines = sum(chunk.count(b"\n") for chunk in response.iter_bytes())
