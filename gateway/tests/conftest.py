@@ -155,9 +155,8 @@ async def gateway_app(
         cors_origins="https://app.example.com",
         ui_dir=str(console_dist),
     )
-    app = create_app(settings)
+    app = create_app(settings, token_verifier=signer.verifier())
     async with app.router.lifespan_context(app):
-        app.state.verifier = app.state.guard.verifier = signer.verifier()
         yield app
 
 

@@ -73,9 +73,8 @@ async def app(settings: MlSettings, signer: TokenSigner) -> AsyncIterator[FastAP
     redis = make_redis(REDIS_URL)
     await redis.flushdb()
     await redis.aclose()
-    application = create_app(settings)
+    application = create_app(settings, token_verifier=signer.verifier())
     async with application.router.lifespan_context(application):
-        application.state.token_verifier = signer.verifier()
 
         async def trained() -> bool:
             return application.state.store.model is not None

@@ -90,9 +90,8 @@ async def app(settings: ProfileSettings, signer: TokenSigner) -> AsyncIterator[F
     redis = make_redis(REDIS_URL)
     await redis.flushdb()
     await redis.aclose()
-    application = create_app(settings)
+    application = create_app(settings, token_verifier=signer.verifier())
     async with application.router.lifespan_context(application):
-        application.state.token_verifier = signer.verifier()
         yield application
 
 

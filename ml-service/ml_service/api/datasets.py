@@ -12,7 +12,7 @@ from segshared.security import AnalystClaims
 from starlette.datastructures import UploadFile
 
 from ml_service import repository
-from ml_service.deps import SessionDep
+from ml_service.deps import SessionDep, SettingsDep
 from ml_service.engine.generator import COLUMNS
 from ml_service.schemas import DatasetPublic
 from ml_service.tables import Dataset
@@ -70,6 +70,7 @@ async def upload_dataset(
     request: Request,
     claims: AnalystClaims,
     session: SessionDep,
+    settings: SettingsDep,
     fill_purchase_frequency: Annotated[int | None, Query(ge=0, le=365)] = None,
 ) -> Any:
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -87,7 +88,6 @@ async def upload_dataset(
             storable_text(name)
         except ValueError as exc:
             raise validation_error(["body", "name"], str(exc)) from exc
-        settings = request.app.state.settings
         stored = await asyncio.to_thread(
             store_upload, upload.file, settings.dataset_dir, settings.csv_chunk_rows,
             fill_purchase_frequency,

@@ -23,7 +23,7 @@ from segshared.errors import (
 from segshared.security import CurrentClaims, ServiceCaller
 from starlette.datastructures import UploadFile
 
-from ml_service.deps import RedisDep, StoreDep
+from ml_service.deps import RedisDep, SettingsDep, StateDep, StoreDep
 from ml_service.engine.predictor import SegmentModel
 from ml_service.schemas import BatchAnswer, InternalPredict, Prediction
 from ml_service.serving import batch, predictions
@@ -70,10 +70,9 @@ def _json(body: bytes) -> Response:
 
 
 @router.post("/predict", response_model=Prediction, responses=error_responses(413))
-async def predict(customer: CustomerInput, claims: CurrentClaims, request: Request) -> Response:
+async def predict(customer: CustomerInput, claims: CurrentClaims, state: StateDep) -> Response:
     # Served by `fast_predict.PredictFastPath` in the running app; this route documents
     # the contract and is the reference the fast path is tested against.
-    state = request.app.state
     body = await predictions.predict_customer(
         state.store.require(), state.redis, customer, claims.user_id
     )
@@ -136,10 +135,10 @@ async def predict_batch(
     claims: CurrentClaims,
     store: StoreDep,
     redis: RedisDep,
+    settings: SettingsDep,
     fill_purchase_frequency: Annotated[int | None, Query(ge=0, le=365)] = None,
 ) -> Response:
     model = store.require()
-    settings = request.app.state.settings
     as_csv = _wants_csv(request)
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         outcome, out_path = await _predict_upload(request, model, as_csv, fill_purchase_frequency)

@@ -7,7 +7,7 @@ import io
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from segshared.contracts.customer import CUSTOMER_FIELDS
 from segshared.errors import error_responses
@@ -16,7 +16,7 @@ from segshared.security import CurrentClaims
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from profile_service import repository, service
-from profile_service.deps import HistoryFilterDep, SessionDep
+from profile_service.deps import HistoryFilterDep, SessionDep, StateDep
 from profile_service.filters import HistoryFilter
 from profile_service.schemas import HistoryEntry, HistoryPage, Message
 
@@ -63,11 +63,10 @@ async def _export_rows(
 
 @router.get("/export", response_class=StreamingResponse, responses=_CSV)
 async def export_history(
-    request: Request, claims: CurrentClaims, flt: HistoryFilterDep
+    state: StateDep, claims: CurrentClaims, flt: HistoryFilterDep
 ) -> StreamingResponse:
-    page = request.app.state.settings.export_page_size
     return StreamingResponse(
-        _export_rows(request.app.state.sessionmaker, claims.user_id, flt, page),
+        _export_rows(state.sessionmaker, claims.user_id, flt, state.settings.export_page_size),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="history.csv"'},
     )
