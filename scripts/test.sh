@@ -13,6 +13,9 @@ uv run --frozen ruff check .
 uv run --frozen ruff format --check .
 echo "== mypy (shared)"
 uv run --frozen mypy shared/segshared
+uv run --frozen mypy gateway/gateway
+uv run --frozen mypy auth-service/auth_service
+uv run --frozen mypy profile-service/profile_service
 echo "== audit: pip-audit on uv.lock, bandit -ll on the code"
 scripts/audit.sh
 
