@@ -19,7 +19,7 @@ class AuthSettings(ServiceSettings):
     # production only: every replica must sign with the same key).
     auth_private_key: str = ""
     auth_key_dir: str = ".data/keys"
-    # argon2id: OWASP's baseline (19 MiB, t=2, p=1) — ~25 ms a hash on this machine kind.
+    # argon2id: OWASP's baseline (19 MiB, t=2, p=1).
     argon2_time_cost: int = 2
     argon2_memory_cost_kib: int = 19_456
     argon2_parallelism: int = 1
@@ -36,3 +36,8 @@ class AuthSettings(ServiceSettings):
     def access_token_seconds(self) -> int:
         """Access-token lifetime in seconds."""
         return self.access_token_expire_minutes * 60
+
+    @property
+    def revocation_ttl(self) -> int:
+        """How long a `valid_after` must live: as long as any access token could."""
+        return self.access_token_seconds + 60
