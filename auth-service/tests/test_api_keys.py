@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import httpx
-from segshared.contracts.quota import record_usage
 from segshared.contracts.revocation import revoked_api_key_key
+from segshared.testing import record_usage
 from segshared.tokens import API_KEY_SCOPES as ALL
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine

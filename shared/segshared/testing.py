@@ -17,8 +17,10 @@ import asyncpg
 import jwt
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 
+from segshared.contracts.quota import seconds_until_utc_midnight, usage_key
 from segshared.settings import ServiceSettings
 from segshared.tokens import TokenVerifier
 
@@ -225,3 +227,14 @@ class WebhookReceiver:
         """The JSON bodies received so far."""
         with self._lock:
             return [json.loads(body) for _, body in self.received]
+
+
+async def record_usage(redis: Redis, api_key_id: int, rows: int) -> int:
+    """Add `rows` to an API key's counter for today, as if calls had used them (production
+    meters through the gateway's `QuotaMeter`); return the new total."""
+    key = usage_key(api_key_id)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incrby(key, rows)
+        pipe.expire(key, seconds_until_utc_midnight() + 3600)
+        total, _ = await pipe.execute()
+    return int(total)
