@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from segshared.contracts.customer import CUSTOMER_FIELDS
+from segshared.contracts.events import HistoryEvent
 from sqlalchemy import CursorResult, Row, Select, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -155,11 +156,11 @@ _HISTORY_COLUMNS = (
 )  # fmt: skip
 
 
-async def insert_history(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """One multi-row insert (`customer_data` as JSON text); known `event_id`s are skipped."""
-    if not rows:
+async def insert_history(session: AsyncSession, events: list[HistoryEvent]) -> int:
+    """One multi-row insert; known `event_id`s are skipped."""
+    if not events:
         return 0
-    columns = {name: [row[name] for row in rows] for name in _HISTORY_COLUMNS}
+    columns = {name: [getattr(event, name) for event in events] for name in _HISTORY_COLUMNS}
     await session.execute(_LOCK_SHARED, {"key": _HISTORY_DELETION_LOCK})
     result = await session.execute(_INSERT_HISTORY, columns)
     return cast(CursorResult[Any], result).rowcount

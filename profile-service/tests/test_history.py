@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from profile_service import service
 from profile_service.filters import history_filter
-from segshared.contracts.events import HISTORY_STREAM, USER_EVENTS_STREAM
+from segshared.contracts.events import HISTORY_STREAM, USER_EVENTS_STREAM, HistoryEvent
 from segshared.streams import dead_letter_stream
 from segshared.testing import TokenSigner
 
@@ -27,17 +27,10 @@ INTERNAL = {"X-Service-Token": SERVICE_TOKEN}
 
 def event(user_id: int, created_at: datetime, cluster: int = 1, confidence: float = 80.0,
           **extra: Any) -> dict[str, str]:  # fmt: skip
-    fields = {
-        "event_id": uuid.uuid4().hex,
-        "user_id": str(user_id),
-        "profile_id": "",
-        "customer_data": json.dumps(CUSTOMER),
-        "cluster": str(cluster),
-        "cluster_name": f"Segment {cluster}",
-        "confidence": str(confidence),
-        "model_version": "v1-test",
-        "created_at": created_at.isoformat(),
-    }
+    fields = HistoryEvent(
+        uuid.uuid4().hex, user_id, None, json.dumps(CUSTOMER), cluster, f"Segment {cluster}",
+        confidence, "v1-test", created_at,
+    ).to_fields()  # fmt: skip
     fields.update(extra)
     return fields
 
