@@ -13,7 +13,7 @@ from gateway.main import create_app
 from gateway.settings import GatewaySettings
 from segshared.testing import TokenSigner, free_port
 
-from .conftest import REDIS_URL
+from .helpers import REDIS_URL
 
 GatewayFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 

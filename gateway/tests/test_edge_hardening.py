@@ -15,7 +15,7 @@ from segshared.contracts.revocation import invalidate_user_tokens
 from segshared.redis_client import make_redis
 from segshared.testing import TokenSigner
 
-from .conftest import BURST_KEY, OFFICE_KEY, QUOTA_KEY, REDIS_URL, VALID_KEY
+from .helpers import BURST_KEY, OFFICE_KEY, QUOTA_KEY, REDIS_URL, VALID_KEY
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from segshared.contracts.revocation import invalidate_user_tokens, revoke_jti
 from segshared.redis_client import make_redis
 from segshared.testing import TokenSigner
 
-from .conftest import REDIS_URL
+from .helpers import REDIS_URL
 
 
 def bearer(signer: TokenSigner, role: str = "user", user_id: int = 1) -> dict[str, str]:

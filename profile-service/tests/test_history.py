@@ -16,11 +16,12 @@ import pytest
 from fastapi import FastAPI
 from profile_service import service
 from profile_service.filters import history_filter
+from redis.asyncio import Redis
 from segshared.contracts.events import HISTORY_STREAM, USER_EVENTS_STREAM, HistoryEvent
 from segshared.streams import dead_letter_stream
 from segshared.testing import TokenSigner
 
-from .conftest import CUSTOMER, SERVICE_TOKEN, auth
+from .helpers import CUSTOMER, SERVICE_TOKEN, auth
 
 INTERNAL = {"X-Service-Token": SERVICE_TOKEN}
 
@@ -35,7 +36,7 @@ def event(user_id: int, created_at: datetime, cluster: int = 1, confidence: floa
     return fields
 
 
-async def publish(redis: Any, *events: dict[str, str]) -> None:
+async def publish(redis: Redis, *events: dict[str, str]) -> None:
     for fields in events:
         await redis.xadd(HISTORY_STREAM, fields)
 
@@ -54,7 +55,7 @@ NOW = datetime.now(UTC)
 
 class TestHistoryEvents:
     async def test_events_appear_newest_first(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         await publish(
             redis, event(1, NOW - timedelta(minutes=2)), event(1, NOW - timedelta(minutes=1))
@@ -68,7 +69,7 @@ class TestHistoryEvents:
                               "model_version", "profile_id", "created_at"}  # fmt: skip
 
     async def test_duplicate_events_are_stored_once(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         duplicate = event(1, NOW)
         await publish(redis, duplicate, duplicate)
@@ -83,7 +84,7 @@ class TestHistoryEvents:
         )
 
     async def test_backlog_written_while_stopped_drains_on_start(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis, app: FastAPI
     ) -> None:
         history_consumer = app.state.consumers[0]
         await history_consumer.stop()
@@ -94,7 +95,7 @@ class TestHistoryEvents:
         assert (await wait_for_total(client, auth(signer, 3), 25))["total"] == 25
 
     async def test_poison_event_is_dead_lettered_and_later_events_are_stored(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         """Review M6: an entry the database refuses (int4 overflow) never stalls the stream."""
         poison = event(99_999_999_999, NOW)
@@ -114,7 +115,7 @@ class TestHistoryEvents:
         assert (await redis.xpending(HISTORY_STREAM, "profile-service"))["pending"] == 0
 
     async def test_batch_summary_event(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         summary = {"batch_size": 3, "cluster_counts": {"Segment 1": 2, "Segment 2": 1}}
         await publish(redis, event(4, NOW, cluster_name="", cluster="", confidence="",
@@ -125,7 +126,7 @@ class TestHistoryEvents:
 
 class TestHistoryQueries:
     @pytest.fixture
-    async def seeded(self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any) -> None:
+    async def seeded(self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis) -> None:
         await publish(
             redis,
             event(5, datetime(2026, 3, 1, 10, tzinfo=UTC), cluster=0, confidence=40),
@@ -182,7 +183,7 @@ class TestHistoryQueries:
         assert rows[0]["age"] == "31"
 
     async def test_export_pages_through_large_histories(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis, app: FastAPI
     ) -> None:
         app.state.settings.export_page_size = 7
         same_time = NOW - timedelta(hours=1)
@@ -202,7 +203,7 @@ class TestHistoryQueries:
         assert len(rows) == 30 and len({r["id"] for r in rows}) == 30
 
     async def test_export_holds_no_connection_between_pages(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis, app: FastAPI
     ) -> None:
         await publish(redis, *(event(9, NOW - timedelta(seconds=i)) for i in range(10)))
         await wait_for_total(client, auth(signer, 9), 10)
@@ -231,7 +232,7 @@ class TestHistoryQueries:
 
 class TestUserDeletionAndStats:
     async def test_user_deleted_event_removes_their_data(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         await client.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=auth(signer, 9))
         await publish(redis, event(9, NOW), event(10, NOW))
@@ -252,7 +253,7 @@ class TestUserDeletionAndStats:
         ] == 1
 
     async def test_history_consumed_after_the_deletion_is_not_stored(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         """Review L2: events from before the deletion, consumed after it (a backlog)."""
         await client.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=auth(signer, 13))
@@ -271,7 +272,7 @@ class TestUserDeletionAndStats:
         assert (await client.get("/history", headers=auth(signer, 14))).json()["total"] == 1
 
     async def test_internal_stats(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         await client.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=auth(signer, 11))
         await publish(redis, event(11, NOW, cluster=2), event(12, NOW - timedelta(days=10), cluster=2),
@@ -293,7 +294,7 @@ class TestUserDeletionAndStats:
         assert many["99"] == {"total_predictions": 0, "total_saved_profiles": 0}
 
     async def test_predictions_over_time_buckets_include_zero_buckets(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         today = NOW.date()
         await publish(redis, event(13, NOW), event(13, NOW), event(13, NOW - timedelta(days=3)),

@@ -11,7 +11,7 @@ from profile_service.deps import ml_client
 from segshared.internal_client import InternalClient
 from segshared.testing import TokenSigner
 
-from .conftest import CUSTOMER, SERVICE_TOKEN, auth
+from .helpers import CUSTOMER, SERVICE_TOKEN, auth
 
 
 async def create(client: httpx.AsyncClient, headers: dict[str, str], **fields: object) -> dict:

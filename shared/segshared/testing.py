@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import asyncpg
@@ -25,6 +26,35 @@ from segshared.settings import ServiceSettings
 from segshared.tokens import TokenVerifier
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Account:
+    """A registered, logged-in user as tests use it."""
+
+    user: dict[str, Any]  # the API's user body
+    token: str
+    refresh: str | None
+    headers: dict[str, str]  # Bearer `token`
+    password: str
+
+    @classmethod
+    def logged_in(
+        cls, user: dict[str, Any], token: str, password: str, refresh: str | None = None
+    ) -> Account:
+        return cls(user, token, refresh, {"Authorization": f"Bearer {token}"}, password)
+
+    def with_token(self, token: str) -> Account:
+        """The same account after logging in again."""
+        return replace(self, token=token, headers={"Authorization": f"Bearer {token}"})
+
+    @property
+    def id(self) -> int:
+        return int(self.user["id"])
+
+    @property
+    def username(self) -> str:
+        return str(self.user["username"])
 
 
 async def eventually(
