@@ -33,7 +33,9 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
     async def own_jwks() -> dict[str, Any]:
         return signer.jwks
 
-    verifier = TokenVerifier(own_jwks, settings.jwt_issuer, settings.jwt_audience)
+    verifier = TokenVerifier(
+        own_jwks, settings.jwt_issuer, settings.jwt_audience, leeway=settings.jwt_leeway_seconds
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

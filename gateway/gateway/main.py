@@ -77,7 +77,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             settings.redis_url, settings.redis_pool_size, settings.redis_pool_timeout_seconds
         )
         app.state.verifier = TokenVerifier(
-            http_jwks_loader(http, settings.jwks_url), settings.jwt_issuer, settings.jwt_audience
+            http_jwks_loader(http, settings.jwks_url),
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            leeway=settings.jwt_leeway_seconds,
         )
         auth_client = InternalClient(
             settings.auth_service_url,

@@ -98,7 +98,10 @@ async def service_resources(
     app.state.http = http
     app.state.service_token = settings.effective_service_token
     app.state.token_verifier = verifier or TokenVerifier(
-        http_jwks_loader(http, settings.jwks_url), settings.jwt_issuer, settings.jwt_audience
+        http_jwks_loader(http, settings.jwks_url),
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        leeway=settings.jwt_leeway_seconds,
     )
     app.state.readiness_checks = {
         "postgres": lambda: ping_database(engine),
