@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from ml_service.engine.generator import generate_customers
+from ml_service.training.datasets import ensure_default_dataset
 from segshared.testing import TokenSigner
 
 from .conftest import auth
@@ -102,3 +105,14 @@ class TestDatasets:
             "/train/jobs", json={"dataset_id": dataset["dataset_id"]}, headers=analyst
         )
         assert jobs.status_code == 202
+
+
+class TestDefaultDataset:
+    def test_replicas_generating_it_at_once_publish_one_complete_file(self, tmp_path: Path) -> None:
+        """Review L14: concurrent first uses never publish a half-written or mixed file."""
+        rows, seed = 20_000, 42
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            paths = list(pool.map(lambda _: ensure_default_dataset(tmp_path, rows, seed), range(8)))
+        assert set(paths) == {tmp_path / f"default-{rows}-{seed}.csv"}
+        assert paths[0].read_text() == generate_customers(rows, seed).to_csv(index=False)
+        assert [p.name for p in tmp_path.iterdir()] == [paths[0].name]  # no temp files left
