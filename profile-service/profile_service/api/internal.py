@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from segshared.params import RowId
 from segshared.security import ServiceCaller
 from segshared.stats_window import StatsBucket, StatsDays
@@ -26,6 +26,10 @@ async def users_stats(body: UserIds, session: SessionDep) -> dict[str, UserStats
 
 @router.get("/stats", response_model=OverallStats)
 async def overall_stats(
-    session: SessionDep, days: StatsDays = 7, bucket: StatsBucket = "day"
+    request: Request, session: SessionDep, days: StatsDays = 7, bucket: StatsBucket = "day"
 ) -> OverallStats:
-    return await stats.overall(session, days, bucket)
+    settings = request.app.state.settings
+    return await stats.overall_bounded(
+        session, request.app.state.redis, days, bucket,
+        settings.stats_exact_rows, settings.stats_cache_seconds,
+    )  # fmt: skip
