@@ -15,7 +15,7 @@ from segshared.internal_client import InternalClient
 from segshared.streams import trim_loop
 from segshared.tokens import TokenVerifier
 
-from auth_service import __version__, accounts, outbox
+from auth_service import __version__, accounts, outbox, retention
 from auth_service.api import admin, admin_users, auth, internal, users
 from auth_service.context import AuthContext
 from auth_service.limits import LoginLimits
@@ -70,6 +70,9 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
                         settings.stream_backlog_alarm,
                     ),
                     name="user-events-trim",
+                ),
+                asyncio.create_task(
+                    retention.run_pruning(app.state.sessionmaker, settings), name="retention"
                 ),
             ]
             try:
