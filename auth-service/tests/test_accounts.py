@@ -134,6 +134,17 @@ class TestLogin:
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["body", "password"]
 
+    async def test_login_form_with_a_file_part_is_400_and_spools_nothing(
+        self, client: httpx.AsyncClient, register: Register
+    ) -> None:
+        """Review L4: the public login form accepted (and spooled) up to 1000 file parts."""
+        user = await register()
+        form = {"username": user["user"]["username"], "password": PASSWORD}
+        files = {"upload": ("big.bin", b"x" * 10_000, "application/octet-stream")}
+        response = await client.post("/auth/login", data=form, files=files)
+        assert response.status_code == 400
+        assert (await client.post("/auth/login", data=form)).status_code == 200
+
     async def test_lockout_after_five_failures_is_per_account(
         self, client: httpx.AsyncClient, register: Register
     ) -> None:

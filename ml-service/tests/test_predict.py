@@ -207,6 +207,15 @@ class TestBatch:
         rows = list(csv.DictReader(io.StringIO(response.text)))
         assert rows[0]["age"] == "31" and rows[0]["cluster_name"]
 
+    async def test_more_than_one_file_part_is_400(
+        self, client: httpx.AsyncClient, signer: TokenSigner
+    ) -> None:
+        """Review L4: Starlette spools up to 1000 file parts per request unless told."""
+        data = "sex,age,annual_income,spending_score,purchase_frequency\nMale,30,50,60,12\n"
+        files = [("file", ("a.csv", data, "text/csv")), ("extra", ("b.csv", data, "text/csv"))]
+        response = await client.post("/predict/batch", files=files, headers=auth(signer))
+        assert response.status_code == 400
+
     async def test_csv_missing_column_is_422_naming_it(
         self, client: httpx.AsyncClient, signer: TokenSigner
     ) -> None:

@@ -222,7 +222,7 @@ async def _predict_upload(
     2xx meaning "every row was read" (a bad line further down is still a 422).
     """
     settings = request.app.state.settings
-    form = await request.form()
+    form = await request.form(max_files=1, max_fields=10)
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
