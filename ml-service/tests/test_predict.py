@@ -342,8 +342,9 @@ class TestBatchAnswerFiles:
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:  # fmt: skip
         monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-        unreachable = make_redis(f"redis://127.0.0.1:{free_port()}/0")
-        monkeypatch.setattr(app.state, "redis", unreachable)
+        # Not monkeypatch: it can't restore an attribute of Starlette's State (not in __dict__).
+        redis, unreachable = app.state.redis, make_redis(f"redis://127.0.0.1:{free_port()}/0")
+        app.state.redis = unreachable
         data = "sex,age,annual_income,spending_score,purchase_frequency\nMale,30,50,60,12\n"
         try:
             for accept in ("text/csv", "application/json"):
@@ -354,4 +355,5 @@ class TestBatchAnswerFiles:
                 assert response.status_code >= 500
                 assert await asyncio.to_thread(os.listdir, tmp_path) == []
         finally:
+            app.state.redis = redis
             await unreachable.aclose()
