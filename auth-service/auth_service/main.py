@@ -15,7 +15,7 @@ from segshared.internal_client import InternalClient
 from segshared.streams import trim_loop
 from segshared.tokens import TokenVerifier
 
-from auth_service import __version__, accounts, outbox
+from auth_service import __version__, accounts, outbox, retention
 from auth_service.api import admin, admin_users, auth, internal, users
 from auth_service.context import AuthContext
 from auth_service.deps import AuthState
@@ -37,7 +37,9 @@ def create_app(
     async def own_jwks() -> dict[str, Any]:
         return signer.jwks
 
-    verifier = token_verifier or TokenVerifier(own_jwks, settings.jwt_issuer, settings.jwt_audience)
+    verifier = token_verifier or TokenVerifier(
+        own_jwks, settings.jwt_issuer, settings.jwt_audience, leeway=settings.jwt_leeway_seconds
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[AuthState]:
@@ -72,6 +74,9 @@ def create_app(
                         settings.stream_backlog_alarm,
                     ),
                     name="user-events-trim",
+                ),
+                asyncio.create_task(
+                    retention.run_pruning(shared.sessionmaker, settings), name="retention"
                 ),
             ]
             try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -158,3 +159,21 @@ async def pending_outbox(session: AsyncSession, limit: int = 100) -> list[Outbox
         .with_for_update(skip_locked=True)
     )
     return list(rows.scalars().all())
+
+
+async def prune_published_outbox(session: AsyncSession, before: datetime, batch: int) -> int:
+    """Delete up to `batch` outbox events relayed before `before`; return how many."""
+    old = select(col(OutboxEvent.id)).where(col(OutboxEvent.published_at) < before).limit(batch)
+    result = await session.execute(
+        delete(OutboxEvent).where(col(OutboxEvent.id).in_(old.scalar_subquery()))
+    )
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+async def prune_audit(session: AsyncSession, before: datetime, batch: int) -> int:
+    """Delete up to `batch` audit entries written before `before`; return how many."""
+    old = select(col(AuditEntry.id)).where(col(AuditEntry.created_at) < before).limit(batch)
+    result = await session.execute(
+        delete(AuditEntry).where(col(AuditEntry.id).in_(old.scalar_subquery()))
+    )
+    return int(cast(CursorResult[Any], result).rowcount)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from segshared.settings import ServiceSettings, database_url_field
 
 
@@ -31,6 +32,11 @@ class AuthSettings(ServiceSettings):
     register_rate_limit: int = 1000
     ip_rate_window_seconds: int = 600
     outbox_poll_seconds: float = 0.5
+    # Relayed outbox events and audit entries older than these are deleted, checked every
+    # RETENTION_PRUNE_SECONDS by each replica (the tables would otherwise only grow).
+    outbox_retention_days: float = Field(default=7.0, gt=0)
+    audit_retention_days: float = Field(default=365.0, gt=0)
+    retention_prune_seconds: float = Field(default=3600.0, gt=0)
 
     @property
     def access_token_seconds(self) -> int:

@@ -102,7 +102,10 @@ def create_app(
             settings.redis_url, settings.redis_pool_size, settings.redis_pool_timeout_seconds
         )
         verifier = token_verifier or TokenVerifier(
-            http_jwks_loader(http, settings.jwks_url), settings.jwt_issuer, settings.jwt_audience
+            http_jwks_loader(http, settings.jwks_url),
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            leeway=settings.jwt_leeway_seconds,
         )
         auth_client = InternalClient(
             settings.auth_service_url,

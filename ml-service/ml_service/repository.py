@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from ml_service.tables import Dataset, ModelVersion, TrainingJob
 
@@ -23,14 +24,56 @@ async def model_by_version(session: AsyncSession, version: str) -> ModelVersion 
     return rows.scalars().first()
 
 
-async def list_models(session: AsyncSession) -> list[ModelVersion]:
-    rows = await session.execute(select(ModelVersion).order_by(ModelVersion.id.desc()))
-    return list(rows.scalars().all())
+async def list_models(
+    session: AsyncSession, skip: int = 0, limit: int = 100
+) -> tuple[list[ModelVersion], int]:
+    """A page of models, newest first, and how many there are."""
+    rows = await session.execute(
+        select(ModelVersion).order_by(ModelVersion.id.desc()).offset(skip).limit(limit)
+    )
+    total = await session.execute(select(func.count()).select_from(ModelVersion))
+    return list(rows.scalars().all()), int(total.scalar_one())
 
 
-async def list_datasets(session: AsyncSession) -> list[Dataset]:
-    rows = await session.execute(select(Dataset).order_by(Dataset.id.desc()))
-    return list(rows.scalars().all())
+async def list_datasets(
+    session: AsyncSession, skip: int = 0, limit: int = 100
+) -> tuple[list[Dataset], int]:
+    """A page of datasets, newest first, and how many there are."""
+    rows = await session.execute(
+        select(Dataset).order_by(Dataset.id.desc()).offset(skip).limit(limit)
+    )
+    total = await session.execute(select(func.count()).select_from(Dataset))
+    return list(rows.scalars().all()), int(total.scalar_one())
+
+
+# Uploads of one owner are counted and inserted under this transaction-level lock (keyed
+# by owner), so concurrent uploads can't both take the last place of the quota.
+_DATASET_QUOTA_LOCK = 0x5E6_0D5
+
+
+async def count_datasets_locked(session: AsyncSession, owner_id: int) -> int:
+    """How many datasets `owner_id` has, holding their quota lock until the transaction ends."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, :owner)"),
+        {"space": _DATASET_QUOTA_LOCK, "owner": owner_id},
+    )
+    return await count_datasets(session, owner_id)
+
+
+async def count_datasets(session: AsyncSession, owner_id: int) -> int:
+    total = await session.execute(
+        select(func.count()).select_from(Dataset).where(col(Dataset.owner_id) == owner_id)
+    )
+    return int(total.scalar_one())
+
+
+async def get_dataset(session: AsyncSession, dataset_id: int) -> Dataset | None:
+    return await session.get(Dataset, dataset_id)
+
+
+async def delete_dataset(session: AsyncSession, dataset: Dataset) -> None:
+    await session.delete(dataset)
+    await session.flush()
 
 
 async def get_job(session: AsyncSession, job_id: str) -> TrainingJob | None:

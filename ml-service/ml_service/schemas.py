@@ -158,7 +158,8 @@ class ModelItem(BaseModel):
 
 
 class ModelList(BaseModel):
-    models: list[ModelItem]
+    models: list[ModelItem]  # newest first, one page (`skip`, `limit`)
+    total: int  # every version
 
 
 class DatasetPublic(BaseModel):
@@ -216,3 +217,7 @@ class DriftAnswer(BaseModel):
     features: dict[str, FeatureDriftItem]
     low_confidence_share: float
     status: DriftStatus
+
+
+class Message(BaseModel):
+    message: str

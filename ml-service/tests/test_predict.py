@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
+import gc
 import io
 import json
+import os
+import tempfile
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from segshared.contracts.events import HISTORY_STREAM
 from segshared.contracts.quota import PREDICTED_ROWS_HEADER, usage_today
-from segshared.testing import TokenSigner
+from segshared.redis_client import make_redis
+from segshared.testing import TokenSigner, free_port
 
 from .conftest import CUSTOMER, SERVICE_TOKEN, auth
 
@@ -201,6 +207,15 @@ class TestBatch:
         rows = list(csv.DictReader(io.StringIO(response.text)))
         assert rows[0]["age"] == "31" and rows[0]["cluster_name"]
 
+    async def test_more_than_one_file_part_is_400(
+        self, client: httpx.AsyncClient, signer: TokenSigner
+    ) -> None:
+        """Review L4: Starlette spools up to 1000 file parts per request unless told."""
+        data = "sex,age,annual_income,spending_score,purchase_frequency\nMale,30,50,60,12\n"
+        files = [("file", ("a.csv", data, "text/csv")), ("extra", ("b.csv", data, "text/csv"))]
+        response = await client.post("/predict/batch", files=files, headers=auth(signer))
+        assert response.status_code == 400
+
     async def test_csv_missing_column_is_422_naming_it(
         self, client: httpx.AsyncClient, signer: TokenSigner
     ) -> None:
@@ -272,3 +287,73 @@ class TestBatchLimits:
         ).json()
         assert [e["row"] for e in body["errors"]] == [0, 1]
         assert [r["row"] for r in body["results"]] == [5]
+
+
+class TestBatchAnswerFiles:
+    """Review L4: a batch answer is spooled to a temp file; none may outlive its request."""
+
+    @staticmethod
+    async def call_with_client_gone(app: FastAPI, request: httpx.Request) -> None:
+        """Run `request` through the app while the client has gone before the answer starts."""
+        body = request.read()
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": request.method, "scheme": "http", "path": request.url.path,
+            "raw_path": request.url.raw_path, "query_string": b"", "root_path": "",
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "client": ("127.0.0.1", 50000), "server": ("ml", 80),
+        }  # fmt: skip
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                raise OSError("the client went away")
+
+        with contextlib.suppress(OSError):
+            await app(scope, receive, send)
+
+    async def test_an_answer_nobody_reads_leaves_no_file(
+        self, app: FastAPI, signer: TokenSigner, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:  # fmt: skip
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        data = "sex,age,annual_income,spending_score,purchase_frequency\n" + (
+            "Male,30,50,60,12\n" * 2_000
+        )
+        headers = auth(signer)
+        for request in (
+            httpx.Request("POST", "http://ml/predict/batch", files={"file": ("c.csv", data)},
+                          headers={**headers, "Accept": "text/csv"}),
+            httpx.Request("POST", "http://ml/predict/batch", files={"file": ("c.csv", data)},
+                          headers=headers),
+            httpx.Request("POST", "http://ml/predict/batch", json={"customers": [CUSTOMER] * 50},
+                          headers={**headers, "Accept": "text/csv"}),
+        ):  # fmt: skip
+            await self.call_with_client_gone(app, request)
+            gc.collect()
+            await asyncio.sleep(0.05)  # finalisers of abandoned generators, if any, run
+            assert await asyncio.to_thread(os.listdir, tmp_path) == []
+
+    async def test_a_failed_history_record_leaves_no_file(
+        self, client: httpx.AsyncClient, app: FastAPI, signer: TokenSigner, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:  # fmt: skip
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        # Not monkeypatch: it can't restore an attribute of Starlette's State (not in __dict__).
+        redis, unreachable = app.state.redis, make_redis(f"redis://127.0.0.1:{free_port()}/0")
+        app.state.redis = unreachable
+        data = "sex,age,annual_income,spending_score,purchase_frequency\nMale,30,50,60,12\n"
+        try:
+            for accept in ("text/csv", "application/json"):
+                response = await client.post(
+                    "/predict/batch", files={"file": ("c.csv", data)},
+                    headers={**auth(signer), "Accept": accept},
+                )  # fmt: skip
+                assert response.status_code >= 500
+                assert await asyncio.to_thread(os.listdir, tmp_path) == []
+        finally:
+            app.state.redis = redis
+            await unreachable.aclose()

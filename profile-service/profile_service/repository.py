@@ -245,3 +245,11 @@ async def predictions_per_bucket(
         .group_by(start)
     )
     return {str(day): int(count) for day, count in rows.all()}
+
+
+async def history_rows_estimate(session: AsyncSession) -> int:
+    """The planner's row estimate of the history table (-1 before its first ANALYZE)."""
+    result = await session.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = 'profiles.prediction_history'::regclass")
+    )
+    return int(result.scalar_one())

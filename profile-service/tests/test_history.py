@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from segshared.contracts.events import HISTORY_STREAM, USER_EVENTS_STREAM, HistoryEvent
 from segshared.streams import dead_letter_stream
 from segshared.testing import TokenSigner
+from sqlalchemy import text
 
 from .helpers import CUSTOMER, SERVICE_TOKEN, auth
 
@@ -341,3 +342,41 @@ class TestUserDeletionAndStats:
     ) -> None:
         for headers in ({}, {"X-Service-Token": "nope"}):
             assert (await client.get("/internal/stats", headers=headers)).status_code == 404
+
+
+class TestAdminStatsCost:
+    """Review L13: /admin/stats must not count every history row on each call."""
+
+    async def test_large_history_totals_are_computed_once_per_interval(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:  # fmt: skip
+        # One analysed row counts as large here; totals live 1 s.
+        monkeypatch.setattr(app.state.settings, "stats_exact_rows", 1)
+        monkeypatch.setattr(app.state.settings, "stats_cache_seconds", 1.0)
+        for key in await redis.keys("profile:overall-stats:*"):
+            await redis.delete(key)
+        await publish(redis, event(40, NOW))
+        await wait_for_total(client, auth(signer, 40), 1)
+        async with app.state.sessionmaker() as session, session.begin():
+            await session.execute(text("ANALYZE profiles.prediction_history"))
+        first = (await client.get("/internal/stats", headers=INTERNAL)).json()
+        assert first["total_predictions"] == 1
+        await publish(redis, event(40, NOW))
+        await wait_for_total(client, auth(signer, 40), 2)
+        cached = (await client.get("/internal/stats", headers=INTERNAL)).json()
+        assert cached == first  # no recount within the interval
+        await asyncio.sleep(1.1)
+        assert (await client.get("/internal/stats", headers=INTERNAL)).json()[
+            "total_predictions"
+        ] == 2
+
+    async def test_small_history_totals_are_exact(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI
+    ) -> None:
+        assert app.state.settings.stats_cache_seconds > 0  # the default caches large ones
+        for expected in (1, 2):
+            await publish(redis, event(41, NOW))
+            await wait_for_total(client, auth(signer, 41), expected)
+            stats = (await client.get("/internal/stats", headers=INTERNAL)).json()
+            assert stats["total_predictions"] == expected

@@ -141,6 +141,7 @@ async def service_resources(
                 http_jwks_loader(http, settings.jwks_url),
                 settings.jwt_issuer,
                 settings.jwt_audience,
+                leeway=settings.jwt_leeway_seconds,
             ),
             readiness_checks={"postgres": lambda: ping_database(engine), "redis": redis.ping},
             engine=engine,

@@ -5,18 +5,17 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 from segshared.errors import Unprocessable, error_responses, validation_error
-from segshared.params import storable_text
+from segshared.params import Limit, RowId, Skip, storable_text
 from segshared.security import AnalystClaims
 from starlette.datastructures import UploadFile
 
 from ml_service import repository
 from ml_service.deps import SessionDep, SettingsDep
-from ml_service.engine.generator import COLUMNS
-from ml_service.schemas import DatasetPublic
+from ml_service.schemas import DatasetPublic, Message
 from ml_service.tables import Dataset
-from ml_service.training.datasets import store_upload
+from ml_service.training import datasets
 
 router = APIRouter(
     prefix="/datasets", tags=["datasets"], responses=error_responses(401, 403, 422, 503)
@@ -61,7 +60,7 @@ def _public(dataset: Dataset) -> DatasetPublic:
     status_code=status.HTTP_201_CREATED,
     response_model=DatasetPublic,
     openapi_extra=_UPLOAD_BODY,
-    responses=error_responses(400, 413),
+    responses=error_responses(400, 409, 413),
 )
 @router.post(
     "/", status_code=status.HTTP_201_CREATED, response_model=DatasetPublic, include_in_schema=False
@@ -75,11 +74,16 @@ async def upload_dataset(
 ) -> Any:
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Unprocessable("Upload a CSV file as multipart/form-data in the field 'file'")
-    form = await request.form()
+    length = request.headers.get("content-length", "")
+    limit = settings.max_dataset_upload_bytes
+    datasets.refuse_oversized_upload(int(length) if length.isdigit() else None, limit)
+    await datasets.check_quota(session, claims.user_id, settings.dataset_quota_per_user)
+    form = await request.form(max_files=1, max_fields=10)
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise Unprocessable("Upload a CSV file in the form field 'file'")
+        datasets.refuse_oversized_upload(upload.size, limit)
         raw_name = form.get("name")
         name = (
             raw_name if isinstance(raw_name, str) and raw_name.strip() else upload.filename
@@ -89,27 +93,32 @@ async def upload_dataset(
         except ValueError as exc:
             raise validation_error(["body", "name"], str(exc)) from exc
         stored = await asyncio.to_thread(
-            store_upload, upload.file, settings.dataset_dir, settings.csv_chunk_rows,
+            datasets.store_upload, upload.file, settings.dataset_dir, settings.csv_chunk_rows,
             fill_purchase_frequency,
         )  # fmt: skip
     finally:
         await form.close()
-    dataset = Dataset(
-        name=name[:255],
-        owner_id=claims.user_id,
-        rows=stored.rows,
-        rejected_rows=stored.rejected_rows,
-        columns=list(COLUMNS),
-        rejected_examples=stored.rejected_examples,
-        checksum=stored.checksum,
-        path=str(stored.path),
+    dataset = await datasets.record_upload(
+        session, stored, name, claims.user_id, settings.dataset_quota_per_user
     )
-    session.add(dataset)
-    await session.flush()
     return _public(dataset)
 
 
 @router.get("", response_model=list[DatasetPublic])
 @router.get("/", response_model=list[DatasetPublic], include_in_schema=False)
-async def list_datasets(_: AnalystClaims, session: SessionDep) -> list[DatasetPublic]:
-    return [_public(d) for d in await repository.list_datasets(session)]
+async def list_datasets(
+    _: AnalystClaims, session: SessionDep, response: Response, skip: Skip = 0, limit: Limit = 100
+) -> list[DatasetPublic]:
+    """Newest first, a page at a time; `X-Total-Count` says how many there are."""
+    page, total = await repository.list_datasets(session, skip, limit)
+    response.headers["X-Total-Count"] = str(total)
+    return [_public(d) for d in page]
+
+
+@router.delete("/{dataset_id}", response_model=Message, responses=error_responses(404))
+async def delete_dataset(
+    dataset_id: RowId, claims: AnalystClaims, session: SessionDep, settings: SettingsDep
+) -> Message:
+    """Its owner or an admin deletes a dataset (row and file); another user's is 404."""
+    await datasets.delete_dataset(session, claims, dataset_id, settings.dataset_dir)
+    return Message(message="Dataset deleted successfully")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 from segshared.errors import NotFound, error_responses
-from segshared.params import Text
+from segshared.params import Limit, Skip, Text
 from segshared.security import AdminClaims, AnalystClaims, CurrentClaims
 
 from ml_service import repository
@@ -105,9 +105,13 @@ async def elbow(_: CurrentClaims, store: StoreDep) -> Elbow:
 
 
 @router.get("/models", response_model=ModelList, responses=error_responses(403))
-async def list_models(_: AnalystClaims, session: SessionDep, store: StoreDep) -> ModelList:
+async def list_models(
+    _: AnalystClaims, session: SessionDep, store: StoreDep, skip: Skip = 0, limit: Limit = 100
+) -> ModelList:
+    """Newest first, a page at a time; `total` counts every version."""
     active = registry.read_pointer(store.root)
-    return ModelList(models=[model_item(r, active) for r in await repository.list_models(session)])
+    page, total = await repository.list_models(session, skip, limit)
+    return ModelList(models=[model_item(r, active) for r in page], total=total)
 
 
 @router.post(

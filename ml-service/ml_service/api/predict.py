@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
+import io
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request
@@ -93,25 +92,25 @@ def _wants_csv(request: Request) -> bool:
     return "text/csv" in request.headers.get("accept", "")
 
 
-async def _stream_file(path: str) -> AsyncIterator[bytes]:
+async def _stream_file(handle: IO[bytes]) -> AsyncIterator[bytes]:
     try:
-        with open(path, "rb") as handle:  # noqa: ASYNC230 (local temp file, chunked)
-            while chunk := handle.read(256 * 1024):
-                yield chunk
+        handle.seek(0)
+        while chunk := handle.read(256 * 1024):
+            yield chunk
     finally:
-        os.unlink(path)
+        handle.close()
 
 
-def _csv_response(path: str) -> StreamingResponse:
+def _csv_response(handle: IO[bytes]) -> StreamingResponse:
     return StreamingResponse(
-        _stream_file(path),
+        _stream_file(handle),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="predictions.csv"'},
     )
 
 
-def _json_file_response(path: str) -> StreamingResponse:
-    return StreamingResponse(_stream_file(path), media_type="application/json")
+def _json_file_response(handle: IO[bytes]) -> StreamingResponse:
+    return StreamingResponse(_stream_file(handle), media_type="application/json")
 
 
 async def _record_batch(
@@ -141,15 +140,13 @@ async def predict_batch(
     model = store.require()
     as_csv = _wants_csv(request)
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        outcome, out_path = await _predict_upload(request, model, as_csv, fill_purchase_frequency)
+        outcome, out = await _predict_upload(request, model, as_csv, fill_purchase_frequency)
         try:
             await _record_batch(redis, model, claims, outcome)
         except BaseException:
-            os.unlink(out_path)
+            out.close()
             raise
-        return _counted(
-            _csv_response(out_path) if as_csv else _json_file_response(out_path), outcome
-        )
+        return _counted(_csv_response(out) if as_csv else _json_file_response(out), outcome)
     payload = _parse_json(await _read_limited(request, settings.max_body_bytes))
     items = payload.get("customers") if isinstance(payload, dict) else None
     if not isinstance(items, list):
@@ -159,10 +156,15 @@ async def predict_batch(
     outcome, _, _ = await asyncio.to_thread(batch.predict_items, model, items)
     await _record_batch(redis, model, claims, outcome)
     if as_csv:
-        fd, path = tempfile.mkstemp(suffix=".csv")
-        with os.fdopen(fd, "w", newline="") as handle_out:
-            batch.items_as_csv(items, outcome, handle_out)
-        return _counted(_csv_response(path), outcome)
+        out = batch.answer_file()
+        try:
+            text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+            batch.items_as_csv(items, outcome, text)
+            text.detach()  # flushes; `out` stays open for the response
+        except BaseException:
+            out.close()
+            raise
+        return _counted(_csv_response(out), outcome)
     return _counted(
         _json(
             orjson.dumps(
@@ -211,30 +213,29 @@ _CSV_BATCHES = asyncio.Semaphore(2)
 
 async def _predict_upload(
     request: Request, model: SegmentModel, as_csv: bool, fill_purchase_frequency: int | None
-) -> tuple[batch.BatchOutcome, str]:
-    """Predict an uploaded CSV into a temporary file (CSV or JSON answer) and name it.
+) -> tuple[batch.BatchOutcome, IO[bytes]]:
+    """Predict an uploaded CSV into an anonymous temporary file (CSV or JSON answer).
 
     The upload is spooled to disk by the form parser and the answer is written block by
     block, so memory does not grow with rows; answering from a finished file keeps a
     2xx meaning "every row was read" (a bad line further down is still a 422).
     """
     settings = request.app.state.settings
-    form = await request.form()
+    form = await request.form(max_files=1, max_fields=10)
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise Unprocessable("Upload a CSV file in the form field 'file'")
-        fd, out_path = tempfile.mkstemp(suffix=".csv" if as_csv else ".json")
+        out = batch.answer_file()
         try:
-            with os.fdopen(fd, "wb") as out:
-                async with _CSV_BATCHES:
-                    outcome = await asyncio.to_thread(
-                        batch.predict_csv, model, upload.file, out, as_csv,
-                        settings.max_batch_errors, fill_purchase_frequency,
-                    )  # fmt: skip
+            async with _CSV_BATCHES:
+                outcome = await asyncio.to_thread(
+                    batch.predict_csv, model, upload.file, out, as_csv,
+                    settings.max_batch_errors, fill_purchase_frequency,
+                )  # fmt: skip
         except BaseException:
-            os.unlink(out_path)
+            out.close()
             raise
     finally:
         await form.close()
-    return outcome, out_path
+    return outcome, out
