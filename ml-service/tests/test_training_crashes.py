@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from ml_service.engine.generator import generate_customers
 from ml_service.main import bootstrap_model
+from ml_service.schemas import TrainRequest
 from ml_service.serving.model_store import ModelStore
 from ml_service.settings import MlSettings
 from ml_service.tables import TrainingJob
@@ -136,7 +137,9 @@ class TestDeadProcesses:
     ) -> None:
         trainer, _ = spare_trainer
         lock = f"ml:train-lock:{big_dataset}"
-        job_id, task = await trainer.submit({"dataset_id": big_dataset, "n_clusters": 4}, None)
+        job_id, task = await trainer.submit(
+            TrainRequest(dataset_id=big_dataset, n_clusters=4), None
+        )
         assert await redis.get(lock) == job_id
         ttl_ms = await redis.pttl(lock)
         assert 0 < ttl_ms <= trainer.settings.train_lock_ttl_seconds * 1000
@@ -150,7 +153,7 @@ class TestShutdown:
         big_dataset: int,
     ) -> None:  # fmt: skip
         trainer, _ = spare_trainer
-        job_id, task = await trainer.submit({"dataset_id": big_dataset}, None)
+        job_id, task = await trainer.submit(TrainRequest(dataset_id=big_dataset), None)
         await eventually(lambda: worker_is_training(redis, job_id), "worker started")
         await trainer.aclose()
         assert task.cancelled()
