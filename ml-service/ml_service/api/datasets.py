@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Query, Request, status
-from segshared.errors import Unprocessable, error_responses, validation_error
-from segshared.params import storable_text
+from fastapi import APIRouter, Request, status
+from segshared.errors import Unprocessable, error_responses
 from segshared.security import AnalystClaims
-from starlette.datastructures import UploadFile
 
 from ml_service import repository
+from ml_service.api.uploads import FillPurchaseFrequency, is_multipart, uploaded_csv
 from ml_service.deps import SessionDep
-from ml_service.engine.generator import COLUMNS
 from ml_service.schemas import DatasetPublic
-from ml_service.tables import Dataset
-from ml_service.training.datasets import store_upload
+from ml_service.settings import MlSettings
+from ml_service.training.datasets import create_dataset
 
 router = APIRouter(
     prefix="/datasets", tags=["datasets"], responses=error_responses(401, 403, 422, 503)
@@ -41,21 +36,6 @@ _UPLOAD_BODY = {
 }
 
 
-def _public(dataset: Dataset) -> DatasetPublic:
-    assert dataset.id is not None
-    return DatasetPublic(
-        dataset_id=dataset.id,
-        name=dataset.name,
-        rows=dataset.rows,
-        columns=dataset.columns,
-        rejected_rows=dataset.rejected_rows,
-        rejected_examples=dataset.rejected_examples,
-        owner_id=dataset.owner_id,
-        checksum=dataset.checksum,
-        created_at=dataset.created_at,
-    )
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -70,46 +50,25 @@ async def upload_dataset(
     request: Request,
     claims: AnalystClaims,
     session: SessionDep,
-    fill_purchase_frequency: Annotated[int | None, Query(ge=0, le=365)] = None,
-) -> Any:
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+    fill_purchase_frequency: FillPurchaseFrequency = None,
+) -> DatasetPublic:
+    if not is_multipart(request):
         raise Unprocessable("Upload a CSV file as multipart/form-data in the field 'file'")
+    settings: MlSettings = request.app.state.settings
     form = await request.form()
     try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise Unprocessable("Upload a CSV file in the form field 'file'")
-        raw_name = form.get("name")
-        name = (
-            raw_name if isinstance(raw_name, str) and raw_name.strip() else upload.filename
-        ) or "dataset"
-        try:
-            storable_text(name)
-        except ValueError as exc:
-            raise validation_error(["body", "name"], str(exc)) from exc
-        settings = request.app.state.settings
-        stored = await asyncio.to_thread(
-            store_upload, upload.file, settings.dataset_dir, settings.csv_chunk_rows,
-            fill_purchase_frequency,
-        )  # fmt: skip
+        upload = uploaded_csv(form)
+        named = form.get("name")
+        name = (named if isinstance(named, str) and named.strip() else upload.filename) or "dataset"
+        dataset = await create_dataset(
+            session, settings, upload.file, name, claims.user_id, fill_purchase_frequency
+        )
     finally:
         await form.close()
-    dataset = Dataset(
-        name=name[:255],
-        owner_id=claims.user_id,
-        rows=stored.rows,
-        rejected_rows=stored.rejected_rows,
-        columns=list(COLUMNS),
-        rejected_examples=stored.rejected_examples,
-        checksum=stored.checksum,
-        path=str(stored.path),
-    )
-    session.add(dataset)
-    await session.flush()
-    return _public(dataset)
+    return DatasetPublic.from_dataset(dataset)
 
 
 @router.get("", response_model=list[DatasetPublic])
 @router.get("/", response_model=list[DatasetPublic], include_in_schema=False)
 async def list_datasets(_: AnalystClaims, session: SessionDep) -> list[DatasetPublic]:
-    return [_public(d) for d in await repository.list_datasets(session)]
+    return [DatasetPublic.from_dataset(d) for d in await repository.list_datasets(session)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import uuid
@@ -12,10 +13,15 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 from segshared.contracts.customer import CLUSTER_FEATURES
-from segshared.errors import Unprocessable
+from segshared.errors import InvalidField, Unprocessable
+from segshared.params import storable_text
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from ml_service import repository
 from ml_service.engine.generator import COLUMNS, generate_customers
 from ml_service.serving.csv_input import open_customer_csv, validate_chunk
+from ml_service.settings import MlSettings
+from ml_service.tables import Dataset
 
 MAX_EXAMPLES = 10
 
@@ -88,6 +94,42 @@ def store_upload(
         raise Unprocessable("No valid rows in the file")
     stored.checksum = _checksum(target)
     return stored
+
+
+async def create_dataset(
+    session: AsyncSession,
+    settings: MlSettings,
+    source: IO[bytes],
+    name: str,
+    owner_id: int,
+    fill_purchase_frequency: int | None,
+) -> Dataset:
+    """Validate and store an uploaded CSV, and record it as `name` (422s say what is wrong).
+
+    The stored file is removed again if the row can't be recorded.
+    """
+    try:
+        storable_text(name)
+    except ValueError as exc:
+        raise InvalidField("name", str(exc)) from exc
+    stored = await asyncio.to_thread(
+        store_upload, source, settings.dataset_dir, settings.csv_chunk_rows, fill_purchase_frequency
+    )
+    dataset = Dataset(
+        name=name[:255],
+        owner_id=owner_id,
+        rows=stored.rows,
+        rejected_rows=stored.rejected_rows,
+        columns=list(COLUMNS),
+        rejected_examples=stored.rejected_examples,
+        checksum=stored.checksum,
+        path=str(stored.path),
+    )
+    try:
+        return await repository.add_dataset(session, dataset)
+    except BaseException:
+        stored.path.unlink(missing_ok=True)
+        raise
 
 
 def ensure_default_dataset(directory: Path, rows: int, seed: int) -> Path:
