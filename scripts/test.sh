@@ -13,6 +13,7 @@ uv run --frozen ruff check .
 uv run --frozen ruff format --check .
 echo "== mypy (shared)"
 uv run --frozen mypy shared/segshared
+uv run --frozen mypy ml-service/ml_service
 echo "== audit: pip-audit on uv.lock, bandit -ll on the code"
 scripts/audit.sh
 
