@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 from segshared.testing import TokenSigner
 
-from .conftest import auth
+from .helpers import auth
 
 MALL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "Mall_Customers.csv"
 MALL_SAMPLE = "CustomerID,Genre,Age,Annual Income (k$),Spending Score (1-100)\n" + "\n".join(
