@@ -26,6 +26,7 @@ COPY gateway/pyproject.toml gateway/
 COPY auth-service/pyproject.toml auth-service/
 COPY profile-service/pyproject.toml profile-service/
 COPY ml-service/pyproject.toml ml-service/
+COPY devstack/pyproject.toml devstack/
 RUN test -n "$SERVICE" && uv sync --frozen --no-dev --no-install-workspace --package "$SERVICE"
 COPY shared shared
 COPY ${SERVICE} ${SERVICE}
@@ -44,7 +45,6 @@ ARG PORT=8000
 RUN useradd --uid 10001 --user-group --no-create-home --home-dir /tmp --shell /usr/sbin/nologin app \
  && mkdir -p /data/models /data/keys && chown app:app /data/models /data/keys
 COPY --from=build /app /app
-COPY deploy/docker/serve.sh /usr/local/bin/serve
 # MODEL_DIR (ml-service) and AUTH_KEY_DIR (auth-service) point at the volumes' mount points.
 ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HOME=/tmp \
     SERVICE=${SERVICE} PORT=${PORT} MODEL_DIR=/data/models AUTH_KEY_DIR=/data/keys
@@ -53,7 +53,8 @@ USER 10001:10001
 EXPOSE ${PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=5 CMD ["python", "-c", \
   "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['PORT']}/ready\", timeout=2)"]
-CMD ["serve"]
+# segshared.serve: the uvicorn flags `make up` uses too.
+CMD ["python", "-m", "segshared.serve"]
 
 # The web console: `npm ci && npm run build`; dist/ is what the gateway serves.
 FROM ${NODE_IMAGE} AS console

@@ -1,4 +1,4 @@
-.PHONY: help up test test-faults fuzz lint fmt migrate bench install compose-test k8s-check client ui
+.PHONY: help up test test-faults fuzz lint audit fmt migrate bench install compose-test k8s-check client ui
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -28,8 +28,12 @@ compose-test:  ## build, start, exercise, restart and remove the compose stack (
 k8s-check:  ## render every Kubernetes overlay, validate it strictly, check the invariants
 	scripts/install.sh && uv run --frozen python deploy/k8s/check.py
 
-lint:  ## ruff check, ruff format --check, mypy on shared/
-	uv run --frozen ruff check . && uv run --frozen ruff format --check . && uv run --frozen mypy shared/segshared
+# The packages mypy checks (each on its own, as CI does): add a service once it is clean.
+MYPY_PACKAGES := shared/segshared devstack/devstack gateway/gateway
+
+lint:  ## ruff check, ruff format --check, mypy on every mypy-clean package
+	uv run --frozen ruff check . && uv run --frozen ruff format --check .
+	for package in $(MYPY_PACKAGES); do uv run --frozen mypy $$package || exit 1; done
 
 audit:  ## pip-audit on uv.lock and bandit -ll on the code (tools fetched and pinned by uv)
 	scripts/audit.sh
@@ -38,7 +42,7 @@ fmt:  ## ruff fix + format
 	uv run --frozen ruff check --fix . && uv run --frozen ruff format .
 
 migrate:  ## database roles, then every service's migrations (as its role)
-	scripts/install.sh && scripts/ensure-infra.sh && uv run --frozen python scripts/stack.py migrate
+	scripts/install.sh && scripts/ensure-infra.sh && uv run --frozen python -m devstack migrate
 
 bench:  ## performance scenarios (wrk, loopback only); QUICK=1: the ~30 s subset CI runs
 	QUICK=$(QUICK) scripts/bench.sh

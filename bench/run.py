@@ -13,7 +13,7 @@ scenario raises or answers errors. Its figures go to bench/results/quick.json.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
+import contextlib
 import json
 import os
 import secrets
@@ -32,12 +32,15 @@ import httpx
 import numpy as np
 import pandas as pd
 import redis
+from devstack.history_load import load as load_history
 from segshared.testing import (
     database_url_for_tests,
     free_port,
     recreate_database,
     redis_url_for_tests,
 )
+
+from devstack import Stack, isolated_environment, running
 
 ROOT = Path(__file__).resolve().parents[1]
 LUA = ROOT / "bench" / "wrk" / "request.lua"
@@ -66,11 +69,11 @@ class Row:
     scenario: str
     rate: float
     unit: str
-    p50_ms: float | None
-    p99_ms: float | None
-    errors: int
     baseline: str
-    baseline_rate: float | None
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    errors: int = 0
+    baseline_rate: float | None = None
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -79,17 +82,15 @@ class Row:
         return self.rate / self.baseline_rate if self.baseline_rate else None
 
 
-def _load_stack_module() -> Any:
-    spec = importlib.util.spec_from_file_location("stack", ROOT / "scripts" / "stack.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["stack"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def wrk(url: str, method: str, body: str | None, headers: dict[str, str], connections: int,
-        seconds: int = DURATION, statuses: bool = False) -> dict[str, Any]:  # fmt: skip
+def wrk(
+    url: str,
+    method: str,
+    body: str | None,
+    headers: dict[str, str],
+    connections: int,
+    seconds: int = DURATION,
+    statuses: bool = False,
+) -> dict[str, Any]:
     """Run wrk against one URL; returns its JSON summary line (with a count per status
     code when `statuses`)."""
     env = {
@@ -99,14 +100,30 @@ def wrk(url: str, method: str, body: str | None, headers: dict[str, str], connec
         "WRK_HEADERS": "|".join(f"{k}: {v}" for k, v in headers.items()),
         "WRK_STATUS": "1" if statuses else "0",
     }
-    # One wrk thread drives 32 connections easily; a second one would take a core from
-    # the stack on this 2-core machine and show up as server latency.
+    # One wrk thread drives 32 connections easily; wrk shares the machine with the stack,
+    # so a second thread would take CPU from it and show up as server latency.
     threads = 1
     out = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "5s",
-         "-s", str(LUA), url],
-        env=env, capture_output=True, text=True, timeout=seconds + 30, check=True,
-    )  # fmt: skip
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(LUA),
+            url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
+    )
     line = next(x for x in out.stdout.splitlines() if x.startswith("{"))
     result = json.loads(line)
     result["rate"] = result["requests"] / result["seconds"]
@@ -129,15 +146,6 @@ def cpu_seconds(pid: int) -> float:
         tree |= {p for p, (parent, _) in stats.items() if parent in tree}
     ticks = sum(stats[p][1] for p in tree if p in stats)
     return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _load_script(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
 
 
 def _pg_dsn(url: str) -> str:
@@ -195,11 +203,11 @@ class Bench:
     """Owns the stack (or a BASE_URL) and the credentials the scenarios use."""
 
     def __init__(self) -> None:
-        self.stack: Any = None
+        self.stack: Stack | None = None
+        self._teardown = contextlib.ExitStack()
         self.workdir = Path(tempfile.mkdtemp(prefix="seg-bench-"))
         self.base_url = os.environ.get("BASE_URL", "").rstrip("/")
         self.ml_url: str | None = None
-        self.replica: subprocess.Popen[bytes] | None = None
         self.replica_url: str | None = None
         self.env: dict[str, str] = {}
         self.rows: list[Row] = []
@@ -212,59 +220,37 @@ class Bench:
                 "password": os.environ["ADMIN_PASSWORD"],
             }
             return
-        stack = _load_stack_module()
-
         # SEG_TEST_SUFFIX / SEG_TEST_REDIS_PORT keep parallel checkouts' runs apart.
         database = database_url_for_tests("bench")
         redis_url = redis_url_for_tests(14)
         recreate_database(database)
         redis.Redis.from_url(redis_url).flushdb()
         self.admin = {"username": "bench_admin", "password": "Bench-1" + secrets.token_urlsafe(10)}
-        base = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_SERVICE_URL"))}
-        base.update({
-            "ENVIRONMENT": "test", "DATABASE_URL": database, "REDIS_URL": redis_url,
-            "MODEL_DIR": str(self.workdir / "models"), "AUTH_KEY_DIR": str(self.workdir / "keys"),
-            "ADMIN_USERNAME": self.admin["username"], "ADMIN_PASSWORD": self.admin["password"],
-            "LOG_LEVEL": "WARNING", "RATE_LIMIT_USER_PER_MINUTE": "100000000",
-            "RATE_LIMIT_IP_PER_MINUTE": "100000000", "LOGIN_RATE_LIMIT": "100000000",
-            "FAILED_LOGIN_RATE_LIMIT": "100000000", "REGISTER_RATE_LIMIT": "100000000",
-        })  # fmt: skip
-        for spec in (*stack.SERVICES, stack.GATEWAY):
-            base[spec.port_var] = str(free_port())
-        self.env = stack.stack_environment(base)
-        stack.migrate(self.env)
-        stack.create_admin(self.env)
-        self.stack = stack.Stack(self.env, log_dir=self.workdir / "logs")
-        self.stack.start_all()
-        self.stack.wait_healthy(timeout=300)
+        self.env = isolated_environment(
+            {
+                "ENVIRONMENT": "test",
+                "DATABASE_URL": database,
+                "REDIS_URL": redis_url,
+                "MODEL_DIR": str(self.workdir / "models"),
+                "AUTH_KEY_DIR": str(self.workdir / "keys"),
+                "ADMIN_USERNAME": self.admin["username"],
+                "ADMIN_PASSWORD": self.admin["password"],
+                "LOG_LEVEL": "WARNING",
+                "RATE_LIMIT_USER_PER_MINUTE": "100000000",
+                "RATE_LIMIT_IP_PER_MINUTE": "100000000",
+                "LOGIN_RATE_LIMIT": "100000000",
+                "FAILED_LOGIN_RATE_LIMIT": "100000000",
+                "REGISTER_RATE_LIMIT": "100000000",
+            }
+        )
+        self.stack = self._teardown.enter_context(
+            running(self.env, self.workdir / "logs", timeout=300)
+        )
         self.base_url = self.stack.gateway_url
         self.ml_url = self.env["ML_SERVICE_URL"]
 
-    def start_replica(self) -> None:
-        """A second ml-service process on the same MODEL_DIR (for the reload scenario)."""
-        port = free_port()
-        self.replica_url = f"http://127.0.0.1:{port}"
-        self.replica = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "ml_service.main:create_app", "--factory", "--port",
-             str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log"],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.replica_url + "/ready", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("ml replica did not become ready")
-
     def stop(self) -> None:
-        if self.replica is not None:
-            self.replica.terminate()
-            self.replica.wait(10)
-        if self.stack is not None:
-            self.stack.stop_all()
+        self._teardown.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # --- credentials -------------------------------------------------------------------
@@ -281,14 +267,25 @@ class Bench:
         suffix = secrets.token_hex(3)
         self.password = "Bench-pass-1"
         self.username = f"bench_{suffix}"
-        created = httpx.post(self.base_url + "/auth/register", json={
-            "email": f"{self.username}@example.com", "username": self.username, "password": self.password}, timeout=30)  # fmt: skip
+        created = httpx.post(
+            self.base_url + "/auth/register",
+            json={
+                "email": f"{self.username}@example.com",
+                "username": self.username,
+                "password": self.password,
+            },
+            timeout=30,
+        )
         created.raise_for_status()
         self.user_id = int(created.json()["id"])
         admin_token = self.login(**self.admin)
         self.admin_headers = {"Authorization": f"Bearer {admin_token}"}
-        httpx.put(f"{self.base_url}/users/{created.json()['id']}/role", json={"role": "analyst"},
-                  headers=self.admin_headers, timeout=30).raise_for_status()  # fmt: skip
+        httpx.put(
+            f"{self.base_url}/users/{created.json()['id']}/role",
+            json={"role": "analyst"},
+            headers=self.admin_headers,
+            timeout=30,
+        ).raise_for_status()
         self.token = self.login(self.username, self.password)
         self.headers = {"Authorization": f"Bearer {self.token}"}
         key = httpx.post(
@@ -322,12 +319,20 @@ class Bench:
             if direct and connections == 1:
                 overhead = gateway["p50_ms"] - direct["p50_ms"]
                 notes += f"; gateway p50 overhead {overhead:.2f} ms"
-            self.rows.append(Row(
-                f"predict c={connections}", gateway["rate"], "req/s", gateway["p50_ms"], gateway["p99_ms"],
-                gateway["errors"], "same request straight to ml-service",
-                direct["rate"] if direct else None, notes,
-                {"gateway": gateway, "direct": direct},
-            ))  # fmt: skip
+            self.rows.append(
+                Row(
+                    scenario=f"predict c={connections}",
+                    rate=gateway["rate"],
+                    unit="req/s",
+                    p50_ms=gateway["p50_ms"],
+                    p99_ms=gateway["p99_ms"],
+                    errors=gateway["errors"],
+                    baseline="same request straight to ml-service",
+                    baseline_rate=direct["rate"] if direct else None,
+                    notes=notes,
+                    extra={"gateway": gateway, "direct": direct},
+                )
+            )
 
     def overload(self) -> None:
         """Predict far beyond capacity: every answer a 200 or a deliberate 503, no resets."""
@@ -336,19 +341,28 @@ class Bench:
         base = wrk(self.base_url + "/predict", "POST", body, headers, 32, statuses=True)
         base_ok = base["statuses"].get("200", 0) / base["seconds"]
         for connections in (256, 1024):
-            result = wrk(self.base_url + "/predict", "POST", body, headers, connections,
-                         statuses=True)  # fmt: skip
+            result = wrk(
+                self.base_url + "/predict", "POST", body, headers, connections, statuses=True
+            )
             counts = result["statuses"]
             ok = counts.get("200", 0) / result["seconds"]
             resets = result["connect"] + result["read"] + result["write"]
             failures = sum(n for code, n in counts.items() if code >= "500" and code != "503")
-            self.rows.append(Row(
-                f"overload c={connections}", ok, "200/s", result["p50_ms"], result["p99_ms"],
-                resets + failures + result["timeout"], "200s/s at c=32 (same run)", base_ok,
-                f"statuses {dict(sorted(counts.items()))}; resets {resets}; "
-                f"timeouts {result['timeout']}; 5xx other than 503: {failures}",
-                {"result": result, "baseline": base},
-            ))  # fmt: skip
+            self.rows.append(
+                Row(
+                    scenario=f"overload c={connections}",
+                    rate=ok,
+                    unit="200/s",
+                    p50_ms=result["p50_ms"],
+                    p99_ms=result["p99_ms"],
+                    errors=resets + failures + result["timeout"],
+                    baseline="200s/s at c=32 (same run)",
+                    baseline_rate=base_ok,
+                    notes=f"statuses {dict(sorted(counts.items()))}; resets {resets}; "
+                    f"timeouts {result['timeout']}; 5xx other than 503: {failures}",
+                    extra={"result": result, "baseline": base},
+                )
+            )
 
     def gateway_servers(self) -> None:
         """Predict c=32 through the stack's gateway and a second one on the other ASGI
@@ -357,7 +371,6 @@ class Bench:
         gateway on uvicorn running that checkout's gateway/ and shared/ code: the before."""
         if self.stack is None:
             return
-        stack = sys.modules["stack"]
         current = self.env.get("GATEWAY_SERVER", "uvicorn")
         other = "uvicorn" if current == "granian" else "granian"
         extra = {other: {"GATEWAY_SERVER": other}}
@@ -367,71 +380,108 @@ class Bench:
                 "GATEWAY_SERVER": "uvicorn",
                 "PYTHONPATH": f"{src / 'gateway'}:{src / 'shared'}",
             }
-        targets = {current: self.stack}
+        targets: dict[str, Stack] = {current: self.stack}
         try:
             for name, overrides in extra.items():
-                targets[name] = stack.Stack(
+                targets[name] = Stack(
                     {**self.env, **overrides, "GATEWAY_PORT": str(free_port())},
                     log_dir=self.workdir / f"logs-{len(targets)}",
                 )
-                targets[name].start(stack.GATEWAY)
+                targets[name].start("gateway")
                 targets[name].wait_healthy(timeout=180)
             body = json.dumps(CUSTOMER)
             headers = {**self.headers, "Content-Type": "application/json"}
             totals = {name: [0.0, 0.0, 0.0] for name in targets}  # requests, seconds, cpu
             for _ in range(3):
                 for name, target in targets.items():
-                    pid = target.processes["gateway"].pid
+                    pid = target.pid("gateway")
                     before = cpu_seconds(pid)
-                    result = wrk(target.gateway_url + "/predict", "POST", body, headers, 32,
-                                 seconds=max(3, DURATION // 2))  # fmt: skip
+                    result = wrk(
+                        target.gateway_url + "/predict",
+                        "POST",
+                        body,
+                        headers,
+                        32,
+                        seconds=max(3, DURATION // 2),
+                    )
                     totals[name][0] += result["requests"]
                     totals[name][1] += result["seconds"]
                     totals[name][2] += cpu_seconds(pid) - before
         finally:
             for name, target in targets.items():
                 if name != current:
-                    target._stop_together(["gateway"], 5)
+                    target.stop("gateway", 5)
         base = "baseline (uvicorn)" if "baseline (uvicorn)" in totals else "uvicorn"
         base_rate = totals[base][0] / totals[base][1]
         base_cpu = totals[base][2] / totals[base][0] * 1e6
         for name, (requests, seconds, cpu) in totals.items():
             cpu_us = cpu / requests * 1e6
-            self.rows.append(Row(
-                f"gateway on {name} c=32", requests / seconds, "req/s", None, None, 0,
-                f"gateway {base}, alternating runs", base_rate,
-                f"gateway CPU {cpu_us:.0f} µs/request ({cpu_us / base_cpu:.2f} of {base}'s)",
-                {"cpu_us_per_request": cpu_us, "baseline_cpu_us_per_request": base_cpu},
-            ))  # fmt: skip
+            self.rows.append(
+                Row(
+                    scenario=f"gateway on {name} c=32",
+                    rate=requests / seconds,
+                    unit="req/s",
+                    baseline=f"gateway {base}, alternating runs",
+                    baseline_rate=base_rate,
+                    notes=f"gateway CPU {cpu_us:.0f} µs/request "
+                    f"({cpu_us / base_cpu:.2f} of {base}'s)",
+                    extra={"cpu_us_per_request": cpu_us, "baseline_cpu_us_per_request": base_cpu},
+                )
+            )
 
     def history(self) -> None:
         """`/history` at scale: BENCH_HISTORY_ROWS (10M) rows loaded by COPY, 50k of them the
         bench user's; page/filter/total latency, export rate, consumer rate."""
         if self.stack is None:
             return
-        loader = _load_script("history_load")
         rows = int(os.environ.get("BENCH_HISTORY_ROWS", "10000000"))
         database = self.env["DATABASE_URL"]
-        load_rate = asyncio.run(loader.load(database, rows, self.user_id, 50_000, 20_000))
-        self.rows.append(Row(f"history load {rows:,} rows (COPY)", load_rate, "rows/s", None, None, 0,
-                             "indexes built after the load, included", None, "", {}))  # fmt: skip
-        for name, query in (("first page + total", "limit=100"),
-                            ("filtered page + total", "cluster=2&min_confidence=60&limit=100"),
-                            ("date range + total", "date_from=2000-01-01&date_to=2100-01-01&limit=20&skip=100")):  # fmt: skip
+        load_rate = asyncio.run(load_history(database, rows, self.user_id, 50_000, 20_000))
+        self.rows.append(
+            Row(
+                scenario=f"history load {rows:,} rows (COPY)",
+                rate=load_rate,
+                unit="rows/s",
+                baseline="indexes built after the load, included",
+            )
+        )
+        for name, query in (
+            ("first page + total", "limit=100"),
+            ("filtered page + total", "cluster=2&min_confidence=60&limit=100"),
+            ("date range + total", "date_from=2000-01-01&date_to=2100-01-01&limit=20&skip=100"),
+        ):
             result = wrk(f"{self.base_url}/history?{query}", "GET", None, self.headers, 4)
-            self.rows.append(Row(f"history {name} (50k rows)", result["rate"], "req/s",
-                                 result["p50_ms"], result["p99_ms"], result["errors"],
-                                 "target p99 < 50 ms", None, f"GET /history?{query}", result))  # fmt: skip
+            self.rows.append(
+                Row(
+                    scenario=f"history {name} (50k rows)",
+                    rate=result["rate"],
+                    unit="req/s",
+                    p50_ms=result["p50_ms"],
+                    p99_ms=result["p99_ms"],
+                    errors=result["errors"],
+                    baseline="target p99 < 50 ms",
+                    notes=f"GET /history?{query}",
+                    extra=result,
+                )
+            )
         started = time.perf_counter()
-        with httpx.stream("GET", self.base_url + "/history/export", headers=self.headers,
-                          timeout=300) as response:  # fmt: skip
+        with httpx.stream(
+            "GET", self.base_url + "/history/export", headers=self.headers, timeout=300
+        ) as response:
             response.raise_for_status()
             lines = sum(chunk.count(b"\n") for chunk in response.iter_bytes())
         export_rate = (lines - 1) / (time.perf_counter() - started)
         copy_rate = asyncio.run(_copy_rate(database, self.user_id))
-        self.rows.append(Row("history export (50k rows)", export_rate, "rows/s", None, None, 0,
-                             "COPY of the same rows straight from PostgreSQL", copy_rate,
-                             f"{lines - 1:,} rows; target ≥ 200k rows/s", {}))  # fmt: skip
+        self.rows.append(
+            Row(
+                scenario="history export (50k rows)",
+                rate=export_rate,
+                unit="rows/s",
+                baseline="COPY of the same rows straight from PostgreSQL",
+                baseline_rate=copy_rate,
+                notes=f"{lines - 1:,} rows; target ≥ 200k rows/s",
+            )
+        )
         self._consumer_rate()
 
     def _consumer_rate(self, events: int = 200_000) -> None:
@@ -445,36 +495,62 @@ class Bench:
         for start in range(0, events, 5_000):
             pipe = client.pipeline(transaction=False)
             for n in range(start, min(events, start + 5_000)):
-                pipe.xadd(HISTORY_STREAM, {
-                    "event_id": f"bench-{user}-{n}", "user_id": str(user), "profile_id": "",
-                    "customer_data": customer, "cluster": "1", "cluster_name": "Bench",
-                    "confidence": "75.5", "model_version": "bench", "created_at": now,
-                })  # fmt: skip
+                pipe.xadd(
+                    HISTORY_STREAM,
+                    {
+                        "event_id": f"bench-{user}-{n}",
+                        "user_id": str(user),
+                        "profile_id": "",
+                        "customer_data": customer,
+                        "cluster": "1",
+                        "cluster_name": "Bench",
+                        "confidence": "75.5",
+                        "model_version": "bench",
+                        "created_at": now,
+                    },
+                )
             pipe.execute()
         published = time.perf_counter() - started
         stored = asyncio.run(_wait_for_rows(self.env["DATABASE_URL"], user, events, 120))
         elapsed = time.perf_counter() - started
-        self.rows.append(Row("history consumer", stored / elapsed, "events/s", None, None,
-                             events - stored, "XADD rate of the publisher (same run)",
-                             events / published, f"{stored:,} of {events:,} events stored; "
-                             "target ≥ 20k events/s", {}))  # fmt: skip
+        self.rows.append(
+            Row(
+                scenario="history consumer",
+                rate=stored / elapsed,
+                unit="events/s",
+                errors=events - stored,
+                baseline="XADD rate of the publisher (same run)",
+                baseline_rate=events / published,
+                notes=f"{stored:,} of {events:,} events stored; target ≥ 20k events/s",
+            )
+        )
 
     def _gateway_cpu(self) -> float | None:
-        return cpu_seconds(self.stack.processes["gateway"].pid) if self.stack else None
+        return cpu_seconds(self.stack.pid("gateway")) if self.stack else None
 
     def predict_apikey(self) -> None:
         body = json.dumps(CUSTOMER)
         headers = {"X-API-Key": self.api_key, "Content-Type": "application/json"}
         result = wrk(self.base_url + "/predict", "POST", body, headers, 32)
         bearer = next((r for r in self.rows if r.scenario == "predict c=32"), None)
-        self.rows.append(Row("predict-apikey c=32", result["rate"], "req/s", result["p50_ms"], result["p99_ms"],
-                             result["errors"], "predict with a bearer token (c=32)",
-                             bearer.rate if bearer else None, "", result))  # fmt: skip
+        self.rows.append(
+            Row(
+                scenario="predict-apikey c=32",
+                rate=result["rate"],
+                unit="req/s",
+                p50_ms=result["p50_ms"],
+                p99_ms=result["p99_ms"],
+                errors=result["errors"],
+                baseline="predict with a bearer token (c=32)",
+                baseline_rate=bearer.rate if bearer else None,
+                extra=result,
+            )
+        )
 
     def _ml_pid(self) -> int | None:
         if self.stack is None:
             return None
-        return self.stack.processes["ml"].pid
+        return self.stack.pid("ml")
 
     @staticmethod
     def _peak_rss_mb(pid: int | None) -> float | None:
@@ -512,12 +588,17 @@ class Bench:
     def _batch_once(self, path: Path, rows: int) -> tuple[float, float | None]:
         """rows/s of one CSV→CSV batch through the gateway, and ml-service's peak RSS after it."""
         started = time.perf_counter()
-        with path.open("rb") as handle, httpx.stream(
-            "POST", self.base_url + "/predict/batch", files={"file": ("batch.csv", handle, "text/csv")},
-            # Like curl: no gzip asked for (the in-process baselines write plain CSV too).
-            headers={**self.headers, "Accept": "text/csv", "Accept-Encoding": "identity"},
-            timeout=1800,
-        ) as response:  # fmt: skip
+        with (
+            path.open("rb") as handle,
+            httpx.stream(
+                "POST",
+                self.base_url + "/predict/batch",
+                files={"file": ("batch.csv", handle, "text/csv")},
+                # Like curl: no gzip asked for (the in-process baselines write plain CSV too).
+                headers={**self.headers, "Accept": "text/csv", "Accept-Encoding": "identity"},
+                timeout=1800,
+            ) as response,
+        ):
             response.raise_for_status()
             lines = sum(chunk.count(b"\n") for chunk in response.iter_bytes())
         elapsed = time.perf_counter() - started
@@ -553,14 +634,22 @@ class Bench:
             files[rows].unlink()
             label = f"{rows // 1_000_000}M" if rows >= 1_000_000 else f"{rows // 1000}k"
             rss_note = f"; ml-service peak RSS {rss:.0f} MB" if rss else ""
-            self.rows.append(Row(
-                f"batch {label} CSV→CSV", rate, "rows/s", None, None, 0,
-                "pandas read + sklearn predict + to_csv in-process", read_predict_write,
-                f"vs read+predict only: {rate / read_predict:.2f} ({read_predict:,.0f} rows/s)"
-                f"{rss_note}",
-                {"read_predict": read_predict, "read_predict_write": read_predict_write,
-                 "peak_rss_mb": rss},
-            ))  # fmt: skip
+            self.rows.append(
+                Row(
+                    scenario=f"batch {label} CSV→CSV",
+                    rate=rate,
+                    unit="rows/s",
+                    baseline="pandas read + sklearn predict + to_csv in-process",
+                    baseline_rate=read_predict_write,
+                    notes=f"vs read+predict only: {rate / read_predict:.2f} "
+                    f"({read_predict:,.0f} rows/s){rss_note}",
+                    extra={
+                        "read_predict": read_predict,
+                        "read_predict_write": read_predict_write,
+                        "peak_rss_mb": rss,
+                    },
+                )
+            )
 
     def train(self) -> None:
         from ml_service.engine.generator import generate_customers
@@ -571,8 +660,15 @@ class Bench:
         from sklearn.preprocessing import StandardScaler
 
         settings = MlSettings()
-        params = TrainingParams(None, 2, 10, 42, settings.silhouette_sample_size,
-                                settings.minibatch_threshold, settings.kmeans_n_init)  # fmt: skip
+        params = TrainingParams(
+            None,
+            2,
+            10,
+            42,
+            settings.silhouette_sample_size,
+            settings.minibatch_threshold,
+            settings.kmeans_n_init,
+        )
         frame = generate_customers(5000, seed=42)
         data, female = frame[FEATURES].to_numpy(float), (frame.sex == "Female").to_numpy()
         started = time.perf_counter()
@@ -590,21 +686,40 @@ class Bench:
             x, KMeans(n_clusters=ours.n_clusters, n_init=10, random_state=42).fit_predict(x)
         )
         delta = abs(scores[best_k] - our_full)
-        self.rows.append(Row("train 5k auto-k", 1 / ours_seconds, "runs/s", ours_seconds * 1000, None, 0,
-                             "KMeans(n_init=10) + full silhouette per k", 1 / baseline_seconds,
-                             f"{ours_seconds:.2f}s vs {baseline_seconds:.2f}s; k={ours['n_clusters']} vs "
-                             f"{best_k}; silhouette diff {delta:.3f}",
-                             {"seconds": ours_seconds, "baseline_seconds": baseline_seconds,
-                              "silhouette_delta": delta}))  # fmt: skip
+        self.rows.append(
+            Row(
+                scenario="train 5k auto-k",
+                rate=1 / ours_seconds,
+                unit="runs/s",
+                p50_ms=ours_seconds * 1000,
+                baseline="KMeans(n_init=10) + full silhouette per k",
+                baseline_rate=1 / baseline_seconds,
+                notes=f"{ours_seconds:.2f}s vs {baseline_seconds:.2f}s; "
+                f"k={ours['n_clusters']} vs {best_k}; silhouette diff {delta:.3f}",
+                extra={
+                    "seconds": ours_seconds,
+                    "baseline_seconds": baseline_seconds,
+                    "silhouette_delta": delta,
+                },
+            )
+        )
         big = generate_customers(1_000_000, seed=42)
         started = time.perf_counter()
         result = train_segments(
             big[FEATURES].to_numpy(float), (big.sex == "Female").to_numpy(), params
         )
         seconds = time.perf_counter() - started
-        self.rows.append(Row("train 1M auto-k", 1_000_000 / seconds, "rows/s", seconds * 1000, None, 0,
-                             "target: under 60 s", None, f"{seconds:.1f}s, k={result.n_clusters}",
-                             {"seconds": seconds}))  # fmt: skip
+        self.rows.append(
+            Row(
+                scenario="train 1M auto-k",
+                rate=1_000_000 / seconds,
+                unit="rows/s",
+                p50_ms=seconds * 1000,
+                baseline="target: under 60 s",
+                notes=f"{seconds:.1f}s, k={result.n_clusters}",
+                extra={"seconds": seconds},
+            )
+        )
 
     def compare(self) -> None:
         from ml_service.engine.compare import CompareParams, compare_models
@@ -626,13 +741,20 @@ class Bench:
             silhouette_score(x, KMeans(n_clusters=k, n_init=10, random_state=42).fit_predict(x))
         baseline_seconds = time.perf_counter() - started
         best = comparison.recommended
-        self.rows.append(Row("compare 5k (3 alg x 9 k)", 1 / seconds, "runs/s", seconds * 1000, None, 0,
-                             "k-means only: KMeans(n_init=10) + full silhouette per k",
-                             1 / baseline_seconds,
-                             f"{seconds:.1f}s vs {baseline_seconds:.1f}s; "
-                             f"{len(comparison.candidates)} candidates x 4 fits; recommended "
-                             f"{best.algorithm} k={best.k}",
-                             {"seconds": seconds, "baseline_seconds": baseline_seconds}))  # fmt: skip
+        self.rows.append(
+            Row(
+                scenario="compare 5k (3 alg x 9 k)",
+                rate=1 / seconds,
+                unit="runs/s",
+                p50_ms=seconds * 1000,
+                baseline="k-means only: KMeans(n_init=10) + full silhouette per k",
+                baseline_rate=1 / baseline_seconds,
+                notes=f"{seconds:.1f}s vs {baseline_seconds:.1f}s; "
+                f"{len(comparison.candidates)} candidates x 4 fits; recommended "
+                f"{best.algorithm} k={best.k}",
+                extra={"seconds": seconds, "baseline_seconds": baseline_seconds},
+            )
+        )
 
     def train_gmm(self) -> None:
         from ml_service.engine.generator import generate_customers
@@ -642,9 +764,17 @@ class Bench:
         from sklearn.preprocessing import StandardScaler
 
         settings = MlSettings()
-        params = TrainingParams(None, 2, 10, 42, settings.silhouette_sample_size,
-                                settings.minibatch_threshold, settings.kmeans_n_init,
-                                algorithm="gmm", gmm_sample_size=settings.gmm_sample_size)  # fmt: skip
+        params = TrainingParams(
+            None,
+            2,
+            10,
+            42,
+            settings.silhouette_sample_size,
+            settings.minibatch_threshold,
+            settings.kmeans_n_init,
+            algorithm="gmm",
+            gmm_sample_size=settings.gmm_sample_size,
+        )
         big = generate_customers(1_000_000, seed=42)
         data, female = big[FEATURES].to_numpy(float), (big.sex == "Female").to_numpy()
         started = time.perf_counter()
@@ -652,15 +782,23 @@ class Bench:
         seconds = time.perf_counter() - started
         # Baseline: scikit-learn's GaussianMixture fitted once on all 1M rows at the chosen k.
         started = time.perf_counter()
-        GaussianMixture(n_components=result.n_clusters, covariance_type="full",
-                        random_state=42).fit(StandardScaler().fit_transform(data))  # fmt: skip
+        GaussianMixture(
+            n_components=result.n_clusters, covariance_type="full", random_state=42
+        ).fit(StandardScaler().fit_transform(data))
         baseline_seconds = time.perf_counter() - started
-        self.rows.append(Row("train GMM 1M auto-k", 1_000_000 / seconds, "rows/s", seconds * 1000, None, 0,
-                             "one sklearn GaussianMixture fit on all rows at that k",
-                             1_000_000 / baseline_seconds,
-                             f"{seconds:.1f}s for k=2..10 (+ labels, stats, PCA, bins) vs "
-                             f"{baseline_seconds:.1f}s for one fit; k={result.n_clusters}",
-                             {"seconds": seconds, "baseline_seconds": baseline_seconds}))  # fmt: skip
+        self.rows.append(
+            Row(
+                scenario="train GMM 1M auto-k",
+                rate=1_000_000 / seconds,
+                unit="rows/s",
+                p50_ms=seconds * 1000,
+                baseline="one sklearn GaussianMixture fit on all rows at that k",
+                baseline_rate=1_000_000 / baseline_seconds,
+                notes=f"{seconds:.1f}s for k=2..10 (+ labels, stats, PCA, bins) vs "
+                f"{baseline_seconds:.1f}s for one fit; k={result.n_clusters}",
+                extra={"seconds": seconds, "baseline_seconds": baseline_seconds},
+            )
+        )
 
     def _served(self, url: str) -> str | None:
         try:
@@ -669,18 +807,25 @@ class Bench:
             return None
 
     def reload(self) -> None:
-        if self.ml_url is None:
+        if self.stack is None:
             return
-        self.start_replica()
+        self.replica_url = self.stack.start_replica("ml", timeout=60)
         body = json.dumps(CUSTOMER)
         headers = {**self.headers, "Content-Type": "application/json"}
         load: dict[str, Any] = {}
-        thread = threading.Thread(target=lambda: load.update(
-            wrk(self.base_url + "/predict", "POST", body, headers, 16, seconds=12)))  # fmt: skip
+        thread = threading.Thread(
+            target=lambda: load.update(
+                wrk(self.base_url + "/predict", "POST", body, headers, 16, seconds=12)
+            )
+        )
         thread.start()
         time.sleep(2)
-        response = httpx.post(self.base_url + "/train", json={"n_clusters": 4, "k_min": 2, "k_max": 5},
-                              headers=self.headers, timeout=300)  # fmt: skip
+        response = httpx.post(
+            self.base_url + "/train",
+            json={"n_clusters": 4, "k_min": 2, "k_max": 5},
+            headers=self.headers,
+            timeout=300,
+        )
         published = time.perf_counter()
         version = response.json()["model_version"]
         replicas = [self.ml_url, self.replica_url]
@@ -691,11 +836,20 @@ class Bench:
                 break
             time.sleep(0.01)
         thread.join()
-        self.rows.append(Row("reload (2 replicas)", 1 / lag if lag else 0.0, "swaps/s",
-                             lag * 1000 if lag else None, None, load.get("errors", -1),
-                             "target: all replicas < 1 s, 0 failed", None,
-                             f"all replicas on {version} {lag * 1000:.0f} ms after publish"
-                             if lag else "replicas did not converge", {"load": load}))  # fmt: skip
+        self.rows.append(
+            Row(
+                scenario="reload (2 replicas)",
+                rate=1 / lag if lag else 0.0,
+                unit="swaps/s",
+                p50_ms=lag * 1000 if lag else None,
+                errors=load.get("errors", -1),
+                baseline="target: all replicas < 1 s, 0 failed",
+                notes=f"all replicas on {version} {lag * 1000:.0f} ms after publish"
+                if lag
+                else "replicas did not converge",
+                extra={"load": load},
+            )
+        )
 
     def login_rate(self) -> None:
         from argon2 import PasswordHasher
@@ -715,9 +869,20 @@ class Bench:
         for _ in range(10):
             hasher.verify(digest, "x")
         per_verify = (time.perf_counter() - started) / 10
-        self.rows.append(Row("login c=4", result["rate"], "req/s", result["p50_ms"], result["p99_ms"],
-                             result["errors"], "argon2id verifies/s on one core", 1 / per_verify,
-                             f"one argon2id verify = {per_verify * 1000:.1f} ms", result))  # fmt: skip
+        self.rows.append(
+            Row(
+                scenario="login c=4",
+                rate=result["rate"],
+                unit="req/s",
+                p50_ms=result["p50_ms"],
+                p99_ms=result["p99_ms"],
+                errors=result["errors"],
+                baseline="argon2id verifies/s on one core",
+                baseline_rate=1 / per_verify,
+                notes=f"one argon2id verify = {per_verify * 1000:.1f} ms",
+                extra=result,
+            )
+        )
 
     # --- report ------------------------------------------------------------------------
     def regressions(self) -> list[str]:
@@ -743,8 +908,10 @@ class Bench:
             p50 = f"{r.p50_ms:.2f}" if r.p50_ms is not None else "-"
             p99 = f"{r.p99_ms:.2f}" if r.p99_ms is not None else "-"
             ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
-            print(f"{r.scenario:<22} {r.rate:>12,.1f} {r.unit:<7} {p50:>8} {p99:>8} {r.errors:>6} {ratio:>7}  "
-                  f"{r.baseline}{'; ' + r.notes if r.notes else ''}")  # fmt: skip
+            print(
+                f"{r.scenario:<22} {r.rate:>12,.1f} {r.unit:<7} {p50:>8} {p99:>8} {r.errors:>6} {ratio:>7}  "
+                f"{r.baseline}{'; ' + r.notes if r.notes else ''}"
+            )
         flagged = self.regressions()
         if flagged:
             print(
@@ -753,12 +920,18 @@ class Bench:
             for line in flagged:
                 print("  " + line)
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps({
-            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "machine": {"cores": os.cpu_count()},
-            "quick": QUICK,
-            "rows": [asdict(r) | {"ratio": r.ratio} for r in self.rows],
-        }, indent=2, default=float))  # fmt: skip
+        RESULTS.write_text(
+            json.dumps(
+                {
+                    "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "machine": {"cores": os.cpu_count()},
+                    "quick": QUICK,
+                    "rows": [asdict(r) | {"ratio": r.ratio} for r in self.rows],
+                },
+                indent=2,
+                default=float,
+            )
+        )
         print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make compose-test`: docker-compose.yml proven on this machine. Starts dockerd when none
+# `make compose-test`: docker-compose.yml proven on the local Docker. Starts dockerd when none
 # answers, gets the base images (official, else local stand-ins: scripts/base-images.sh),
 # builds and starts the stack, waits for a green /health, runs the smoke test through the
 # published gateway on 127.0.0.1 (tests-compose/compose_smoke.py, which also restarts the

@@ -7,7 +7,6 @@ ports against a throwaway test database (as tests-e2e does) and stops it afterwa
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sys
@@ -15,7 +14,9 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from segshared.testing import database_url_for_tests, free_port, recreate_database
+from segshared.testing import database_url_for_tests, recreate_database, redis_url_for_tests
+
+from devstack import isolated_environment, running
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "frontend" / "openapi.json"
@@ -27,35 +28,21 @@ def write_snapshot(document: dict, path: Path = SNAPSHOT) -> None:
 
 
 def _boot_and_fetch() -> dict:
-    spec = importlib.util.spec_from_file_location("stack", ROOT / "scripts" / "stack.py")
-    assert spec and spec.loader
-    stack_module = importlib.util.module_from_spec(spec)
-    sys.modules["stack"] = stack_module
-    spec.loader.exec_module(stack_module)
-
     database = database_url_for_tests("openapi")
     recreate_database(database)
     workdir = Path(tempfile.mkdtemp(prefix="seg-openapi-"))
-    env = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_SERVICE_URL"))}
-    env.update(
-        ENVIRONMENT="test",
-        DATABASE_URL=database,
-        REDIS_URL=f"redis://127.0.0.1:{os.environ.get('SEG_TEST_REDIS_PORT', '6379')}/14",
-        MODEL_DIR=str(workdir / "models"),
-        AUTH_KEY_DIR=str(workdir / "keys"),
-        DEFAULT_DATASET_ROWS="500",
+    env = isolated_environment(
+        {
+            "ENVIRONMENT": "test",
+            "DATABASE_URL": database,
+            "REDIS_URL": redis_url_for_tests(14),
+            "MODEL_DIR": str(workdir / "models"),
+            "AUTH_KEY_DIR": str(workdir / "keys"),
+            "DEFAULT_DATASET_ROWS": "500",
+        }
     )
-    for service in (*stack_module.SERVICES, stack_module.GATEWAY):
-        env[service.port_var] = str(free_port())
-    env = stack_module.stack_environment(env)
-    stack_module.migrate(env)
-    stack = stack_module.Stack(env, log_dir=workdir / "logs")
-    stack.start_all()
-    try:
-        stack.wait_healthy(timeout=240)
+    with running(env, workdir / "logs", admin=False) as stack:
         return httpx.get(stack.gateway_url + "/openapi.json", timeout=30).json()
-    finally:
-        stack.stop_all()
 
 
 def main() -> int:

@@ -6,4 +6,4 @@ scripts/install.sh
 scripts/ensure-infra.sh
 # The web console at /ui/: built when frontend/dist is missing or older than its sources.
 scripts/console.sh ensure-built || echo "warning: the web console could not be built; /ui/ will answer 404" >&2
-exec uv run --frozen python scripts/stack.py up
+exec uv run --frozen python -m devstack up

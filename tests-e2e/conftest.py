@@ -5,48 +5,28 @@ Tests talk to it only through the gateway (`gateway` fixture / `base_url`).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import secrets
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
-from segshared.testing import (
-    database_url_for_tests,
-    free_port,
-    recreate_database,
-    redis_url_for_tests,
-)
+from segshared.testing import database_url_for_tests, recreate_database, redis_url_for_tests
+
+from devstack import Stack, isolated_environment, running
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATABASE_URL = os.environ.get("E2E_DATABASE_URL", database_url_for_tests("e2e"))
 TEST_REDIS_URL = os.environ.get("E2E_REDIS_URL", redis_url_for_tests(15))
 
 
-def _load_stack_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("stack", ROOT / "scripts" / "stack.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["stack"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Fuzzing runs last: its throwaway accounts and random writes can't disturb other tests."""
     items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)
-
-
-@pytest.fixture(scope="session")
-def stack_module() -> ModuleType:
-    return _load_stack_module()
 
 
 @pytest.fixture(scope="session")
@@ -56,20 +36,18 @@ def admin_credentials() -> dict[str, str]:
 
 @contextmanager
 def running_stack(
-    stack_module: ModuleType,
     database_url: str,
     redis_url: str,
     admin: dict[str, str],
     extra_env: dict[str, str] | None = None,
-) -> Iterator[Any]:
+) -> Iterator[Stack]:
     """A fresh database and Redis db, migrated, with the first admin; the stack, healthy."""
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
     recreate_database(database_url)
     workdir = Path(tempfile.mkdtemp(prefix="seg-e2e-"))
-    base = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_SERVICE_URL"))}
-    base.update(
+    env = isolated_environment(
         {
             "ENVIRONMENT": "test",
             "DATABASE_URL": database_url,
@@ -96,43 +74,27 @@ def running_stack(
             **(extra_env or {}),
         }
     )
-    for spec in (*stack_module.SERVICES, stack_module.GATEWAY):
-        base[spec.port_var] = str(free_port())
-    env = stack_module.stack_environment(base)
-    stack_module.migrate(env)
-    stack_module.create_admin(env)
-    running = stack_module.Stack(env, log_dir=workdir / "logs")
-    running.start_all()
-    try:
-        running.wait_healthy(timeout=240)
-        yield running
-    except BaseException:
-        for log in sorted((workdir / "logs").glob("*.log")):
-            sys.stderr.write(f"--- {log.name} (tail)\n{log.read_text()[-4000:]}\n")
-        raise
-    finally:
-        running.stop_all()
+    with running(env, workdir / "logs") as stack:
+        yield stack
 
 
 @pytest.fixture(scope="session")
-def stack_runner() -> Callable[..., AbstractContextManager[Any]]:
+def stack_runner() -> Callable[..., AbstractContextManager[Stack]]:
     """`running_stack`, for a test module that needs a stack of its own."""
     return running_stack
 
 
 @pytest.fixture(scope="session")
-def stack(stack_module: ModuleType, admin_credentials: dict[str, str]) -> Iterator[object]:
+def stack(admin_credentials: dict[str, str]) -> Iterator[Stack]:
     # Tracing has its own stack (test_tracing.py): this one exports nothing.
     quiet = {k: "" for k in os.environ if k.startswith("OTEL_EXPORTER_OTLP")}
-    with running_stack(
-        stack_module, TEST_DATABASE_URL, TEST_REDIS_URL, admin_credentials, quiet
-    ) as running:
-        yield running
+    with running_stack(TEST_DATABASE_URL, TEST_REDIS_URL, admin_credentials, quiet) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")
-def base_url(stack: object) -> str:
-    return stack.gateway_url  # type: ignore[attr-defined]
+def base_url(stack: Stack) -> str:
+    return stack.gateway_url
 
 
 @pytest.fixture

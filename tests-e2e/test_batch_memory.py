@@ -8,12 +8,13 @@ import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from conftest import UserFactory
+
+from devstack import Stack
 
 ROWS = 1_000_000
 CLIENTS = 4
@@ -95,10 +96,10 @@ def _send_raw(url: str, headers: dict[str, str], size: int, chunked: bool) -> in
 
 
 def test_ml_memory_stays_flat_under_big_csvs_and_a_huge_json_body(
-    stack: Any, base_url: str, make_user: UserFactory, big_csv: Path
+    stack: Stack, base_url: str, make_user: UserFactory, big_csv: Path
 ) -> None:
     user = make_user()
-    pid = stack.processes["ml"].pid
+    pid = stack.pid("ml")
     # Warm up every code path once (imports, pools, first-block buffers), then measure.
     warm = big_csv.with_name("warm.csv")
     warm.write_text("".join(big_csv.open().readlines()[:50_001]))

@@ -10,6 +10,8 @@ import httpx
 from conftest import TEST_DATABASE_URL
 from sqlalchemy.engine import make_url
 
+from devstack import Stack
+
 COMPONENTS = {"gateway", "auth", "profile", "ml", "postgres", "redis", "model"}
 
 
@@ -91,7 +93,7 @@ class TestRouting:
 
 
 class TestDeadService:
-    def test_stopped_service_gives_fast_503(self, stack, stack_module, gateway) -> None:  # type: ignore[no-untyped-def]
+    def test_stopped_service_gives_fast_503(self, stack: Stack, gateway: httpx.Client) -> None:
         stack.stop("auth")
         try:
             started = time.monotonic()
@@ -103,7 +105,7 @@ class TestDeadService:
             assert health.json()["components"]["auth"]["status"] == "error"
             assert time.monotonic() - started < 10
         finally:
-            stack.start(stack_module.SERVICES[0])
+            stack.start("auth")
             stack.wait_healthy(timeout=120)
 
 

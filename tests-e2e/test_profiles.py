@@ -9,6 +9,8 @@ import time
 import httpx
 from conftest import UserFactory
 
+from devstack import Stack
+
 CUSTOMER = {
     "sex": "Female",
     "age": 35,
@@ -87,8 +89,7 @@ class TestHistory:
         self,
         gateway: httpx.Client,
         make_user: UserFactory,
-        stack,
-        stack_module,  # type: ignore[no-untyped-def]
+        stack: Stack,
     ) -> None:
         user = make_user()
         stack.stop("profile")
@@ -99,7 +100,7 @@ class TestHistory:
                     == 200
                 )
         finally:
-            stack.start(stack_module.SERVICES[1])
+            stack.start("profile")
             stack.wait_healthy(timeout=120)
         body = wait_history(gateway, user["headers"], 5)
         time.sleep(0.5)

@@ -1,4 +1,4 @@
-"""`make up`'s runner (scripts/stack.py up) as a user runs it: its own process group, real
+"""`make up`'s runner (`python -m devstack up`) as a user runs it: its own process group, real
 services on free ports, a test database. It restarts a crashed service, stops on a double
 SIGTERM, and takes its services with it when it is killed."""
 
@@ -118,12 +118,12 @@ class Runner:
         return pid
 
     def runner_pid(self) -> int:
-        """The Python process running stack.py (below `uv run`)."""
+        """The Python process running devstack (below `uv run`)."""
         candidates = [self.process.pid, *descendants(self.process.pid)]
         return next(
             p
             for p in candidates
-            if "scripts/stack.py up" in cmdline(p)
+            if "-m devstack up" in cmdline(p)
             and Path(cmdline(p).split()[0]).name.startswith("python")
         )
 
@@ -154,7 +154,7 @@ def runner() -> Iterator[Runner]:
     log = workdir / "runner.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*command, "scripts/stack.py", "up"], cwd=ROOT, env=env, stdout=out,
+            [*command, "-m", "devstack", "up"], cwd=ROOT, env=env, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     started = Runner(process, log, ports)

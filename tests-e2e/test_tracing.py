@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -25,6 +24,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as ProtoSpan
 from segshared.testing import database_url_for_tests, redis_url_for_tests, serve_in_thread
+
+from devstack import Stack
 
 CUSTOMER = {
     "sex": "Male",
@@ -113,8 +114,7 @@ def collector() -> Iterator[tuple[Collector, str]]:
 
 @pytest.fixture(scope="module")
 def traced_gateway(
-    stack_runner: Callable[..., AbstractContextManager[Any]],
-    stack_module: ModuleType,
+    stack_runner: Callable[..., AbstractContextManager[Stack]],
     collector: tuple[Collector, str],
 ) -> Iterator[httpx.Client]:
     _, url = collector
@@ -122,7 +122,6 @@ def traced_gateway(
     tracing = {"OTEL_EXPORTER_OTLP_ENDPOINT": url, "OTEL_BSP_SCHEDULE_DELAY": "100"}
     with (
         stack_runner(
-            stack_module,
             database_url_for_tests("e2e_tracing"),
             redis_url_for_tests(13),
             admin,

@@ -3,48 +3,28 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import openpyxl
 import pypdf
 import pytest
-from conftest import ROOT, UserFactory
-from segshared.testing import WebhookReceiver, free_port
+from conftest import UserFactory
+from segshared.testing import WebhookReceiver
+
+from devstack import Stack
 
 
 @pytest.fixture(scope="module")
-def second_ml_replica(stack: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def second_ml_replica(stack: Stack) -> Iterator[str]:
     """Another ml-service process on the same database, Redis and MODEL_DIR."""
-    port = str(free_port())
-    env = {**stack.env, "ML_SERVICE_PORT": port}  # type: ignore[attr-defined]
-    log = Path(tmp_path_factory.mktemp("replica")) / "ml-2.log"
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "ml_service.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", port, "--no-access-log"],
-            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    url = stack.start_replica("ml")
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(url + "/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise AssertionError(f"second ml replica not ready: {log.read_text()[-2000:]}")
         yield url
     finally:
-        process.terminate()
-        process.wait(15)
+        stack.stop("ml-replica", timeout=15)
 
 
 def wait_for(check, seconds: float = 120):  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@
 
 A privileged connection (the superuser of a local or compose server, the admin user of a
 managed one) runs `ensure_roles` before the migrations, which then run as each service's
-role: `make up` (scripts/stack.py), compose's `db-setup` and the Kubernetes migrate Job
+role: `make up` (devstack), compose's `db-setup` and the Kubernetes migrate Job
 (`python -m segshared.dbroles`). Nothing is granted on one service's schema to another,
 so no service can read another's tables.
 """

@@ -33,10 +33,10 @@ def database_url_field(prefix: str) -> Any:
 
 
 class ServiceSettings(BaseSettings):
-    """Fields every service reads; each service subclasses it with its own env prefix.
+    """Fields every service reads; each service subclasses it with its own fields.
 
-    Common infrastructure variables (DATABASE_URL, REDIS_URL, SERVICE_TOKEN, ...) are
-    read without a prefix so one `.env` configures the whole stack.
+    Every variable is read without a prefix (deliberately: one `.env` configures the whole
+    stack); only a service's database URL has a prefixed form (`AUTH_DATABASE_URL`, ...).
     """
 
     model_config = SettingsConfigDict(

@@ -9,20 +9,16 @@ and bounded in time. Run with `make test-faults`.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import secrets
 import shutil
 import signal
-import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import httpx
 import pytest
@@ -40,9 +36,8 @@ from faultkit import (
 from ml_service.engine.generator import generate_customers
 from segshared.contracts.events import HISTORY_STREAM
 from segshared.streams import dead_letter_stream
-from segshared.testing import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+from devstack import Stack, isolated_environment, running
 
 
 def report(request: pytest.FixtureRequest, name: str, line: str) -> None:
@@ -52,15 +47,6 @@ def report(request: pytest.FixtureRequest, name: str, line: str) -> None:
     if capture is not None:
         with capture.global_and_fixture_disabled():
             print(f"\n[fault] {name}: {line}", flush=True)
-
-
-def _load_stack_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("stack", ROOT / "scripts" / "stack.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["stack"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -83,12 +69,10 @@ def infra() -> Iterator[tuple[PrivatePostgres, PrivateRedis]]:
 
 
 @pytest.fixture(scope="module")
-def fault_stack(infra: tuple[PrivatePostgres, PrivateRedis]) -> Iterator[Any]:
+def fault_stack(infra: tuple[PrivatePostgres, PrivateRedis]) -> Iterator[Stack]:
     postgres, private_redis = infra
-    stack_module = _load_stack_module()
     workdir = Path(tempfile.mkdtemp(prefix="seg-faults-stack-"))
-    base = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_SERVICE_URL"))}
-    base.update(
+    env = isolated_environment(
         {
             "ENVIRONMENT": "test",
             "DATABASE_URL": postgres.url,
@@ -102,33 +86,20 @@ def fault_stack(infra: tuple[PrivatePostgres, PrivateRedis]) -> Iterator[Any]:
             "LOG_LEVEL": "INFO",
         }
     )
-    for spec in (*stack_module.SERVICES, stack_module.GATEWAY):
-        base[spec.port_var] = str(free_port())
-    env = stack_module.stack_environment(base)
-    stack_module.migrate(env)
-    stack_module.create_admin(env)
-    running = stack_module.Stack(env, log_dir=workdir / "logs")
-    running.module = stack_module
-    running.start_all()
     try:
-        running.wait_healthy(timeout=240)
-        yield running
-    except BaseException:
-        for log in sorted((workdir / "logs").glob("*.log")):
-            sys.stderr.write(f"--- {log.name} (tail)\n{log.read_text()[-4000:]}\n")
-        raise
+        with running(env, workdir / "logs") as stack:
+            yield stack
     finally:
-        running.stop_all()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
-def url(fault_stack: Any) -> str:
-    return str(fault_stack.gateway_url)
+def url(fault_stack: Stack) -> str:
+    return fault_stack.gateway_url
 
 
 @pytest.fixture(scope="module")
-def admin(url: str, fault_stack: Any) -> dict[str, str]:
+def admin(url: str, fault_stack: Stack) -> dict[str, str]:
     env = fault_stack.env
     login = httpx.post(url + "/auth/login", timeout=30, json={
         "username": env["ADMIN_USERNAME"], "password": env["ADMIN_PASSWORD"]})  # fmt: skip
@@ -171,20 +142,18 @@ def settle(url: str, headers: dict[str, str], seconds: float = 120) -> float:
 
 class TestFaults:
     def test_ml_service_killed_under_predict_load(
-        self, request: pytest.FixtureRequest, fault_stack: Any, url: str, admin: dict[str, str]
+        self, request: pytest.FixtureRequest, fault_stack: Stack, url: str, admin: dict[str, str]
     ) -> None:
         user = new_user(url, admin)
-        ml_spec = fault_stack.module.SERVICES[2]
         with PredictLoad(url, user) as load:
             wait_until(lambda: len(load.answered()) >= 50, 60, "load running")
             killed_at = time.monotonic()
-            os.kill(fault_stack.processes["ml"].pid, signal.SIGKILL)
-            fault_stack.processes.pop("ml").wait(10)
+            fault_stack.kill("ml")
             first_503 = wait_until(lambda: any(o.status == 503 for o in load.since(killed_at)),
                                    10, "503 after the kill")  # fmt: skip
             time.sleep(2)
             restarted_at = time.monotonic()
-            fault_stack.start(ml_spec)
+            fault_stack.start("ml")
             wait_until(lambda: any(o.status == 200 for o in load.since(restarted_at)), 120,
                        "200 after the restart")  # fmt: skip
             recovery = time.monotonic() - restarted_at
@@ -226,7 +195,7 @@ class TestFaults:
         assert tally.lost == 0 and tally.duplicated == 0
 
     def test_training_worker_killed_mid_job(
-        self, request: pytest.FixtureRequest, fault_stack: Any, url: str, admin: dict[str, str],
+        self, request: pytest.FixtureRequest, fault_stack: Stack, url: str, admin: dict[str, str],
         tmp_path: Path,
     ) -> None:  # fmt: skip
         analyst = new_user(url, admin, "analyst")
@@ -244,7 +213,7 @@ class TestFaults:
             return httpx.get(f"{url}/train/jobs/{job}", headers=analyst, timeout=30).json()
 
         wait_until(lambda: status()["stage"] not in ("queued", "running"), 60, "worker busy")
-        ml = fault_stack.processes["ml"].pid
+        ml = fault_stack.pid("ml")
         [worker] = [p for p in descendants(ml) if "spawn_main" in cmdline(p)]
         killed_at = time.monotonic()
         os.kill(worker, signal.SIGKILL)
@@ -302,7 +271,7 @@ class TestFaults:
 
     def test_redis_restarted_under_predict_load(
         self, request: pytest.FixtureRequest, infra: tuple[PrivatePostgres, PrivateRedis],
-        fault_stack: Any, url: str, admin: dict[str, str],
+        fault_stack: Stack, url: str, admin: dict[str, str],
     ) -> None:  # fmt: skip
         _, private_redis = infra
         user = new_user(url, admin)

@@ -1,6 +1,6 @@
 /**
- * The Models page's analytics: feature/algorithm choices, model comparison, a model's
- * explanation (centroids, distinctive features, importance, projection) and drift.
+ * The Models page's analytics: model comparison, a model's explanation (centroids,
+ * distinctive features, importance, projection) and drift.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { GitCompare, Rocket } from "lucide-react";
@@ -8,12 +8,10 @@ import { type FormEvent, useEffect, useState } from "react";
 import type { Candidate, CompareResult, DriftAnswer } from "@/client";
 import {
   compareModelsModelsComparePostMutation,
-  listDatasetsDatasetsGetOptions,
   modelDetailModelsVersionGetOptions,
   modelDriftModelsVersionDriftGetOptions,
   modelProjectionModelsVersionProjectionGetOptions,
   startTrainingJobTrainJobsPostMutation,
-  trainingJobTrainJobsJobIdGetOptions,
 } from "@/client/@tanstack/react-query.gen";
 import {
   ChartFigure,
@@ -22,11 +20,25 @@ import {
   ShareBars,
   SilhouetteByAlgorithm,
 } from "@/components/charts";
+import {
+  ALGORITHM_LABELS,
+  ALGORITHMS,
+  type Algorithm,
+  AlgorithmsChoice,
+  DatasetSelect,
+  datasetParam,
+  FEATURE_LABELS,
+  FEATURES,
+  type Feature,
+  FeatureChoice,
+  KRangeFields,
+  useJob,
+  useKRange,
+} from "@/components/models/TrainingFields";
 import { Alert } from "@/components/ui/Alert";
 import { Badge, SegmentBadge } from "@/components/ui/Badge";
 import { Button } from "@/components/ui/Button";
 import { Card, CardBody, CardHeader } from "@/components/ui/Card";
-import { SelectField, TextField } from "@/components/ui/Field";
 import { Progress } from "@/components/ui/Progress";
 import { Loading } from "@/components/ui/Spinner";
 import { ErrorState } from "@/components/ui/States";
@@ -37,110 +49,16 @@ import { formatInt } from "@/lib/format";
 import { invalidate } from "@/lib/queries";
 import { segmentColor } from "@/lib/segments";
 
-export const FEATURES = ["age", "annual_income", "spending_score", "purchase_frequency"] as const;
-export type Feature = (typeof FEATURES)[number];
-export const ALGORITHMS = ["kmeans", "gmm", "agglomerative"] as const;
-export type Algorithm = (typeof ALGORITHMS)[number];
-
-export const FEATURE_LABELS: Record<string, string> = {
-  age: "Age",
-  annual_income: "Annual income",
-  spending_score: "Spending score",
-  purchase_frequency: "Purchase frequency",
-};
-export const ALGORITHM_LABELS: Record<string, string> = {
-  kmeans: "k-means",
-  gmm: "Gaussian mixture",
-  agglomerative: "Agglomerative (Ward)",
-};
-
-/** Checkboxes for 2..4 features; says when fewer than 2 are chosen. */
-export function FeatureChoice({
-  value,
-  onChange,
-  legend = "Features",
-}: {
-  value: Feature[];
-  onChange: (features: Feature[]) => void;
-  legend?: string;
-}) {
-  const toggle = (feature: Feature) =>
-    onChange(
-      value.includes(feature)
-        ? value.filter((f) => f !== feature)
-        : FEATURES.filter((f) => f === feature || value.includes(f)),
-    );
-  return (
-    <fieldset>
-      <legend className="mb-1 text-sm font-medium">{legend}</legend>
-      <div className="grid grid-cols-1 gap-1 text-sm sm:grid-cols-2">
-        {FEATURES.map((feature) => (
-          <label key={feature} className="flex items-center gap-2">
-            <input
-              type="checkbox"
-              checked={value.includes(feature)}
-              onChange={() => toggle(feature)}
-              className="size-4 accent-indigo-600"
-            />
-            {FEATURE_LABELS[feature]}
-          </label>
-        ))}
-      </div>
-      {value.length < 2 && (
-        <p className="mt-1 text-xs font-medium text-red-700 dark:text-red-400" role="alert">
-          Choose at least 2 features
-        </p>
-      )}
-    </fieldset>
-  );
-}
-
-export function AlgorithmSelect({
-  value,
-  onChange,
-}: {
-  value: Algorithm;
-  onChange: (algorithm: Algorithm) => void;
-}) {
-  return (
-    <SelectField
-      label="Algorithm"
-      value={value}
-      onChange={(e) => onChange(e.target.value as Algorithm)}
-      hint="Gaussian mixture: confidence is the posterior probability"
-    >
-      {ALGORITHMS.map((a) => (
-        <option key={a} value={a}>
-          {ALGORITHM_LABELS[a]}
-        </option>
-      ))}
-    </SelectField>
-  );
-}
-
-function useJob(jobId: string | null) {
-  return useQuery({
-    ...trainingJobTrainJobsJobIdGetOptions({ path: { job_id: jobId ?? "" } }),
-    enabled: jobId !== null,
-    refetchInterval: (query) => {
-      const status = query.state.data?.status;
-      return status === "succeeded" || status === "failed" ? false : 400;
-    },
-  });
-}
-
 const isComparison = (result: unknown): result is CompareResult =>
   typeof result === "object" && result !== null && "candidates" in result;
 
 /** Compare algorithms × k on a dataset, then train the recommended candidate. */
 export function CompareCard() {
   const queryClient = useQueryClient();
-  const datasets = useQuery(listDatasetsDatasetsGetOptions());
   const [datasetId, setDatasetId] = useState("");
   const [features, setFeatures] = useState<Feature[]>([...FEATURES]);
   const [algorithms, setAlgorithms] = useState<Algorithm[]>([...ALGORITHMS]);
-  const [kMin, setKMin] = useState("2");
-  const [kMax, setKMax] = useState("8");
+  const range = useKRange("2", "8");
   const [jobId, setJobId] = useState<string | null>(null);
   const [trainJobId, setTrainJobId] = useState<string | null>(null);
   const start = useMutation({
@@ -162,31 +80,14 @@ export function CompareCard() {
     }
   }, [trainStatus, queryClient]);
 
-  const int = (v: string) => (v === "" ? Number.NaN : Number(v));
-  const inRange = (v: number) => Number.isInteger(v) && v >= 2 && v <= 15;
-  const errors = {
-    kMin: inRange(int(kMin)) ? undefined : "2 to 15",
-    kMax: !inRange(int(kMax))
-      ? "2 to 15"
-      : int(kMax) < int(kMin)
-        ? "At least the minimum"
-        : undefined,
-  };
-  const invalid =
-    Boolean(errors.kMin || errors.kMax) || features.length < 2 || algorithms.length === 0;
+  const invalid = range.invalid || features.length < 2 || algorithms.length === 0;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (invalid) return;
     setJobId(null);
     setTrainJobId(null);
     start.mutate({
-      body: {
-        dataset_id: datasetId ? Number(datasetId) : null,
-        features,
-        algorithms,
-        k_min: int(kMin),
-        k_max: int(kMax),
-      },
+      body: { dataset_id: datasetParam(datasetId), features, algorithms, ...range.bounds },
     });
   };
   const status = job.data?.status;
@@ -196,21 +97,15 @@ export function CompareCard() {
     if (!result) return;
     train.mutate({
       body: {
-        dataset_id: datasetId ? Number(datasetId) : null,
+        dataset_id: datasetParam(datasetId),
         features,
         algorithm: result.recommended.algorithm,
         n_clusters: result.recommended.k,
-        k_min: Math.min(int(kMin), result.recommended.k),
-        k_max: Math.max(int(kMax), result.recommended.k),
+        k_min: Math.min(range.bounds.k_min, result.recommended.k),
+        k_max: Math.max(range.bounds.k_max, result.recommended.k),
       },
     });
   };
-  const toggleAlgorithm = (a: Algorithm) =>
-    setAlgorithms(
-      algorithms.includes(a)
-        ? algorithms.filter((x) => x !== a)
-        : ALGORITHMS.filter((x) => x === a || algorithms.includes(x)),
-    );
 
   return (
     <Card className="mt-6" aria-labelledby="compare-title">
@@ -222,38 +117,17 @@ export function CompareCard() {
       <CardBody className="space-y-4">
         <form onSubmit={submit} className="space-y-4" noValidate aria-label="Compare models">
           <div className="grid gap-4 lg:grid-cols-2">
-            <SelectField
+            <DatasetSelect
               label="Dataset to compare on"
               value={datasetId}
-              onChange={(e) => setDatasetId(e.target.value)}
-            >
-              <option value="">Default dataset (generated at first start)</option>
-              {datasets.data?.map((d) => (
-                <option key={d.dataset_id} value={d.dataset_id}>
-                  #{d.dataset_id} {d.name} ({formatInt(d.rows)} rows)
-                </option>
-              ))}
-            </SelectField>
-            <div className="grid grid-cols-2 gap-4">
-              <TextField
-                label="Compare from k"
-                type="number"
-                min={2}
-                max={15}
-                value={kMin}
-                onChange={(e) => setKMin(e.target.value)}
-                error={errors.kMin}
-              />
-              <TextField
-                label="Compare up to k"
-                type="number"
-                min={2}
-                max={15}
-                value={kMax}
-                onChange={(e) => setKMax(e.target.value)}
-                error={errors.kMax}
-              />
-            </div>
+              onChange={setDatasetId}
+            />
+            <KRangeFields
+              range={range}
+              minLabel="Compare from k"
+              maxLabel="Compare up to k"
+              className="grid grid-cols-2 gap-4"
+            />
           </div>
           <div className="grid gap-4 lg:grid-cols-2">
             <FeatureChoice
@@ -261,27 +135,7 @@ export function CompareCard() {
               onChange={setFeatures}
               legend="Features to compare on"
             />
-            <fieldset>
-              <legend className="mb-1 text-sm font-medium">Algorithms to compare</legend>
-              <div className="grid grid-cols-1 gap-1 text-sm">
-                {ALGORITHMS.map((a) => (
-                  <label key={a} className="flex items-center gap-2">
-                    <input
-                      type="checkbox"
-                      checked={algorithms.includes(a)}
-                      onChange={() => toggleAlgorithm(a)}
-                      className="size-4 accent-indigo-600"
-                    />
-                    {ALGORITHM_LABELS[a]}
-                  </label>
-                ))}
-              </div>
-              {algorithms.length === 0 && (
-                <p className="mt-1 text-xs font-medium text-red-700 dark:text-red-400" role="alert">
-                  Choose at least one algorithm
-                </p>
-              )}
-            </fieldset>
+            <AlgorithmsChoice value={algorithms} onChange={setAlgorithms} />
           </div>
           {start.isError && <Alert tone="error">{errorMessage(start.error)}</Alert>}
           <Button

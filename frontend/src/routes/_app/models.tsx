@@ -16,22 +16,26 @@ import {
   listDatasetsDatasetsGetOptions,
   listModelsModelsGetOptions,
   startTrainingJobTrainJobsPostMutation,
-  trainingJobTrainJobsJobIdGetOptions,
 } from "@/client/@tanstack/react-query.gen";
 import { ChartFigure, DataTable, MetricByK } from "@/components/charts";
 import { FileDrop } from "@/components/FileDrop";
+import { CompareCard, DriftBadge, ExplanationCard } from "@/components/models/Analytics";
 import {
   ALGORITHM_LABELS,
   type Algorithm,
   AlgorithmSelect,
-  CompareCard,
-  DriftBadge,
-  ExplanationCard,
+  DatasetSelect,
+  datasetParam,
   FEATURE_LABELS,
   FEATURES,
   type Feature,
   FeatureChoice,
-} from "@/components/models/Analytics";
+  KRangeFields,
+  kError,
+  parseK,
+  useJob,
+  useKRange,
+} from "@/components/models/TrainingFields";
 import { RequireRole } from "@/components/RequireRole";
 import { Alert } from "@/components/ui/Alert";
 import { Badge, SegmentBadge } from "@/components/ui/Badge";
@@ -253,11 +257,9 @@ function DatasetsCard() {
 
 function TrainCard() {
   const queryClient = useQueryClient();
-  const datasets = useQuery(listDatasetsDatasetsGetOptions());
   const [datasetId, setDatasetId] = useState("");
   const [mode, setMode] = useState<"auto" | "fixed">("auto");
-  const [kMin, setKMin] = useState("2");
-  const [kMax, setKMax] = useState("10");
+  const range = useKRange("2", "10");
   const [k, setK] = useState("5");
   const [algorithm, setAlgorithm] = useState<Algorithm>("kmeans");
   const [features, setFeatures] = useState<Feature[]>([...FEATURES]);
@@ -267,14 +269,7 @@ function TrainCard() {
     ...startTrainingJobTrainJobsPostMutation(),
     onSuccess: (accepted) => setJobId(accepted.job_id),
   });
-  const job = useQuery({
-    ...trainingJobTrainJobsJobIdGetOptions({ path: { job_id: jobId ?? "" } }),
-    enabled: jobId !== null,
-    refetchInterval: (query) => {
-      const status = query.state.data?.status;
-      return status === "succeeded" || status === "failed" ? false : 400;
-    },
-  });
+  const job = useJob(jobId);
   const status = job.data?.status;
   useEffect(() => {
     if (status === "succeeded") {
@@ -283,29 +278,18 @@ function TrainCard() {
     }
   }, [status, queryClient]);
 
-  const int = (value: string) => (value === "" ? Number.NaN : Number(value));
-  const inRange = (value: number) => Number.isInteger(value) && value >= 2 && value <= 15;
-  const errors = {
-    kMin: mode === "auto" && !inRange(int(kMin)) ? "2 to 15" : undefined,
-    kMax:
-      mode === "auto" && !inRange(int(kMax))
-        ? "2 to 15"
-        : mode === "auto" && int(kMax) < int(kMin)
-          ? "At least the minimum"
-          : undefined,
-    k: mode === "fixed" && !inRange(int(k)) ? "2 to 15" : undefined,
-  };
+  const kFixedError = mode === "fixed" ? kError(k) : undefined;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (errors.kMin || errors.kMax || errors.k || features.length < 2) return;
+    if ((mode === "auto" && range.invalid) || kFixedError || features.length < 2) return;
     setJobId(null);
     start.mutate({
       body: {
-        dataset_id: datasetId ? Number(datasetId) : null,
+        dataset_id: datasetParam(datasetId),
         algorithm,
         features,
-        ...(mode === "auto" ? { k_min: int(kMin), k_max: int(kMax) } : { n_clusters: int(k) }),
+        ...(mode === "auto" ? range.bounds : { n_clusters: parseK(k) }),
       },
     });
   };
@@ -322,18 +306,7 @@ function TrainCard() {
       />
       <CardBody>
         <form onSubmit={submit} className="space-y-4" noValidate aria-label="Train a model">
-          <SelectField
-            label="Dataset"
-            value={datasetId}
-            onChange={(e) => setDatasetId(e.target.value)}
-          >
-            <option value="">Default dataset (generated at first start)</option>
-            {datasets.data?.map((d) => (
-              <option key={d.dataset_id} value={d.dataset_id}>
-                #{d.dataset_id} {d.name} ({formatInt(d.rows)} rows)
-              </option>
-            ))}
-          </SelectField>
+          <DatasetSelect label="Dataset" value={datasetId} onChange={setDatasetId} />
           <AlgorithmSelect value={algorithm} onChange={setAlgorithm} />
           <FeatureChoice value={features} onChange={setFeatures} legend="Features to cluster on" />
           <fieldset>
@@ -362,26 +335,12 @@ function TrainCard() {
             </div>
           </fieldset>
           {mode === "auto" ? (
-            <div className="grid gap-4 sm:grid-cols-2">
-              <TextField
-                label="Smallest k"
-                type="number"
-                min={2}
-                max={15}
-                value={kMin}
-                onChange={(e) => setKMin(e.target.value)}
-                error={errors.kMin}
-              />
-              <TextField
-                label="Largest k"
-                type="number"
-                min={2}
-                max={15}
-                value={kMax}
-                onChange={(e) => setKMax(e.target.value)}
-                error={errors.kMax}
-              />
-            </div>
+            <KRangeFields
+              range={range}
+              minLabel="Smallest k"
+              maxLabel="Largest k"
+              className="grid gap-4 sm:grid-cols-2"
+            />
           ) : (
             <TextField
               label="k (clusters)"
@@ -390,7 +349,7 @@ function TrainCard() {
               max={15}
               value={k}
               onChange={(e) => setK(e.target.value)}
-              error={errors.k}
+              error={kFixedError}
               hint="2 to 15; the elbow curve is still computed"
             />
           )}

@@ -1,6 +1,6 @@
 """Load synthetic prediction history with COPY, for measuring `/history` at scale.
 
-    uv run --frozen python scripts/history_load.py DATABASE_URL [--rows 10000000]
+    uv run --frozen python -m devstack.history_load DATABASE_URL [--rows 10000000]
         [--heavy-user 1 --heavy-rows 50000] [--users 20000]
 
 Writes into `profiles.prediction_history` of an already-migrated database whose name

@@ -1,45 +1,45 @@
-"""Local process runner: migrate, create the first admin, run every service and the gateway.
+"""The stack's processes: their environment, migrations, first admin, start/stop/restart.
 
-`python scripts/stack.py up` is what `make up` runs: it restarts a service that crashes
-(with backoff) and stops everything on Ctrl-C, SIGTERM or SIGHUP. If the runner dies
-without stopping them (SIGKILL), the kernel sends its services SIGTERM, so no orphan
-keeps a port.
-`tests-e2e/` and `bench/` import `Stack` to boot the same processes on free ports.
+`make up` (`python -m devstack up`), `tests-e2e/`, `bench/` and `make client` boot the same
+processes through this module; `isolated_environment()` + `running()` give a throwaway
+stack on free ports.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import os
 import secrets
-import select
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Literal
 
 import httpx
 from segshared.dbroles import SERVICE_ROLES, ensure_roles, passwords_from, role_url
 from segshared.process import die_with_parent
+from segshared.serve import granian_command, uvicorn_command
 from segshared.settings import ServiceSettings
+from segshared.testing import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+
+ServiceName = Literal["auth", "profile", "ml", "gateway"]
 
 
 @dataclass(frozen=True)
 class ServiceSpec:
     """One process of the stack."""
 
-    name: str
+    name: ServiceName
     directory: str
-    module: str
+    package: str
     port_var: str
     default_port: int
 
@@ -50,18 +50,20 @@ SERVICES = (
     ServiceSpec("ml", "ml-service", "ml_service", "ML_SERVICE_PORT", 8003),
 )
 GATEWAY = ServiceSpec("gateway", "gateway", "gateway", "GATEWAY_PORT", 8000)
+PROCESSES = (*SERVICES, GATEWAY)
+SPECS: dict[str, ServiceSpec] = {spec.name: spec for spec in PROCESSES}
 
 
-def stack_environment(base: dict[str, str]) -> dict[str, str]:
+def stack_environment(base: Mapping[str, str]) -> dict[str, str]:
     """Fill in every variable the processes share: ports, URLs, the service credential."""
     env = dict(base)
     host = env.setdefault("STACK_HOST", "127.0.0.1")
-    for spec in (*SERVICES, GATEWAY):
+    for spec in PROCESSES:
         env.setdefault(spec.port_var, str(spec.default_port))
     for spec in SERVICES:
         env.setdefault(f"{spec.name.upper()}_SERVICE_URL", f"http://{host}:{env[spec.port_var]}")
     env.setdefault("JWKS_URL", env["AUTH_SERVICE_URL"] + "/auth/.well-known/jwks.json")
-    env.setdefault("GATEWAY_HOST", env.get("GATEWAY_HOST", host))
+    env.setdefault("GATEWAY_HOST", host)
     env.setdefault("MODEL_DIR", str(ROOT / ".data" / "models"))
     env.setdefault("AUTH_KEY_DIR", str(ROOT / ".data" / "keys"))
     # A fresh internal credential per run unless one is configured: never a default.
@@ -77,45 +79,37 @@ def stack_environment(base: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def migrate(env: dict[str, str]) -> None:
+def isolated_environment(overrides: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without its ports and service URLs, plus `overrides`,
+    every process on a free port: a stack that can run next to another."""
+    base = {k: v for k, v in os.environ.items() if not k.endswith(("_PORT", "_SERVICE_URL"))}
+    base.update(overrides)
+    for spec in PROCESSES:
+        base[spec.port_var] = str(free_port())
+    return stack_environment(base)
+
+
+def migrate(env: Mapping[str, str]) -> None:
     """Give each service its database role and schema (as DATABASE_URL's user), then apply
     its migrations as that role."""
     for line in asyncio.run(ensure_roles(env["DATABASE_URL"], passwords_from(env))):
         print(f"database role {line}", flush=True)
     for spec in SERVICES:
+        alembic_ini = str(ROOT / spec.directory / "alembic.ini")
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "alembic",
-                "-c",
-                str(ROOT / spec.directory / "alembic.ini"),
-                "upgrade",
-                "head",
-            ],
+            [sys.executable, "-m", "alembic", "-c", alembic_ini, "upgrade", "head"],
             env=env,
             check=True,
             cwd=ROOT / spec.directory,
         )
 
 
-def create_admin(env: dict[str, str]) -> None:
+def create_admin(env: Mapping[str, str]) -> None:
     """Create the first admin from ADMIN_USERNAME/ADMIN_PASSWORD (or generate a password)
     unless an admin exists; the command says what it did."""
     subprocess.run(
         [sys.executable, "-m", "auth_service.cli", "create-admin"], env=env, check=True, cwd=ROOT
     )
-
-
-def gateway_granian_command(host: str, port: str) -> list[str]:
-    """The gateway under granian (GATEWAY_SERVER=granian; HTTP parsing in Rust: measured
-    ~10% less CPU per proxied request than uvicorn). One worker, one runtime thread."""
-    return [
-        sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
-        "gateway.main:create_app", "--host", host, "--port", port, "--workers", "1",
-        "--runtime-threads", "1", "--loop", "uvloop", "--no-ws", "--log-level", "warning",
-        "--backlog", "4096", "--workers-kill-timeout", "5",
-    ]  # fmt: skip
 
 
 class StopRequested(Exception):
@@ -137,7 +131,7 @@ STABLE_SECONDS = 60.0
 
 @dataclass
 class Stack:
-    """The running processes; stop() ends them all (SIGTERM, then SIGKILL).
+    """The running processes, by name; stop_all() ends them all (SIGTERM, then SIGKILL).
 
     `supervise()` (called periodically by `up`) restarts processes that exited on their own.
     Start processes from one long-lived thread: the kernel signals a child when the
@@ -155,16 +149,17 @@ class Stack:
     def gateway_url(self) -> str:
         return f"http://{self.env['GATEWAY_HOST']}:{self.env['GATEWAY_PORT']}"
 
-    def command(self, spec: ServiceSpec) -> list[str]:
-        host = self.env["GATEWAY_HOST"] if spec is GATEWAY else self.env["STACK_HOST"]
-        if spec is GATEWAY and self.env.get("GATEWAY_SERVER", "uvicorn") == "granian":
-            return gateway_granian_command(host, self.env[spec.port_var])
-        return [
-            sys.executable, "-m", "uvicorn", f"{spec.module}.main:create_app", "--factory",
-            "--host", host, "--port", self.env[spec.port_var],
-            "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--no-proxy-headers",
-            "--timeout-graceful-shutdown", "5",
-        ]  # fmt: skip
+    def pid(self, name: str) -> int:
+        """The pid of a running process (`auth`, `profile`, `ml`, `gateway`, `ml-replica`)."""
+        return self.processes[name].pid
+
+    def command(self, spec: ServiceSpec, port: str) -> list[str]:
+        """The process's argv (flags from segshared.serve, the images' too)."""
+        if spec is GATEWAY:
+            if self.env.get("GATEWAY_SERVER", "uvicorn") == "granian":
+                return granian_command(spec.package, self.env["GATEWAY_HOST"], port)
+            return uvicorn_command(spec.package, self.env["GATEWAY_HOST"], port)
+        return uvicorn_command(spec.package, self.env["STACK_HOST"], port)
 
     def process_env(self, spec: ServiceSpec) -> dict[str, str]:
         """The services believe X-Forwarded-For from the gateway only, which reaches them
@@ -174,17 +169,23 @@ class Stack:
             return self.env
         return {**self.env, "TRUSTED_PROXIES": "127.0.0.1/32,::1/128"}
 
-    def start(self, spec: ServiceSpec) -> None:
-        """Start one process, its output prefixed with its name (or written to log_dir)."""
+    def start(self, name: ServiceName) -> None:
+        """Start one process on its configured port."""
+        spec = SPECS[name]
+        self._spawn(name, spec, self.env[spec.port_var])
+
+    def _spawn(self, label: str, spec: ServiceSpec, port: str) -> None:
+        """Start `spec` on `port` as `label`, its output prefixed with the label (or written
+        to log_dir/<label>.log)."""
         out: int | IO[bytes]
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = (self.log_dir / f"{spec.name}.log").open("ab")
+            out = (self.log_dir / f"{label}.log").open("ab")
         else:
             out = subprocess.PIPE
         process = subprocess.Popen(
-            self.command(spec),
-            env=self.process_env(spec),
+            self.command(spec, port),
+            env={**self.process_env(spec), spec.port_var: port},
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -194,21 +195,58 @@ class Stack:
             # its graceful shutdown is bounded).
             preexec_fn=die_with_parent,
         )
-        self.processes[spec.name] = process
-        self._started_at[spec.name] = time.monotonic()
+        self.processes[label] = process
+        self._started_at[label] = time.monotonic()
         if out is subprocess.PIPE:
-            thread = threading.Thread(target=_prefix, args=(spec.name, process), daemon=True)
+            thread = threading.Thread(target=_prefix, args=(label, process), daemon=True)
             thread.start()
             self._threads.append(thread)
 
     def start_all(self) -> None:
         """Start the services, then the gateway."""
-        for spec in (*SERVICES, GATEWAY):
-            self.start(spec)
+        for spec in PROCESSES:
+            self.start(spec.name)
 
     def stop(self, name: str, timeout: float = 10.0) -> None:
         """Stop one process gracefully (SIGTERM), killing it after `timeout`."""
         self._stop_together([name], timeout)
+
+    def kill(self, name: ServiceName) -> None:
+        """SIGKILL one process, not its children (a crash, for fault tests), and reap it; it
+        is not restarted."""
+        process = self.processes.pop(name)
+        self._restarts.pop(name, None)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+    def restart(self, name: ServiceName, timeout: float = 10.0) -> None:
+        """Stop one process (if it runs) and start it again."""
+        self.stop(name, timeout)
+        self.start(name)
+
+    def start_replica(self, name: ServiceName, timeout: float = 120.0) -> str:
+        """A second process of service `name` on a free port (same database, Redis and
+        volumes), tracked as `<name>-replica`; its URL once /ready answers 200."""
+        port = str(free_port())
+        label = f"{name}-replica"
+        self._spawn(label, SPECS[name], port)
+        url = f"http://{self.env['STACK_HOST']}:{port}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.processes[label].poll() is None:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/ready", timeout=1).status_code == 200:
+                    return url
+            time.sleep(0.2)
+        self.stop(label)
+        raise RuntimeError(f"{label} not ready within {timeout:.0f}s{self._log_tail(label)}")
+
+    def _log_tail(self, label: str) -> str:
+        """The end of a process's log file, if it writes one."""
+        if self.log_dir is None:
+            return ""
+        log = self.log_dir / f"{label}.log"
+        return f":\n{log.read_text(errors='replace')[-2000:]}" if log.exists() else ""
 
     def _stop_together(self, names: list[str], timeout: float) -> None:
         """SIGTERM every named process at once, SIGKILL what is left after `timeout`."""
@@ -228,15 +266,15 @@ class Stack:
                 process.wait()
 
     def stop_all(self, timeout: float = 10.0) -> None:
-        """Stop the gateway first (no new requests), then every service at once; each
+        """Stop the gateway first (no new requests), then every other process at once; each
         step kills what is left after `timeout` (a service's own shutdown is ~5 s at most)."""
         self._stop_together([GATEWAY.name], timeout / 2)
-        self._stop_together([s.name for s in SERVICES], timeout)
+        self._stop_together(list(self.processes), timeout)
 
     def supervise(self, log: Callable[[str], None] = print) -> None:
         """Restart processes that exited on their own, with backoff; say so in `log`."""
         now = time.monotonic()
-        for spec in (*SERVICES, GATEWAY):
+        for spec in PROCESSES:
             process = self.processes.get(spec.name)
             if process is None:
                 continue
@@ -247,19 +285,21 @@ class Stack:
                 delay = RESTART_DELAYS[min(state.count, len(RESTART_DELAYS) - 1)]
                 state.count += 1
                 state.due = now + delay
-                log(f"{spec.name} exited with code {process.returncode}; restarting in "
-                    f"{delay:.0f}s (restart {state.count})")  # fmt: skip
+                log(
+                    f"{spec.name} exited with code {process.returncode}; restarting in "
+                    f"{delay:.0f}s (restart {state.count})"
+                )
             elif state.due is not None and now >= state.due:
                 state.due = None
-                self.start(spec)
-                log(f"{spec.name} restarted (pid {self.processes[spec.name].pid})")
+                self.start(spec.name)
+                log(f"{spec.name} restarted (pid {self.pid(spec.name)})")
 
     def wait_healthy(
         self, timeout: float = 180.0, should_stop: Callable[[], bool] = lambda: False
-    ) -> dict:
-        """Poll the gateway's /health until every component is green."""
+    ) -> dict[str, Any]:
+        """Poll the gateway's /health until every component is green; its body."""
         deadline = time.monotonic() + timeout
-        last: dict | str = "no answer"
+        last: object = "no answer"
         while time.monotonic() < deadline:
             if should_stop():
                 raise StopRequested
@@ -270,11 +310,33 @@ class Stack:
                 response = httpx.get(self.gateway_url + "/health", timeout=5)
                 last = response.json()
                 if response.status_code == 200:
-                    return last
+                    return dict(response.json())
             except (httpx.HTTPError, ValueError) as exc:
                 last = str(exc)
             time.sleep(0.5)
         raise TimeoutError(f"stack not healthy after {timeout:.0f}s: {last}")
+
+
+@contextlib.contextmanager
+def running(
+    env: dict[str, str], log_dir: Path, *, admin: bool = True, timeout: float = 240.0
+) -> Iterator[Stack]:
+    """Migrate, create the first admin (unless `admin` is false), start every process and
+    wait until healthy; stop everything on exit. On a failure, the logs' tails go to stderr."""
+    migrate(env)
+    if admin:
+        create_admin(env)
+    stack = Stack(env, log_dir=log_dir)
+    stack.start_all()
+    try:
+        stack.wait_healthy(timeout=timeout)
+        yield stack
+    except BaseException:
+        for log in sorted(log_dir.glob("*.log")):
+            sys.stderr.write(f"--- {log.name} (tail)\n{log.read_text(errors='replace')[-4000:]}\n")
+        raise
+    finally:
+        stack.stop_all()
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
@@ -288,84 +350,3 @@ def _prefix(name: str, process: subprocess.Popen[bytes]) -> None:
     for line in iter(process.stdout.readline, b""):
         sys.stdout.buffer.write(label + line)
         sys.stdout.buffer.flush()
-
-
-class StopSignals:
-    """Ctrl-C, SIGTERM and SIGHUP request a stop; `wait()` sleeps until one arrives.
-
-    The handler only sets a flag: it can run again while the main thread is anywhere,
-    including inside itself (`uv run` forwards a SIGTERM on top of the process group's),
-    so it must take no lock. Python's wakeup fd makes `wait()` return at once.
-    """
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._read, write = os.pipe()
-        os.set_blocking(self._read, False)
-        os.set_blocking(write, False)
-        signal.set_wakeup_fd(write)
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, self._handle)
-
-    def _handle(self, _signum: int, _frame: object) -> None:
-        self.requested = True
-
-    def wait(self, timeout: float) -> bool:
-        """Sleep up to `timeout` seconds; True once a stop was requested."""
-        if not self.requested:
-            select.select([self._read], [], [], timeout)
-            with contextlib.suppress(BlockingIOError):
-                while os.read(self._read, 512):
-                    pass
-        return self.requested
-
-
-def up() -> int:
-    """Run the stack in the foreground until Ctrl-C, SIGTERM or SIGHUP."""
-    signals = StopSignals()
-    env = stack_environment(dict(os.environ))
-    try:
-        migrate(env)
-        create_admin(env)
-    except subprocess.CalledProcessError:
-        if signals.requested:  # the signal reached the migration too
-            return 0
-        raise
-    if signals.requested:
-        return 0
-    stack = Stack(env)
-    stack.start_all()
-    try:
-        stack.wait_healthy(should_stop=lambda: signals.requested)
-        url = stack.gateway_url
-        print(f"\nStack is up.\n  API:     {url}\n  Docs:    {url}/docs\n"
-              f"  Web UI:  {url}/ui/\n  Health:  {url}/health\nCtrl-C stops it.\n", flush=True)  # fmt: skip
-        while not signals.wait(0.5):
-            stack.supervise(lambda line: print(line, flush=True))
-        print("stopping", flush=True)
-    except StopRequested:
-        print("stopping", flush=True)
-    except (RuntimeError, TimeoutError) as exc:
-        print(f"stack failed to start: {exc}", file=sys.stderr, flush=True)
-        return 1
-    finally:
-        stack.stop_all()
-    return 0
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["up", "migrate", "create-admin"])
-    args = parser.parse_args()
-    if args.command == "up":
-        return up()
-    env = stack_environment(dict(os.environ))
-    if args.command == "migrate":
-        migrate(env)
-    else:
-        create_admin(env)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
