@@ -23,6 +23,7 @@ from ml_service import __version__
 from ml_service.api import datasets, model_registry, predict, reports, webhooks
 from ml_service.consumers import user_events_handler
 from ml_service.deps import MlState
+from ml_service.schemas import TrainRequest
 from ml_service.serving.drift_monitor import check_active_model
 from ml_service.serving.fast_predict import PredictFastPath
 from ml_service.serving.model_store import ModelStore
@@ -46,7 +47,7 @@ async def bootstrap_model(store: ModelStore, trainer: Trainer, retry_cap_seconds
         if store.model is not None:
             return
         try:
-            _, task = await trainer.submit({}, None)
+            _, task = await trainer.submit(TrainRequest(), None)
             await task
             continue
         except Conflict:

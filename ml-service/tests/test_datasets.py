@@ -17,7 +17,7 @@ from ml_service.training.datasets import ensure_default_dataset, store_upload
 from segshared.testing import TokenSigner
 from sqlalchemy import text
 
-from .conftest import auth
+from .helpers import auth
 
 MALL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "Mall_Customers.csv"
 MALL_SAMPLE = "CustomerID,Genre,Age,Annual Income (k$),Spending Score (1-100)\n" + "\n".join(

@@ -15,7 +15,7 @@ from segshared.redis_client import make_redis
 from segshared.testing import TokenSigner, free_port
 from starlette.types import Receive, Scope, Send
 
-from .conftest import CUSTOMER, auth
+from .helpers import CUSTOMER, auth
 
 
 def reference(app: FastAPI) -> httpx.AsyncClient:

@@ -118,8 +118,9 @@ def recreate_database(url: str) -> None:
     asyncio.run(_recreate_database(ServiceSettings(database_url=url).database_url))
 
 
-async def truncate_schema(url: str, schema: str) -> None:
-    """Empty every table of one schema (except Alembic's) and reset identities."""
+async def truncate_schema(url: str, schema: str, *, restart_identity: bool = True) -> None:
+    """Empty every table of one schema (except Alembic's) and, unless told not to, reset
+    identities (ml keeps counting: its model ids name artifacts that outlive the rows)."""
     target = make_url(ServiceSettings(database_url=url).database_url).set(drivername="postgresql")
     conn = await asyncpg.connect(target.render_as_string(hide_password=False))
     try:
@@ -129,7 +130,8 @@ async def truncate_schema(url: str, schema: str) -> None:
         )
         if tables:
             names = ", ".join(f'"{schema}"."{t["tablename"]}"' for t in tables)
-            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            identities = "RESTART IDENTITY" if restart_identity else "CONTINUE IDENTITY"
+            await conn.execute(f"TRUNCATE {names} {identities} CASCADE")
     finally:
         await conn.close()
 

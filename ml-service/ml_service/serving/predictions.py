@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+from redis.typing import EncodableT, FieldT
 from segshared.contracts.customer import CustomerInput
 from segshared.contracts.events import HISTORY_STREAM, HistoryEvent
 from segshared.tracing import trace_fields
@@ -37,7 +38,8 @@ async def record(redis: Redis, event: dict[str, str], drift: DriftCounts | None 
     async with redis.pipeline(transaction=False) as pipe:
         # No MAXLEN: the stream is trimmed only below what profile-service has acked
         # (segshared.streams.trim_loop), so a slow consumer never loses history.
-        pipe.xadd(HISTORY_STREAM, event)
+        fields: dict[FieldT, EncodableT] = dict(event.items())  # (the stubs' dict is invariant)
+        pipe.xadd(HISTORY_STREAM, fields)
         if drift is not None:
             add_counts(pipe, drift)
         await pipe.execute()

@@ -14,13 +14,15 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 from segshared.contracts.customer import CLUSTER_FEATURES
-from segshared.errors import Conflict, NotFound, PayloadTooLarge, Unprocessable
+from segshared.errors import Conflict, InvalidField, NotFound, PayloadTooLarge, Unprocessable
+from segshared.params import storable_text
 from segshared.tokens import Claims
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ml_service import repository
 from ml_service.engine.generator import COLUMNS, generate_customers
 from ml_service.serving.csv_input import open_customer_csv, validate_chunk
+from ml_service.settings import MlSettings
 from ml_service.tables import Dataset
 
 MAX_EXAMPLES = 10
@@ -132,8 +134,7 @@ async def record_upload(
             checksum=stored.checksum,
             path=str(stored.path),
         )
-        session.add(dataset)
-        await session.flush()
+        await repository.add_dataset(session, dataset)
     except BaseException:
         stored.path.unlink(missing_ok=True)
         raise
@@ -159,6 +160,26 @@ async def delete_dataset(
 def _remove_dataset_file(path: Path, directory: Path) -> None:
     if path.parent.resolve() == directory.resolve():  # only ever files of the dataset dir
         path.unlink(missing_ok=True)
+
+
+async def create_dataset(
+    session: AsyncSession,
+    settings: MlSettings,
+    source: IO[bytes],
+    name: str,
+    owner_id: int,
+    fill_purchase_frequency: int | None,
+) -> Dataset:
+    """Validate and store an uploaded CSV, and record it as `name` within the owner's
+    dataset quota (422s say what is wrong; no file survives a failed insert)."""
+    try:
+        storable_text(name)
+    except ValueError as exc:
+        raise InvalidField("name", str(exc)) from exc
+    stored = await asyncio.to_thread(
+        store_upload, source, settings.dataset_dir, settings.csv_chunk_rows, fill_purchase_frequency
+    )
+    return await record_upload(session, stored, name, owner_id, settings.dataset_quota_per_user)
 
 
 def ensure_default_dataset(directory: Path, rows: int, seed: int) -> Path:
