@@ -146,6 +146,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
+    assert isinstance(app, GatewayApp)
     cors = dict(
         allow_origins=settings.cors_origin_list,
         allow_methods=["*"],
