@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query, Request
+from segshared.contracts.customer import FEATURE_RANGES
 from segshared.errors import Unprocessable
 from starlette.datastructures import FormData, UploadFile
 
 # Fills a CSV's missing purchase_frequency column (e.g. the Mall Customers file).
-FillPurchaseFrequency = Annotated[int | None, Query(ge=0, le=365)]
+_FREQUENCY = FEATURE_RANGES["purchase_frequency"]
+FillPurchaseFrequency = Annotated[int | None, Query(ge=_FREQUENCY.low, le=_FREQUENCY.high)]
 
 
 def is_multipart(request: Request) -> bool:
