@@ -140,7 +140,7 @@ class TestLogin:
     ) -> None:
         """Review L4: the public login form accepted (and spooled) up to 1000 file parts."""
         user = await register()
-        form = {"username": user["user"]["username"], "password": PASSWORD}
+        form = {"username": user.username, "password": PASSWORD}
         files = {"upload": ("big.bin", b"x" * 10_000, "application/octet-stream")}
         response = await client.post("/auth/login", data=form, files=files)
         assert response.status_code == 400
