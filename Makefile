@@ -29,7 +29,7 @@ k8s-check:  ## render every Kubernetes overlay, validate it strictly, check the 
 	scripts/install.sh && uv run --frozen python deploy/k8s/check.py
 
 # The packages mypy checks (each on its own, as CI does): add a service once it is clean.
-MYPY_PACKAGES := shared/segshared devstack/devstack gateway/gateway
+MYPY_PACKAGES := shared/segshared devstack/devstack gateway/gateway auth-service/auth_service profile-service/profile_service ml-service/ml_service
 
 lint:  ## ruff check, ruff format --check, mypy on every mypy-clean package
 	uv run --frozen ruff check . && uv run --frozen ruff format --check .

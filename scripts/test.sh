@@ -8,11 +8,8 @@ cd "$(dirname "$0")/.."
 scripts/install.sh
 scripts/ensure-infra.sh
 
-echo "== ruff"
-uv run --frozen ruff check .
-uv run --frozen ruff format --check .
-echo "== mypy (shared)"
-uv run --frozen mypy shared/segshared
+echo "== lint: ruff check, ruff format --check, mypy on every package"
+make --no-print-directory lint
 echo "== audit: pip-audit on uv.lock, bandit -ll on the code"
 scripts/audit.sh
 

@@ -11,16 +11,14 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from segshared.testing import database_url_for_tests, recreate_database, redis_url_for_tests
+from helpers import TEST_DATABASE_URL, UserFactory
+from segshared.testing import Account, recreate_database, redis_url_for_tests
 
 from devstack import Stack, isolated_environment, running
 
-ROOT = Path(__file__).resolve().parents[1]
-TEST_DATABASE_URL = os.environ.get("E2E_DATABASE_URL", database_url_for_tests("e2e"))
 TEST_REDIS_URL = os.environ.get("E2E_REDIS_URL", redis_url_for_tests(15))
 
 
@@ -111,40 +109,34 @@ def admin_headers(base_url: str, admin_credentials: dict[str, str]) -> dict[str,
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-UserFactory = Callable[..., dict[str, Any]]
-
-
 @pytest.fixture(scope="session")
 def make_user(base_url: str, admin_headers: dict[str, str]) -> UserFactory:
-    """Register a unique user (optionally promote it) and log in.
+    """Register a unique user (optionally promote it to `role`) and log in."""
 
-    Returns `{id, username, email, password, token, headers, role}`.
-    """
-
-    def factory(role: str = "user") -> dict[str, Any]:
+    def factory(role: str = "user") -> Account:
         suffix = secrets.token_hex(4)
-        user = {
-            "username": f"u_{suffix}",
-            "email": f"u_{suffix}@example.com",
-            "password": f"Passw0rd-{suffix}",
-            "full_name": f"User {suffix}",
-        }
-        created = httpx.post(base_url + "/auth/register", json=user, timeout=30)
+        password = f"Passw0rd-{suffix}"
+        created = httpx.post(
+            base_url + "/auth/register",
+            json={"username": f"u_{suffix}", "email": f"u_{suffix}@example.com",
+                  "password": password, "full_name": f"User {suffix}"},
+            timeout=30,
+        )  # fmt: skip
         assert created.status_code == 201, created.text
-        user_id = created.json()["id"]
+        user = created.json()
         if role != "user":
             promoted = httpx.put(
-                f"{base_url}/users/{user_id}/role", json={"role": role},
+                f"{base_url}/users/{user['id']}/role", json={"role": role},
                 headers=admin_headers, timeout=30,
             )  # fmt: skip
             assert promoted.status_code == 200, promoted.text
+            user = promoted.json()
         login = httpx.post(
             base_url + "/auth/login",
-            json={"username": user["username"], "password": user["password"]}, timeout=30,
+            json={"username": user["username"], "password": password}, timeout=30,
         )  # fmt: skip
         assert login.status_code == 200, login.text
-        token = login.json()["access_token"]
-        return {**user, "id": user_id, "role": role, "token": token,
-                "headers": {"Authorization": f"Bearer {token}"}}  # fmt: skip
+        body = login.json()
+        return Account.logged_in(user, body["access_token"], password, body["refresh_token"])
 
     return factory

@@ -7,7 +7,7 @@ import collections
 from collections.abc import Iterator
 
 import httpx
-from conftest import UserFactory
+from helpers import UserFactory
 
 BURST = 200
 
@@ -19,7 +19,7 @@ class TestBurst:
         # 5 logins per account: the lockout verifies at most 5 attempts of one account at
         # once (a sixth simultaneous one answers 429), and this test is about the pools.
         users = [make_user() for _ in range(BURST // 5)]
-        credentials = [{"username": u["username"], "password": u["password"]} for u in users]
+        credentials = [{"username": u.username, "password": u.password} for u in users]
         limits = httpx.Limits(max_connections=BURST, max_keepalive_connections=BURST)
         # One event loop firing every request at once: they reach the gateway together.
         async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:

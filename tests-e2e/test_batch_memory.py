@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from conftest import UserFactory
+from helpers import UserFactory
 
 from devstack import Stack
 
@@ -103,13 +103,11 @@ def test_ml_memory_stays_flat_under_big_csvs_and_a_huge_json_body(
     # Warm up every code path once (imports, pools, first-block buffers), then measure.
     warm = big_csv.with_name("warm.csv")
     warm.write_text("".join(big_csv.open().readlines()[:50_001]))
-    assert _score(base_url, user["headers"], warm)[0] == 200
+    assert _score(base_url, user.headers, warm)[0] == 200
     before = peak_rss_mb(pid)
 
     with ThreadPoolExecutor(CLIENTS) as pool:
-        answers = list(
-            pool.map(lambda _: _score(base_url, user["headers"], big_csv), range(CLIENTS))
-        )
+        answers = list(pool.map(lambda _: _score(base_url, user.headers, big_csv), range(CLIENTS)))
     assert answers == [(200, ROWS + 1, ROWS // 1000)] * CLIENTS
     after_csv = peak_rss_mb(pid)
     assert after_csv - before < MAX_GROWTH_MB, (before, after_csv)
@@ -117,16 +115,16 @@ def test_ml_memory_stays_flat_under_big_csvs_and_a_huge_json_body(
     # 200 MB of JSON straight at ml-service (the gateway would refuse it first): 413, unparsed.
     ml_url = stack.env["ML_SERVICE_URL"]
     for chunked in (False, True):
-        assert _send_raw(ml_url + "/predict/batch", user["headers"], 200 << 20, chunked) == 413
+        assert _send_raw(ml_url + "/predict/batch", user.headers, 200 << 20, chunked) == 413
     assert peak_rss_mb(pid) - after_csv < MAX_GROWTH_MB
     # Through the gateway the same body is refused at the edge.
-    assert _send_raw(base_url + "/predict/batch", user["headers"], 200 << 20, False) == 413
+    assert _send_raw(base_url + "/predict/batch", user.headers, 200 << 20, False) == 413
 
 
 def test_over_wide_or_unterminated_line_is_422(
     gateway: httpx.Client, make_user: UserFactory
 ) -> None:
-    headers = make_user()["headers"]
+    headers = make_user().headers
     good = "sex,age,annual_income,spending_score,purchase_frequency\nMale,30,50,60,12\n"
     for bad in (good + "Male," + "9" * (2 << 20) + ",50,60,12\n", good + '"Female,30,50,60,12\n'):
         response = gateway.post(

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import asyncpg
 import httpx
-from conftest import TEST_DATABASE_URL, UserFactory
+from helpers import TEST_DATABASE_URL, UserFactory
 from sqlalchemy.engine import make_url
 
 REGISTRATIONS = 500
@@ -91,10 +91,10 @@ class TestReadYourWrites:
                 "spending_score": 60, "purchase_frequency": 12}  # fmt: skip
 
         def create_then_read(client: httpx.Client) -> tuple[int, int]:
-            created = client.post("/profiles/", json=body, headers=user["headers"])
+            created = client.post("/profiles/", json=body, headers=user.headers)
             if created.status_code != 201:
                 return created.status_code, 0
-            read = client.get(f"/profiles/{created.json()['id']}", headers=user["headers"])
+            read = client.get(f"/profiles/{created.json()['id']}", headers=user.headers)
             return created.status_code, read.status_code
 
         with (
@@ -110,11 +110,11 @@ class TestReadYourWrites:
         for _ in range(20):
             user = make_user()
             changed = gateway.put(
-                f"/admin/users/{user['id']}/role", json={"role": "analyst"}, headers=admin_headers
+                f"/admin/users/{user.id}/role", json={"role": "analyst"}, headers=admin_headers
             )
             assert changed.status_code == 200
             login = gateway.post(
-                "/auth/login", json={"username": user["username"], "password": user["password"]}
+                "/auth/login", json={"username": user.username, "password": user.password}
             )
             assert login.status_code == 200 and login.json()["user"]["role"] == "analyst"
             token = {"Authorization": f"Bearer {login.json()['access_token']}"}
@@ -146,14 +146,14 @@ class TestFailedCommit:
         user = make_user()
         body = {"name": "kept", "sex": "Male", "age": 40, "annual_income": 20,
                 "spending_score": 30, "purchase_frequency": 2}  # fmt: skip
-        kept = gateway.post("/profiles/", json=body, headers=user["headers"]).json()
+        kept = gateway.post("/profiles/", json=body, headers=user.headers).json()
         with failing_commit("profiles.customer_profiles", "name", "nocommit"):
             created = gateway.post(
-                "/profiles/", json={**body, "name": "nocommit new"}, headers=user["headers"]
+                "/profiles/", json={**body, "name": "nocommit new"}, headers=user.headers
             )
             renamed = gateway.put(
-                f"/profiles/{kept['id']}", json={"name": "nocommit rename"}, headers=user["headers"]
+                f"/profiles/{kept['id']}", json={"name": "nocommit rename"}, headers=user.headers
             )
         assert created.status_code == 503 and renamed.status_code == 503
-        listed = gateway.get("/profiles/", headers=user["headers"]).json()
+        listed = gateway.get("/profiles/", headers=user.headers).json()
         assert [p["name"] for p in listed] == ["kept"]

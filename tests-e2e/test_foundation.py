@@ -7,7 +7,7 @@ import time
 
 import asyncpg
 import httpx
-from conftest import TEST_DATABASE_URL
+from helpers import TEST_DATABASE_URL
 from sqlalchemy.engine import make_url
 
 from devstack import Stack

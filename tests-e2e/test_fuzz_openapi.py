@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import UserFactory
+from helpers import UserFactory
 
 pytestmark = pytest.mark.fuzz
 
@@ -64,7 +64,7 @@ def test_fuzzing_finds_no_server_error_and_no_undocumented_answer(
     base_url: str, make_user: UserFactory, role: str, tmp_path: Path
 ) -> None:
     account = make_user(role)
-    code, output, _ = run_schemathesis(base_url, account["token"], tmp_path)
+    code, output, _ = run_schemathesis(base_url, account.token, tmp_path)
     summary = output[output.rfind("SUMMARY") :] if "SUMMARY" in output else output[-3000:]
     sys.stdout.write(f"\n--- schemathesis as {role}\n{summary}\n")
     assert code == 0, output[-12000:]

@@ -7,7 +7,7 @@ import io
 import time
 
 import httpx
-from conftest import UserFactory
+from helpers import UserFactory
 
 from devstack import Stack
 
@@ -35,21 +35,19 @@ class TestProfiles:
     def test_crud_and_quick_predict(self, gateway: httpx.Client, make_user: UserFactory) -> None:
         user = make_user()
         created = gateway.post(
-            "/profiles/", json={"name": "Jane", "notes": "vip", **CUSTOMER}, headers=user["headers"]
+            "/profiles/", json={"name": "Jane", "notes": "vip", **CUSTOMER}, headers=user.headers
         )
         assert created.status_code == 201
         profile = created.json()
-        listed = gateway.get("/profiles/?q=jane", headers=user["headers"])
+        listed = gateway.get("/profiles/?q=jane", headers=user.headers)
         assert listed.headers["x-total-count"] == "1"
-        updated = gateway.put(
-            f"/profiles/{profile['id']}", json={"age": 40}, headers=user["headers"]
-        )
+        updated = gateway.put(f"/profiles/{profile['id']}", json={"age": 40}, headers=user.headers)
         assert updated.json()["age"] == 40
-        predicted = gateway.post(f"/profiles/{profile['id']}/predict", headers=user["headers"])
+        predicted = gateway.post(f"/profiles/{profile['id']}/predict", headers=user.headers)
         assert predicted.status_code == 200 and predicted.json()["cluster_name"]
-        history = wait_history(gateway, user["headers"], 1)
+        history = wait_history(gateway, user.headers, 1)
         assert history["history"][0]["profile_id"] == profile["id"]
-        assert gateway.delete(f"/profiles/{profile['id']}", headers=user["headers"]).json() == {
+        assert gateway.delete(f"/profiles/{profile['id']}", headers=user.headers).json() == {
             "message": "Profile deleted successfully"
         }
 
@@ -58,17 +56,17 @@ class TestProfiles:
     ) -> None:
         owner, intruder = make_user(), make_user()
         profile = gateway.post(
-            "/profiles/", json={"name": "Own", **CUSTOMER}, headers=owner["headers"]
+            "/profiles/", json={"name": "Own", **CUSTOMER}, headers=owner.headers
         ).json()
-        gateway.post("/predict", json=CUSTOMER, headers=owner["headers"])
-        entry = wait_history(gateway, owner["headers"], 1)["history"][0]
+        gateway.post("/predict", json=CUSTOMER, headers=owner.headers)
+        entry = wait_history(gateway, owner.headers, 1)["history"][0]
         for method, path in (("GET", f"/profiles/{profile['id']}"), ("PUT", f"/profiles/{profile['id']}"),
                              ("DELETE", f"/profiles/{profile['id']}"), ("POST", f"/profiles/{profile['id']}/predict"),
                              ("DELETE", f"/history/{entry['id']}")):  # fmt: skip
             response = gateway.request(method, path, json={"name": "x"} if method == "PUT" else None,
-                                       headers=intruder["headers"])  # fmt: skip
+                                       headers=intruder.headers)  # fmt: skip
             assert response.status_code == 404, (method, path)
-        assert gateway.get("/history", headers=intruder["headers"]).json()["total"] == 0
+        assert gateway.get("/history", headers=intruder.headers).json()["total"] == 0
 
 
 class TestHistory:
@@ -76,12 +74,12 @@ class TestHistory:
         self, gateway: httpx.Client, make_user: UserFactory
     ) -> None:
         user = make_user()
-        gateway.post("/predict", json=CUSTOMER, headers=user["headers"])
+        gateway.post("/predict", json=CUSTOMER, headers=user.headers)
         started = time.monotonic()
-        body = wait_history(gateway, user["headers"], 1, timeout=1.0)
+        body = wait_history(gateway, user.headers, 1, timeout=1.0)
         assert body["total"] == 1, f"not visible after {time.monotonic() - started:.2f}s"
         assert body["history"][0]["created_at"].endswith(("Z", "+00:00"))
-        export = gateway.get("/history/export", headers=user["headers"])
+        export = gateway.get("/history/export", headers=user.headers)
         rows = list(csv.DictReader(io.StringIO(export.text)))
         assert [int(r["id"]) for r in rows] == [e["id"] for e in body["history"]]
 
@@ -96,29 +94,26 @@ class TestHistory:
         try:
             for _ in range(5):
                 assert (
-                    gateway.post("/predict", json=CUSTOMER, headers=user["headers"]).status_code
-                    == 200
+                    gateway.post("/predict", json=CUSTOMER, headers=user.headers).status_code == 200
                 )
         finally:
             stack.start("profile")
             stack.wait_healthy(timeout=120)
-        body = wait_history(gateway, user["headers"], 5)
+        body = wait_history(gateway, user.headers, 5)
         time.sleep(0.5)
-        assert (
-            gateway.get("/history", headers=user["headers"]).json()["total"] == 5 == body["total"]
-        )
+        assert gateway.get("/history", headers=user.headers).json()["total"] == 5 == body["total"]
 
     def test_user_deletion_removes_their_data(
         self, gateway: httpx.Client, make_user: UserFactory, admin_headers: dict[str, str]
     ) -> None:
         user = make_user()
-        gateway.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=user["headers"])
-        gateway.post("/predict", json=CUSTOMER, headers=user["headers"])
-        wait_history(gateway, user["headers"], 1)
-        before = gateway.get(f"/admin/users/{user['id']}", headers=admin_headers).json()
+        gateway.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=user.headers)
+        gateway.post("/predict", json=CUSTOMER, headers=user.headers)
+        wait_history(gateway, user.headers, 1)
+        before = gateway.get(f"/admin/users/{user.id}", headers=admin_headers).json()
         assert before["total_predictions"] == 1 and before["total_saved_profiles"] == 1
         totals = gateway.get("/admin/stats", headers=admin_headers).json()
-        gateway.delete(f"/admin/users/{user['id']}", headers=admin_headers)
+        gateway.delete(f"/admin/users/{user.id}", headers=admin_headers)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             stats = gateway.get("/admin/stats", headers=admin_headers).json()

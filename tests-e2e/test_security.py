@@ -8,7 +8,8 @@ from collections import Counter
 
 import httpx
 import pytest
-from conftest import UserFactory
+from helpers import UserFactory
+from segshared.testing import Account
 
 
 async def _burst(base_url: str, n: int, method: str, path: str, **kwargs: object) -> Counter[int]:
@@ -27,11 +28,11 @@ class TestLockoutUnderConcurrency:
         self, base_url: str, make_user: UserFactory, burst: int
     ) -> None:
         victim = make_user()
-        wrong = {"username": victim["username"], "password": "Wrong-pass1"}
+        wrong = {"username": victim.username, "password": "Wrong-pass1"}
         statuses = asyncio.run(_burst(base_url, burst, "POST", "/auth/login", json=wrong))
         assert statuses[401] <= 5
         assert statuses[401] + statuses[429] == burst, statuses
-        right = {"username": victim["username"], "password": victim["password"]}
+        right = {"username": victim.username, "password": victim.password}
         assert httpx.post(base_url + "/auth/login", json=right).status_code == 429
 
 
@@ -44,8 +45,8 @@ CUSTOMER = {
 }
 
 
-def _key(gateway: httpx.Client, user: dict, **fields: object) -> dict:
-    created = gateway.post("/auth/api-keys", json={"name": "k", **fields}, headers=user["headers"])
+def _key(gateway: httpx.Client, user: Account, **fields: object) -> dict:
+    created = gateway.post("/auth/api-keys", json={"name": "k", **fields}, headers=user.headers)
     assert created.status_code == 201, created.text
     return created.json()
 
@@ -60,7 +61,7 @@ class TestQuotaBeforeWork:
         statuses = asyncio.run(_burst(base_url, 20, "POST", "/predict", json=CUSTOMER,
                                       headers=headers))  # fmt: skip
         assert statuses == Counter({200: 10, 429: 10})
-        listed = gateway.get("/auth/api-keys", headers=user["headers"]).json()
+        listed = gateway.get("/auth/api-keys", headers=user.headers).json()
         assert listed[0]["used_today"] == 10
 
     def test_csv_batch_is_counted_while_streaming_and_unused_rows_refunded(
@@ -77,22 +78,20 @@ class TestQuotaBeforeWork:
         answer = gateway.post("/predict/batch", files={"file": ("x.csv", csv, "text/csv")},
                               headers=headers)  # fmt: skip
         assert answer.status_code == 200, answer.text
-        listed = gateway.get("/auth/api-keys", headers=user["headers"]).json()
+        listed = gateway.get("/auth/api-keys", headers=user.headers).json()
         assert listed[0]["used_today"] == 5  # predicted rows only
         too_many = (header + "Female,30,50,60,12\n" * 16).encode()  # 15 rows left
         refused = gateway.post("/predict/batch", files={"file": ("x.csv", too_many, "text/csv")},
                                headers=headers)  # fmt: skip
         assert refused.status_code == 429
-        listed = gateway.get("/auth/api-keys", headers=user["headers"]).json()
+        listed = gateway.get("/auth/api-keys", headers=user.headers).json()
         assert listed[0]["used_today"] == 5  # the refused upload is refunded
 
     def test_profile_predictions_are_metered(
         self, gateway: httpx.Client, make_user: UserFactory
     ) -> None:
         user = make_user()
-        profile = gateway.post(
-            "/profiles/", json={"name": "Ann", **CUSTOMER}, headers=user["headers"]
-        )
+        profile = gateway.post("/profiles/", json={"name": "Ann", **CUSTOMER}, headers=user.headers)
         assert profile.status_code == 201, profile.text
         key = _key(gateway, user, daily_quota=1, scopes=["predict"])
         path = f"/profiles/{profile.json()['id']}/predict"
@@ -130,14 +129,14 @@ class TestWholeSession:
     ) -> None:
         user = make_user()
         login = gateway.post(
-            "/auth/login", json={"username": user["username"], "password": user["password"]}
+            "/auth/login", json={"username": user.username, "password": user.password}
         ).json()
         refreshed = gateway.post("/auth/refresh", json={"refresh_token": login["refresh_token"]})
         older = {"Authorization": f"Bearer {login['access_token']}"}
         newer = {"Authorization": f"Bearer {refreshed.json()['access_token']}"}
         assert gateway.post("/auth/logout", headers=newer).status_code == 200
         assert gateway.get("/auth/me", headers=older).status_code == 401
-        assert gateway.get("/auth/me", headers=user["headers"]).status_code == 200
+        assert gateway.get("/auth/me", headers=user.headers).status_code == 200
 
     def test_password_change_leaves_api_keys_working_at_once(
         self, gateway: httpx.Client, make_user: UserFactory
@@ -148,8 +147,8 @@ class TestWholeSession:
         assert gateway.post("/predict", json=CUSTOMER, headers=headers).status_code == 200
         changed = gateway.put(
             "/users/me",
-            json={"password": "N3w-passw0rd!", "current_password": user["password"]},
-            headers=user["headers"],
+            json={"password": "N3w-passw0rd!", "current_password": user.password},
+            headers=user.headers,
         )
         assert changed.status_code == 200, changed.text
         assert gateway.post("/predict", json=CUSTOMER, headers=headers).status_code == 200

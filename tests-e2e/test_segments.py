@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import UserFactory
+from helpers import UserFactory
 
 CUSTOMER = {"sex": "Female", "age": 35, "annual_income": 70.0, "spending_score": 60,
             "purchase_frequency": 20}  # fmt: skip
@@ -42,20 +42,20 @@ class TestAlgorithms:
         analyst, user = make_user("analyst"), make_user()
         features = ["age", "annual_income", "spending_score"]
         body = {"algorithm": algorithm, "features": features, "k_min": 2, "k_max": 5}
-        result = run_job(gateway, analyst["headers"], "/train/jobs", body)["result"]
+        result = run_job(gateway, analyst.headers, "/train/jobs", body)["result"]
         version = result["model_version"]
         assert (result["algorithm"], result["features"]) == (algorithm, features)
         # The replica that trained reloads through the pointer it just moved.
-        predicted = gateway.post("/predict", json=CUSTOMER, headers=user["headers"]).json()
+        predicted = gateway.post("/predict", json=CUSTOMER, headers=user.headers).json()
         assert predicted["model_version"] == version and 0 <= predicted["confidence"] <= 100
-        models = gateway.get("/models", headers=analyst["headers"]).json()["models"]
+        models = gateway.get("/models", headers=analyst.headers).json()["models"]
         item = next(m for m in models if m["version"] == version)
         assert item["active"] and (item["algorithm"], item["features"]) == (algorithm, features)
-        detail = gateway.get(f"/models/{version}", headers=user["headers"]).json()
+        detail = gateway.get(f"/models/{version}", headers=user.headers).json()
         assert sum(detail["feature_importance"].values()) == pytest.approx(1, abs=1e-3)
         assert all(set(c["centroid"]) == set(features) for c in detail["clusters"])
         projection = gateway.get(f"/models/{version}/projection?limit=200",
-                                 headers=user["headers"]).json()  # fmt: skip
+                                 headers=user.headers).json()  # fmt: skip
         assert len(projection["points"]) == 200
         assert len(projection["centroids"]) == result["n_clusters"]
 
@@ -66,11 +66,11 @@ class TestCompareAndDrift:
     ) -> None:
         analyst = make_user("analyst")
         assert gateway.post("/models/compare", json={},
-                            headers=make_user()["headers"]).status_code == 403  # fmt: skip
-        before = gateway.get("/models", headers=analyst["headers"]).json()["models"]
+                            headers=make_user().headers).status_code == 403  # fmt: skip
+        before = gateway.get("/models", headers=analyst.headers).json()["models"]
         body = {"features": ["annual_income", "spending_score"], "k_min": 2, "k_max": 6,
                 "algorithms": ["kmeans", "gmm"]}  # fmt: skip
-        final = run_job(gateway, analyst["headers"], "/models/compare", body)
+        final = run_job(gateway, analyst.headers, "/models/compare", body)
         assert final["kind"] == "compare"
         result = final["result"]
         assert len(result["candidates"]) == 2 * 5
@@ -79,24 +79,22 @@ class TestCompareAndDrift:
             (c["algorithm"], c["k"]) == (recommended["algorithm"], recommended["k"])
             for c in result["candidates"]
         )
-        after = gateway.get("/models", headers=analyst["headers"]).json()["models"]
+        after = gateway.get("/models", headers=analyst.headers).json()["models"]
         assert [m["version"] for m in after] == [m["version"] for m in before]
 
     def test_drift_counts_the_active_models_predictions(
         self, gateway: httpx.Client, make_user: UserFactory
     ) -> None:
         analyst, user = make_user("analyst"), make_user()
-        version = run_job(gateway, analyst["headers"], "/train/jobs", {"n_clusters": 3})["result"][
+        version = run_job(gateway, analyst.headers, "/train/jobs", {"n_clusters": 3})["result"][
             "model_version"
         ]
         assert gateway.get(f"/models/{version}/drift",
-                           headers=user["headers"]).status_code == 403  # fmt: skip
+                           headers=user.headers).status_code == 403  # fmt: skip
         shifted = [{**CUSTOMER, "annual_income": 400.0 + i, "age": 20 + i % 60} for i in range(150)]
-        response = gateway.post(
-            "/predict/batch", json={"customers": shifted}, headers=user["headers"]
-        )
+        response = gateway.post("/predict/batch", json={"customers": shifted}, headers=user.headers)
         assert response.status_code == 200
-        drift = gateway.get(f"/models/{version}/drift?days=1", headers=analyst["headers"]).json()
+        drift = gateway.get(f"/models/{version}/drift?days=1", headers=analyst.headers).json()
         assert drift["n_predictions"] == 150 and drift["window_days"] == 1
         assert drift["features"]["annual_income"]["status"] == "drift"
         assert drift["status"] == "drift"

@@ -11,7 +11,7 @@ import httpx
 import openpyxl
 import pypdf
 import pytest
-from conftest import UserFactory
+from helpers import UserFactory
 from segshared.testing import WebhookReceiver
 
 from devstack import Stack
@@ -46,14 +46,14 @@ class TestWebhooks:
         try:
             created = gateway.post(
                 "/webhooks", json={"url": receiver.url, "events": ["training.succeeded", "model.activated"]},
-                headers=analyst["headers"],
+                headers=analyst.headers,
             )  # fmt: skip
             assert created.status_code == 201, created.text
             hook_id = created.json()["id"]
-            job = gateway.post("/train/jobs", json={"n_clusters": 3}, headers=analyst["headers"])
+            job = gateway.post("/train/jobs", json={"n_clusters": 3}, headers=analyst.headers)
             assert job.status_code == 202, job.text
             job_id = job.json()["job_id"]
-            status = wait_for(lambda: (s := gateway.get(f"/train/jobs/{job_id}", headers=analyst["headers"]).json())["status"] in ("succeeded", "failed") and s)  # fmt: skip
+            status = wait_for(lambda: (s := gateway.get(f"/train/jobs/{job_id}", headers=analyst.headers).json())["status"] in ("succeeded", "failed") and s)  # fmt: skip
             assert status["status"] == "succeeded"
             version = status["result"]["model_version"]
             for _ in range(5):  # more events for the two replicas to compete for
@@ -64,7 +64,7 @@ class TestWebhooks:
 
             def settled() -> list[dict] | None:
                 items = gateway.get(
-                    f"/webhooks/{hook_id}/deliveries", headers=analyst["headers"]
+                    f"/webhooks/{hook_id}/deliveries", headers=analyst.headers
                 ).json()
                 return (
                     items
@@ -85,22 +85,21 @@ class TestWebhooks:
         assert (
             succeeded["data"]["job_id"] == job_id and succeeded["data"]["model_version"] == version
         )
-        assert gateway.delete(f"/webhooks/{hook_id}", headers=analyst["headers"]).status_code == 204
+        assert gateway.delete(f"/webhooks/{hook_id}", headers=analyst.headers).status_code == 204
 
     def test_private_address_refused_and_objects_per_user(
         self, gateway: httpx.Client, make_user: UserFactory
     ) -> None:
         analyst, other = make_user("analyst"), make_user("analyst")
         created = gateway.post("/webhooks", json={"url": "http://127.0.0.1:9/x", "events": ["drift.detected"]},
-                               headers=analyst["headers"])  # fmt: skip
+                               headers=analyst.headers)  # fmt: skip
         assert created.status_code == 201  # this stack runs with WEBHOOK_ALLOW_PRIVATE=true
         hook_id = created.json()["id"]
         assert (
-            gateway.get(f"/webhooks/{hook_id}/deliveries", headers=other["headers"]).status_code
-            == 404
+            gateway.get(f"/webhooks/{hook_id}/deliveries", headers=other.headers).status_code == 404
         )
-        assert gateway.delete(f"/webhooks/{hook_id}", headers=other["headers"]).status_code == 404
-        assert gateway.get("/webhooks", headers=make_user()["headers"]).status_code == 403
+        assert gateway.delete(f"/webhooks/{hook_id}", headers=other.headers).status_code == 404
+        assert gateway.get("/webhooks", headers=make_user().headers).status_code == 403
 
 
 class TestReports:
@@ -108,8 +107,8 @@ class TestReports:
         self, gateway: httpx.Client, make_user: UserFactory
     ) -> None:
         analyst = make_user("analyst")
-        clusters = gateway.get("/clusters", headers=analyst["headers"]).json()
-        xlsx = gateway.get("/reports/segments.xlsx", headers=analyst["headers"])
+        clusters = gateway.get("/clusters", headers=analyst.headers).json()
+        xlsx = gateway.get("/reports/segments.xlsx", headers=analyst.headers)
         assert xlsx.status_code == 200, xlsx.text
         rows = list(
             openpyxl.load_workbook(io.BytesIO(xlsx.content))["Clusters"].iter_rows(
@@ -117,11 +116,9 @@ class TestReports:
             )
         )
         assert [r[1] for r in rows] == [c["cluster_name"] for c in clusters["clusters"]]
-        pdf = gateway.get("/reports/segments.pdf", headers=analyst["headers"])
+        pdf = gateway.get("/reports/segments.pdf", headers=analyst.headers)
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
         assert len(pypdf.PdfReader(io.BytesIO(pdf.content)).pages) == 2 + clusters["n_clusters"]
         assert gateway.get("/reports/segments.pdf", params={"version": "v0-none"},
-                           headers=analyst["headers"]).status_code == 404  # fmt: skip
-        assert (
-            gateway.get("/reports/segments.pdf", headers=make_user()["headers"]).status_code == 403
-        )
+                           headers=analyst.headers).status_code == 404  # fmt: skip
+        assert gateway.get("/reports/segments.pdf", headers=make_user().headers).status_code == 403

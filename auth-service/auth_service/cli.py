@@ -122,7 +122,7 @@ async def bootstrap_admin(settings: AuthSettings, ask: AdminRequest) -> AdminOut
         # Committed above: sessions opened with the old password or role end now.
         redis = make_redis(settings.redis_url)
         try:
-            await invalidate_user_tokens(redis, reset_id, settings.access_token_seconds + 60)
+            await invalidate_user_tokens(redis, reset_id, settings.revocation_ttl)
         finally:
             await redis.aclose()
     return outcome

@@ -27,11 +27,6 @@ class AuthContext:
     limits: LoginLimits
     profile_stats: ProfileStats
 
-    @property
-    def revocation_ttl(self) -> int:
-        """How long a `valid_after` must live: as long as any access token could."""
-        return self.settings.access_token_seconds + 60
-
     async def invalidate_user(
         self, session: AsyncSession, user_id: int, keep_jti: str | None = None
     ) -> None:
@@ -39,7 +34,9 @@ class AuthContext:
         from the old row in between (a refresh racing a demotion) is void too."""
 
         async def invalidate() -> None:
-            await invalidate_user_tokens(self.redis, user_id, self.revocation_ttl, keep_jti)
+            await invalidate_user_tokens(
+                self.redis, user_id, self.settings.revocation_ttl, keep_jti
+            )
 
         await invalidate()
         after_commit(session, invalidate)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from auth_service.tables import ApiKey, AuditEntry, OutboxEvent, RefreshToken, User, utcnow
 
@@ -28,16 +30,16 @@ async def user_by_login(session: AsyncSession, identifier: str) -> User | None:
 async def username_taken(
     session: AsyncSession, username: str, except_id: int | None = None
 ) -> bool:
-    query = select(User.id).where(func.lower(User.username) == username.lower())
+    query = select(col(User.id)).where(func.lower(User.username) == username.lower())
     if except_id is not None:
-        query = query.where(User.id != except_id)
+        query = query.where(col(User.id) != except_id)
     return (await session.execute(query.limit(1))).first() is not None
 
 
 async def email_taken(session: AsyncSession, email: str, except_id: int | None = None) -> bool:
-    query = select(User.id).where(func.lower(User.email) == email.lower())
+    query = select(col(User.id)).where(func.lower(User.email) == email.lower())
     if except_id is not None:
-        query = query.where(User.id != except_id)
+        query = query.where(col(User.id) != except_id)
     return (await session.execute(query.limit(1))).first() is not None
 
 
@@ -54,9 +56,9 @@ def _user_filters(q: str | None, role: str | None, is_active: bool | None) -> li
             )
         )
     if role:
-        filters.append(User.role == role)
+        filters.append(col(User.role) == role)
     if is_active is not None:
-        filters.append(User.is_active == is_active)
+        filters.append(col(User.is_active) == is_active)
     return filters
 
 
@@ -70,28 +72,32 @@ async def list_users(
 ) -> tuple[list[User], int]:
     """A page of users (oldest first) and the total before paging."""
     filters = _user_filters(q, role, is_active)
-    total = (await session.execute(select(func.count(User.id)).where(*filters))).scalar_one()
+    total = (await session.execute(select(func.count(col(User.id))).where(*filters))).scalar_one()
     rows = await session.execute(
-        select(User).where(*filters).order_by(User.id).offset(skip).limit(limit)
+        select(User).where(*filters).order_by(col(User.id)).offset(skip).limit(limit)
     )
     return list(rows.scalars().all()), int(total)
 
 
 async def count_users_by_role_and_state(session: AsyncSession) -> list[tuple[str, bool, int]]:
     rows = await session.execute(
-        select(User.role, User.is_active, func.count(User.id)).group_by(User.role, User.is_active)
+        select(col(User.role), col(User.is_active), func.count(col(User.id))).group_by(
+            col(User.role), col(User.is_active)
+        )
     )
     return [(r[0], r[1], int(r[2])) for r in rows.all()]
 
 
 async def count_active_admins(session: AsyncSession) -> int:
-    query = select(func.count(User.id)).where(User.role == "admin", User.is_active.is_(True))
+    query = select(func.count(col(User.id))).where(
+        col(User.role) == "admin", col(User.is_active).is_(True)
+    )
     return int((await session.execute(query)).scalar_one())
 
 
 async def refresh_by_hash(session: AsyncSession, token_hash: str) -> RefreshToken | None:
     result = await session.execute(
-        select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+        select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash).with_for_update()
     )
     return result.scalars().first()
 
@@ -99,7 +105,7 @@ async def refresh_by_hash(session: AsyncSession, token_hash: str) -> RefreshToke
 async def revoke_family(session: AsyncSession, family_id: str) -> None:
     await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
 
@@ -108,25 +114,25 @@ async def revoke_user_families(
     session: AsyncSession, user_id: int, keep_family: str | None = None
 ) -> None:
     query = update(RefreshToken).where(
-        RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)
+        col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None)
     )
     if keep_family:
-        query = query.where(RefreshToken.family_id != keep_family)
+        query = query.where(col(RefreshToken.family_id) != keep_family)
     await session.execute(query.values(revoked_at=utcnow()))
 
 
 async def api_keys_of(session: AsyncSession, user_id: int) -> list[ApiKey]:
     rows = await session.execute(
         select(ApiKey)
-        .where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
-        .order_by(ApiKey.id)
+        .where(col(ApiKey.user_id) == user_id, col(ApiKey.revoked_at).is_(None))
+        .order_by(col(ApiKey.id))
     )
     return list(rows.scalars().all())
 
 
 async def api_key_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | None:
     rows = await session.execute(
-        select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+        select(ApiKey).where(col(ApiKey.key_hash) == key_hash, col(ApiKey.revoked_at).is_(None))
     )
     return rows.scalars().first()
 
@@ -136,9 +142,9 @@ async def add_audit(session: AsyncSession, entry: AuditEntry) -> None:
 
 
 async def list_audit(session: AsyncSession, skip: int, limit: int) -> tuple[list[AuditEntry], int]:
-    total = (await session.execute(select(func.count(AuditEntry.id)))).scalar_one()
+    total = (await session.execute(select(func.count(col(AuditEntry.id))))).scalar_one()
     rows = await session.execute(
-        select(AuditEntry).order_by(AuditEntry.id.desc()).offset(skip).limit(limit)
+        select(AuditEntry).order_by(col(AuditEntry.id).desc()).offset(skip).limit(limit)
     )
     return list(rows.scalars().all()), int(total)
 
@@ -147,9 +153,27 @@ async def pending_outbox(session: AsyncSession, limit: int = 100) -> list[Outbox
     """Unpublished events, locked so concurrent relays (replicas) don't double-send."""
     rows = await session.execute(
         select(OutboxEvent)
-        .where(OutboxEvent.published_at.is_(None))
-        .order_by(OutboxEvent.id)
+        .where(col(OutboxEvent.published_at).is_(None))
+        .order_by(col(OutboxEvent.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     return list(rows.scalars().all())
+
+
+async def prune_published_outbox(session: AsyncSession, before: datetime, batch: int) -> int:
+    """Delete up to `batch` outbox events relayed before `before`; return how many."""
+    old = select(col(OutboxEvent.id)).where(col(OutboxEvent.published_at) < before).limit(batch)
+    result = await session.execute(
+        delete(OutboxEvent).where(col(OutboxEvent.id).in_(old.scalar_subquery()))
+    )
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+async def prune_audit(session: AsyncSession, before: datetime, batch: int) -> int:
+    """Delete up to `batch` audit entries written before `before`; return how many."""
+    old = select(col(AuditEntry.id)).where(col(AuditEntry.created_at) < before).limit(batch)
+    result = await session.execute(
+        delete(AuditEntry).where(col(AuditEntry.id).in_(old.scalar_subquery()))
+    )
+    return int(cast(CursorResult[Any], result).rowcount)

@@ -14,7 +14,6 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
-    field_validator,
 )
 from segshared.params import Text, storable_text
 
@@ -39,34 +38,25 @@ def check_username(value: str) -> str:
     return value
 
 
+Username = Annotated[str, AfterValidator(check_username)]
+Password = Annotated[Text, AfterValidator(check_password)]
+
+
 class UserCreate(BaseModel):
     email: Email
-    username: str
+    username: Username
     full_name: Text | None = Field(default=None, max_length=255)
-    password: Text
-
-    _username = field_validator("username")(check_username)
-    _password = field_validator("password")(check_password)
+    password: Password
 
 
 class UserUpdate(BaseModel):
     """Self-service update; `role`/`is_active` are not fields here, so they are ignored."""
 
     email: Email | None = None
-    username: str | None = None
+    username: Username | None = None
     full_name: Text | None = Field(default=None, max_length=255)
-    password: Text | None = None
+    password: Password | None = None
     current_password: Text | None = Field(default=None, max_length=128)
-
-    @field_validator("username")
-    @classmethod
-    def _username(cls, value: str | None) -> str | None:
-        return None if value is None else check_username(value)
-
-    @field_validator("password")
-    @classmethod
-    def _password(cls, value: str | None) -> str | None:
-        return None if value is None else check_password(value)
 
 
 class UserPublic(BaseModel):
@@ -127,6 +117,10 @@ class Message(BaseModel):
 Scope = Literal["predict", "history:read", "profiles:read", "profiles:write", "models:read"]
 
 
+def _default_scopes() -> list[Scope]:
+    return ["predict"]
+
+
 def _networks(values: list[str] | None) -> list[str] | None:
     """Each entry an IP or CIDR, stored normalised (`10.0.0.0/8`, `192.0.2.7/32`)."""
     if values is None:
@@ -147,7 +141,7 @@ class ApiKeyCreate(BaseModel):
     name: Text = Field(min_length=1, max_length=100)
     daily_quota: int | None = Field(default=None, ge=1, le=10_000_000)
     scopes: Annotated[list[Scope], AfterValidator(lambda v: sorted(set(v)))] = Field(
-        default_factory=lambda: ["predict"], min_length=1, max_length=5
+        default_factory=_default_scopes, min_length=1, max_length=5
     )
     expires_at: Annotated[AwareDatetime | None, AfterValidator(_future)] = None
     allowed_ips: Annotated[

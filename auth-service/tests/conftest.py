@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from auth_service.main import create_app
 from auth_service.settings import AuthSettings
+from auth_service.tables import User
 from fastapi import FastAPI
+from redis.asyncio import Redis
 from segshared.migrations import apply_migrations
 from segshared.redis_client import make_redis
 from segshared.testing import (
+    Account,
     database_url_for_tests,
     recreate_database,
     redis_url_for_tests,
     truncate_schema,
 )
 
+from .helpers import PASSWORD, Register
+
 DATABASE_URL = database_url_for_tests("auth")
 REDIS_URL = redis_url_for_tests(1)
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
-PASSWORD = "Passw0rd-123"
 
 
 @pytest.fixture(scope="session")
@@ -72,20 +75,17 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[Any]:
+async def redis() -> AsyncIterator[Redis]:
     client = make_redis(REDIS_URL)
     yield client
     await client.aclose()
 
 
-Register = Callable[..., Any]
-
-
 @pytest.fixture
 def register(client: httpx.AsyncClient) -> Register:
-    """Register a user and log in; returns `{user, token, refresh, headers, password}`."""
+    """Register a user and log in."""
 
-    async def make(username: str | None = None, password: str = PASSWORD) -> dict[str, Any]:
+    async def make(username: str | None = None, password: str = PASSWORD) -> Account:
         username = username or f"user_{secrets.token_hex(3)}"
         created = await client.post(
             "/auth/register",
@@ -96,13 +96,9 @@ def register(client: httpx.AsyncClient) -> Register:
         login = await client.post("/auth/login", json={"username": username, "password": password})
         assert login.status_code == 200, login.text
         body = login.json()
-        return {
-            "user": created.json(),
-            "token": body["access_token"],
-            "refresh": body["refresh_token"],
-            "headers": {"Authorization": f"Bearer {body['access_token']}"},
-            "password": password,
-        }
+        return Account.logged_in(
+            created.json(), body["access_token"], password, body["refresh_token"]
+        )
 
     return make
 
@@ -111,21 +107,18 @@ def register(client: httpx.AsyncClient) -> Register:
 def make_admin(app: FastAPI, register: Register) -> Register:
     """A registered user promoted to admin directly in the database, logged in again."""
 
-    async def make() -> dict[str, Any]:
+    async def make() -> Account:
         account = await register()
         async with app.state.sessionmaker() as session, session.begin():
-            from auth_service.tables import User
-
-            user = await session.get(User, account["user"]["id"])
+            user = await session.get(User, account.id)
             assert user is not None
             user.role = "admin"
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://auth") as http:
             login = await http.post(
                 "/auth/login",
-                json={"username": account["user"]["username"], "password": PASSWORD},
+                json={"username": account.username, "password": PASSWORD},
             )
-        token = login.json()["access_token"]
-        return {**account, "token": token, "headers": {"Authorization": f"Bearer {token}"}}
+        return account.with_token(login.json()["access_token"])
 
     return make

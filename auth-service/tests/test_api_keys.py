@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import httpx
-from segshared.contracts.quota import record_usage
+from redis.asyncio import Redis
 from segshared.contracts.revocation import revoked_api_key_key
+from segshared.testing import record_usage
 from segshared.tokens import API_KEY_SCOPES as ALL
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from .conftest import Register
+from .helpers import Register
 
 SERVICE = {"X-Service-Token": "test-service-token"}
 
 
 class TestApiKeys:
     async def test_create_list_and_revoke(
-        self, client: httpx.AsyncClient, register: Register, redis
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, client: httpx.AsyncClient, register: Register, redis: Redis
+    ) -> None:
         account = await register()
         created = await client.post(
-            "/auth/api-keys", json={"name": "etl", "daily_quota": 100}, headers=account["headers"]
+            "/auth/api-keys", json={"name": "etl", "daily_quota": 100}, headers=account.headers
         )
         assert created.status_code == 201
         body = created.json()
@@ -32,18 +33,18 @@ class TestApiKeys:
         # Least privilege by default: predictions only, no expiry or address list set.
         assert body["scopes"] == ["predict"]
         assert body["expires_at"] is None and body["allowed_ips"] is None
-        listed = (await client.get("/auth/api-keys", headers=account["headers"])).json()
+        listed = (await client.get("/auth/api-keys", headers=account.headers)).json()
         assert listed == [
             {k: v for k, v in body.items() if k != "key"} | {"used_today": 0, "last_used_at": None}
         ]
         await record_usage(redis, body["id"], 3)
-        assert (await client.get("/auth/api-keys", headers=account["headers"])).json()[0][
+        assert (await client.get("/auth/api-keys", headers=account.headers)).json()[0][
             "used_today"
         ] == 3
-        revoked = await client.delete(f"/auth/api-keys/{body['id']}", headers=account["headers"])
+        revoked = await client.delete(f"/auth/api-keys/{body['id']}", headers=account.headers)
         assert revoked.status_code == 200 and "message" in revoked.json()
         assert await redis.exists(revoked_api_key_key(body["id"]))
-        assert (await client.get("/auth/api-keys", headers=account["headers"])).json() == []
+        assert (await client.get("/auth/api-keys", headers=account.headers)).json() == []
 
     async def test_other_users_key_is_404(
         self, client: httpx.AsyncClient, register: Register
@@ -51,13 +52,13 @@ class TestApiKeys:
         owner = await register()
         other = await register()
         key = (
-            await client.post("/auth/api-keys", json={"name": "k"}, headers=owner["headers"])
+            await client.post("/auth/api-keys", json={"name": "k"}, headers=owner.headers)
         ).json()
         assert (
-            await client.delete(f"/auth/api-keys/{key['id']}", headers=other["headers"])
+            await client.delete(f"/auth/api-keys/{key['id']}", headers=other.headers)
         ).status_code == 404
         assert (
-            await client.delete("/auth/api-keys/999999", headers=owner["headers"])
+            await client.delete("/auth/api-keys/999999", headers=owner.headers)
         ).status_code == 404
 
     async def test_invalid_bodies_are_422(
@@ -71,7 +72,7 @@ class TestApiKeys:
             {"name": "x", "expires_at": "2999-01-01T00:00:00"},  # no time zone
             {"name": "x", "allowed_ips": ["10.0.0.0/33"]}, {"name": "x", "allowed_ips": []},
         ):  # fmt: skip
-            response = await client.post("/auth/api-keys", json=body, headers=account["headers"])
+            response = await client.post("/auth/api-keys", json=body, headers=account.headers)
             assert response.status_code == 422
 
     async def test_ids_beyond_the_column_are_422(
@@ -79,7 +80,7 @@ class TestApiKeys:
     ) -> None:
         account = await register()
         for key_id in ("0", str(2**31), "400242058371482451422706925568"):
-            response = await client.delete(f"/auth/api-keys/{key_id}", headers=account["headers"])
+            response = await client.delete(f"/auth/api-keys/{key_id}", headers=account.headers)
             assert response.status_code == 422, key_id
 
     async def test_exchange_mints_a_short_token_for_the_owner(
@@ -88,7 +89,7 @@ class TestApiKeys:
         account = await register()
         key = (
             await client.post(
-                "/auth/api-keys", json={"name": "k", "daily_quota": 5}, headers=account["headers"]
+                "/auth/api-keys", json={"name": "k", "daily_quota": 5}, headers=account.headers
             )
         ).json()
         exchanged = await client.post(
@@ -96,13 +97,13 @@ class TestApiKeys:
         )
         assert exchanged.status_code == 200
         body = exchanged.json()
-        assert body["user_id"] == account["user"]["id"] and body["api_key_id"] == key["id"]
+        assert body["user_id"] == account.id and body["api_key_id"] == key["id"]
         assert body["daily_quota"] == 5 and body["expires_in"] == 300
         me = await client.get(
             "/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"}
         )
-        assert me.json()["id"] == account["user"]["id"]
-        listed = (await client.get("/auth/api-keys", headers=account["headers"])).json()
+        assert me.json()["id"] == account.id
+        listed = (await client.get("/auth/api-keys", headers=account.headers)).json()
         assert listed[0]["last_used_at"] is not None
 
     async def test_exchange_refuses_bad_or_revoked_keys(
@@ -110,9 +111,9 @@ class TestApiKeys:
     ) -> None:
         account = await register()
         key = (
-            await client.post("/auth/api-keys", json={"name": "k"}, headers=account["headers"])
+            await client.post("/auth/api-keys", json={"name": "k"}, headers=account.headers)
         ).json()
-        await client.delete(f"/auth/api-keys/{key['id']}", headers=account["headers"])
+        await client.delete(f"/auth/api-keys/{key['id']}", headers=account.headers)
         for candidate in (key["key"], "seg_nope_nope"):
             response = await client.post(
                 "/internal/api-keys/exchange", json={"key": candidate}, headers=SERVICE
@@ -140,7 +141,7 @@ class TestScopedKeys:
             "expires_at": "2999-01-01T00:00:00Z",
             "allowed_ips": ["192.0.2.7", " 10.0.0.0/8 "],
         }
-        key = (await client.post("/auth/api-keys", json=asked, headers=account["headers"])).json()
+        key = (await client.post("/auth/api-keys", json=asked, headers=account.headers)).json()
         assert key["scopes"] == ["history:read", "profiles:read"]
         assert key["allowed_ips"] == ["192.0.2.7/32", "10.0.0.0/8"]
         assert key["expires_at"].startswith("2999-01-01")
@@ -156,7 +157,7 @@ class TestScopedKeys:
     ) -> None:
         account = await register()
         key = (
-            await client.post("/auth/api-keys", json={"name": "old"}, headers=account["headers"])
+            await client.post("/auth/api-keys", json={"name": "old"}, headers=account.headers)
         ).json()
         await _expire(database, key["id"])
         response = await client.post(
@@ -170,7 +171,7 @@ class TestScopedKeys:
         account = await register()
         key = (
             await client.post("/auth/api-keys", json={"name": "k", "scopes": list(ALL)},
-                              headers=account["headers"])
+                              headers=account.headers)
         ).json()  # fmt: skip
         token = (
             await client.post("/internal/api-keys/exchange", json={"key": key["key"]},

@@ -13,7 +13,7 @@ from auth_service.settings import AuthSettings
 from fastapi import FastAPI
 from segshared.contracts.revocation import valid_after_key
 
-from .conftest import PASSWORD, Register
+from .helpers import PASSWORD, Register
 
 ADMIN_PASSWORD = "Adm1n-first-password"
 
@@ -88,7 +88,7 @@ class TestLaterStarts:
         squatter = await register("root")
         outcome = await bootstrap_admin(settings, ask())
         assert outcome.action == "unchanged"
-        me = await client.get("/auth/me", headers=squatter["headers"])
+        me = await client.get("/auth/me", headers=squatter.headers)
         assert me.json()["role"] == "user"
         assert (await login(client, "root", PASSWORD)).json()["user"]["role"] == "user"
 

@@ -7,15 +7,16 @@ import asyncio
 
 import httpx
 import jwt
+from redis.asyncio import Redis
 from segshared.contracts.revocation import ensure_not_revoked
-from segshared.tokens import claims_from_payload
+from segshared.tokens import Claims, claims_from_payload
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from .conftest import Register
+from .helpers import Register
 
 
-def _claims(token: str):  # type: ignore[no-untyped-def]
+def _claims(token: str) -> Claims:
     return claims_from_payload(jwt.decode(token, options={"verify_signature": False}))
 
 
@@ -28,8 +29,8 @@ class TestWholeSession:
         self, client: httpx.AsyncClient, register: Register
     ) -> None:
         account = await register()
-        first = account["token"]
-        refreshed = await client.post("/auth/refresh", json={"refresh_token": account["refresh"]})
+        first = account.token
+        refreshed = await client.post("/auth/refresh", json={"refresh_token": account.refresh})
         second = refreshed.json()["access_token"]
         assert _claims(first).session_id == _claims(second).session_id
         assert (await client.post("/auth/logout", headers=_bearer(second))).status_code == 200
@@ -41,9 +42,9 @@ class TestWholeSession:
         self, client: httpx.AsyncClient, register: Register
     ) -> None:
         account = await register()
-        thief = await client.post("/auth/refresh", json={"refresh_token": account["refresh"]})
+        thief = await client.post("/auth/refresh", json={"refresh_token": account.refresh})
         stolen_access = thief.json()["access_token"]
-        reuse = await client.post("/auth/refresh", json={"refresh_token": account["refresh"]})
+        reuse = await client.post("/auth/refresh", json={"refresh_token": account.refresh})
         assert reuse.status_code == 401
         assert (await client.get("/auth/api-keys", headers=_bearer(stolen_access))).status_code == (
             401
@@ -55,9 +56,9 @@ class TestWholeSession:
         account = await register()
         other = await client.post(
             "/auth/login",
-            json={"username": account["user"]["username"], "password": account["password"]},
+            json={"username": account.username, "password": account.password},
         )
-        await client.post("/auth/logout", headers=account["headers"])
+        await client.post("/auth/logout", headers=account.headers)
         token = other.json()["access_token"]
         assert (await client.get("/auth/api-keys", headers=_bearer(token))).status_code == 200
 
@@ -69,18 +70,18 @@ class TestRevocationOrdering:
         register: Register,
         make_admin: Register,
         database: str,
-        redis,  # type: ignore[no-untyped-def]
+        redis: Redis,
     ) -> None:
         admin = await make_admin()
         analyst = await register()
-        user_id = analyst["user"]["id"]
+        user_id = analyst.id
         promoted = await client.put(
-            f"/admin/users/{user_id}/role", json={"role": "analyst"}, headers=admin["headers"]
+            f"/admin/users/{user_id}/role", json={"role": "analyst"}, headers=admin.headers
         )
         assert promoted.status_code == 200
         login = await client.post(
             "/auth/login",
-            json={"username": analyst["user"]["username"], "password": analyst["password"]},
+            json={"username": analyst.username, "password": analyst.password},
         )
         refresh_token = login.json()["refresh_token"]
         engine = create_async_engine(database)
@@ -95,7 +96,7 @@ class TestRevocationOrdering:
                 )
                 demotion = asyncio.create_task(
                     client.put(f"/admin/users/{user_id}/role", json={"role": "user"},
-                               headers=admin["headers"])
+                               headers=admin.headers)
                 )  # fmt: skip
                 await asyncio.sleep(0.3)
                 assert not demotion.done()

@@ -68,12 +68,12 @@ class EdgeGuard:
     def __init__(
         self,
         settings: GatewaySettings,
-        verifier: TokenVerifier,
+        token_verifier: TokenVerifier,
         redis: Redis,
         exchanger: ApiKeyExchanger,
     ) -> None:
         self.settings = settings
-        self.verifier = verifier
+        self.token_verifier = token_verifier
         self.redis = redis
         self.exchanger = exchanger
         self._admit = redis.register_script(_ADMIT_SCRIPT)
@@ -137,7 +137,7 @@ class EdgeGuard:
         """Verified claims (a local signature check, no internal call). Bad tokens count
         against the address, which gets 429 instead of 401 once it sent too many."""
         try:
-            return await self.verifier.verify(token)
+            return await self.token_verifier.verify(token)
         except Unauthorized:
             failures = await self._count(f"gw:rl:badtoken:{ip}:{window}")
             if failures > self.settings.bad_tokens_per_ip_per_minute:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from segshared.app import build_app
+from segshared.app import AppState, build_app
 from segshared.contracts.quota import PREDICTED_ROWS_HEADER, QuotaMeter
 from segshared.health import NOT_READY, MetricsMiddleware
 from segshared.internal_client import InternalClient
@@ -55,12 +57,36 @@ class GatewayApp(FastAPI):
             await super().__call__(scope, receive, send)
 
 
-def create_app(settings: GatewaySettings | None = None) -> FastAPI:
-    """Build the gateway; `settings` defaults to the environment."""
+@dataclass(frozen=True)
+class GatewayState(AppState[GatewaySettings]):
+    """The gateway's `app.state` while it runs."""
+
+    pool: UpstreamPool
+    guard: EdgeGuard
+    quota: QuotaMeter
+    openapi_cache: OpenApiCache
+    limiter: UpstreamLimiter
+
+
+def gateway_state(request: Request) -> GatewayState:
+    """The running gateway's typed state."""
+    return cast(GatewayState, request.app.state)
+
+
+def create_app(
+    settings: GatewaySettings | None = None, *, token_verifier: TokenVerifier | None = None
+) -> FastAPI:
+    """Build the gateway; `settings` defaults to the environment, `token_verifier` to one
+    that fetches auth-service's JWKS."""
     settings = settings or GatewaySettings()
+    limiter = UpstreamLimiter(
+        settings.upstream_concurrency_limit,
+        settings.upstream_queue_limit,
+        settings.upstream_queue_timeout_seconds,
+    )
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[GatewayState]:
         pool = UpstreamPool(
             {
                 "auth": settings.auth_service_url,
@@ -72,36 +98,40 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
         await pool.start()
         http = httpx.AsyncClient(timeout=settings.internal_timeout_seconds)
-        app.state.pool = pool
-        app.state.redis = make_redis(
+        redis = make_redis(
             settings.redis_url, settings.redis_pool_size, settings.redis_pool_timeout_seconds
         )
-        app.state.verifier = TokenVerifier(
-            http_jwks_loader(http, settings.jwks_url), settings.jwt_issuer, settings.jwt_audience
+        verifier = token_verifier or TokenVerifier(
+            http_jwks_loader(http, settings.jwks_url),
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            leeway=settings.jwt_leeway_seconds,
         )
         auth_client = InternalClient(
             settings.auth_service_url,
             settings.effective_service_token,
             settings.internal_timeout_seconds,
         )
-        app.state.guard = EdgeGuard(
-            settings,
-            app.state.verifier,
-            app.state.redis,
-            ApiKeyExchanger(
-                auth_client, settings.api_key_cache_size, settings.api_key_negative_cache_seconds
-            ),
+        exchanger = ApiKeyExchanger(
+            auth_client, settings.api_key_cache_size, settings.api_key_negative_cache_seconds
         )
-        app.state.quota = QuotaMeter(app.state.redis)
-        app.state.openapi_cache = OpenApiCache()
-        app.state.readiness_checks = {"redis": app.state.redis.ping}
         try:
-            yield
+            yield GatewayState(
+                settings=settings,
+                redis=redis,
+                token_verifier=verifier,
+                readiness_checks={"redis": redis.ping},
+                pool=pool,
+                guard=EdgeGuard(settings, verifier, redis, exchanger),
+                quota=QuotaMeter(redis),
+                openapi_cache=OpenApiCache(),
+                limiter=limiter,
+            )
         finally:
             await auth_client.aclose()
             await pool.close()
             await http.aclose()
-            await app.state.redis.aclose()
+            await redis.aclose()
 
     app = build_app(
         "gateway",
@@ -116,12 +146,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    limiter = UpstreamLimiter(
-        settings.upstream_concurrency_limit,
-        settings.upstream_queue_limit,
-        settings.upstream_queue_timeout_seconds,
-    )
-    app.state.limiter = limiter
+    assert isinstance(app, GatewayApp)
     cors = dict(
         allow_origins=settings.cors_origin_list,
         allow_methods=["*"],
@@ -157,7 +182,7 @@ def _add_gateway_routes(app: FastAPI, settings: GatewaySettings) -> None:
     @app.get("/health", tags=["health"], responses=NOT_READY)
     async def health(request: Request) -> JSONResponse:
         healthy, body = await aggregate_health(
-            request.app.state.pool, settings.health_timeout_seconds
+            gateway_state(request).pool, settings.health_timeout_seconds
         )
         if not settings.operational_details_public:
             body = {"status": body["status"]}
@@ -165,9 +190,8 @@ def _add_gateway_routes(app: FastAPI, settings: GatewaySettings) -> None:
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
-        doc = await request.app.state.openapi_cache.document(
-            request.app.state.pool, _gateway_openapi(app)
-        )
+        state = gateway_state(request)
+        doc = await state.openapi_cache.document(state.pool, _gateway_openapi(app))
         return JSONResponse(doc)
 
     @app.get("/docs", include_in_schema=False)
@@ -199,7 +223,7 @@ def _proxy_handler(settings: GatewaySettings) -> ProxyHandler:
     """Admit the caller, then forward to the route's service."""
 
     async def proxy(request: Request, route: Route) -> Response:
-        state = request.app.state
+        state = gateway_state(request)
         caller = await state.guard.admit(request, route)
         if route.long_running:
             timeout, max_body = settings.upstream_long_timeout_seconds, settings.max_upload_bytes

@@ -14,16 +14,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
 from segshared.redis_client import make_redis
-from segshared.testing import TokenSigner, free_port, redis_url_for_tests, serve_in_thread
+from segshared.testing import TokenSigner, free_port, serve_in_thread
 from segshared.tokens import API_KEY_SCOPES
 
-REDIS_URL = redis_url_for_tests(4)
+from .helpers import APP_JS, BURST_KEY, INDEX_HTML, OFFICE_KEY, QUOTA_KEY, REDIS_URL, VALID_KEY
 
-
-VALID_KEY = "seg_test_valid-key"
-QUOTA_KEY = "seg_test_quota-key"
-BURST_KEY = "seg_test_burst-key"
-OFFICE_KEY = "seg_test_office-key"
 # key → (id, daily_quota, scopes, allowed_ips), as auth-service's exchange reports them.
 KEYS: dict[str, tuple[int, int | None, list[str], list[str] | None]] = {
     VALID_KEY: (1, None, list(API_KEY_SCOPES), None),
@@ -117,12 +112,6 @@ def dead_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
-INDEX_HTML = (
-    b'<!doctype html><html><script type="module" src="/ui/assets/app-1a2b3c.js"></script></html>'
-)
-APP_JS = b"console.log('console');\n" * 200
-
-
 @pytest.fixture(scope="session")
 def console_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A console build as `npm run build` lays it out: hashed assets with .br/.gz twins."""
@@ -155,9 +144,8 @@ async def gateway_app(
         cors_origins="https://app.example.com",
         ui_dir=str(console_dist),
     )
-    app = create_app(settings)
+    app = create_app(settings, token_verifier=signer.verifier())
     async with app.router.lifespan_context(app):
-        app.state.verifier = app.state.guard.verifier = signer.verifier()
         yield app
 
 

@@ -11,7 +11,7 @@ import httpx
 from gateway.compression import GzipJsonCsv, accepts_gzip
 from starlette.types import Message, Receive, Scope, Send
 
-from .conftest import APP_JS, INDEX_HTML, VALID_KEY
+from .helpers import APP_JS, INDEX_HTML, VALID_KEY
 
 
 async def raw(client: httpx.AsyncClient, path: str, **headers: str) -> tuple[httpx.Response, bytes]:

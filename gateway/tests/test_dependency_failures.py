@@ -13,7 +13,7 @@ from gateway.main import create_app
 from gateway.settings import GatewaySettings
 from segshared.testing import TokenSigner, free_port
 
-from .conftest import REDIS_URL
+from .helpers import REDIS_URL
 
 GatewayFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
@@ -31,9 +31,8 @@ def gateway_with(upstream_url: str, signer: TokenSigner) -> GatewayFactory:
                 **overrides,
             }
         )
-        app: FastAPI = create_app(settings)
+        app: FastAPI = create_app(settings, token_verifier=signer.verifier())
         async with app.router.lifespan_context(app):
-            app.state.verifier = app.state.guard.verifier = signer.verifier()
             transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 5555))
             async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
                 http.app = app  # type: ignore[attr-defined]

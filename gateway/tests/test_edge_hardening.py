@@ -15,7 +15,7 @@ from segshared.contracts.revocation import invalidate_user_tokens
 from segshared.redis_client import make_redis
 from segshared.testing import TokenSigner
 
-from .conftest import BURST_KEY, OFFICE_KEY, QUOTA_KEY, REDIS_URL, VALID_KEY
+from .helpers import BURST_KEY, OFFICE_KEY, QUOTA_KEY, REDIS_URL, VALID_KEY
 
 
 @pytest.fixture
@@ -32,9 +32,8 @@ async def behind_proxy(
         trusted_proxies="10.0.0.0/8",
         rate_limit_ip_per_minute=3,
     )
-    app = create_app(settings)
+    app = create_app(settings, token_verifier=signer.verifier())
     async with app.router.lifespan_context(app):
-        app.state.guard.verifier = signer.verifier()
         clients = {}
         for name, peer in (("ingress", "10.1.2.3"), ("direct", "198.51.100.4")):
             transport = httpx.ASGITransport(app=app, client=(peer, 5555))

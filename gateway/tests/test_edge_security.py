@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import httpx
-from segshared.contracts.quota import record_usage
 from segshared.contracts.revocation import revoked_api_key_key
 from segshared.redis_client import make_redis
-from segshared.testing import TokenSigner
+from segshared.testing import TokenSigner, record_usage
 
-from .conftest import QUOTA_KEY, REDIS_URL, VALID_KEY
+from .helpers import QUOTA_KEY, REDIS_URL, VALID_KEY
 
 
 class TestApiKeys:

@@ -13,7 +13,7 @@ from gateway.main import create_app
 from gateway.settings import GatewaySettings
 from segshared.testing import serve_in_thread
 
-from .conftest import REDIS_URL
+from .helpers import REDIS_URL
 
 OK = {"status": "ok", "latency_ms": 1.0}
 

@@ -10,7 +10,7 @@ from segshared.contracts.revocation import invalidate_user_tokens, revoke_jti
 from segshared.redis_client import make_redis
 from segshared.testing import TokenSigner
 
-from .conftest import REDIS_URL
+from .helpers import REDIS_URL
 
 
 def bearer(signer: TokenSigner, role: str = "user", user_id: int = 1) -> dict[str, str]:
@@ -37,6 +37,28 @@ class TestForwarding:
         given = await client.get("/auth/login", headers={"X-Request-ID": "abc-123"})
         assert given.json()["headers"]["x-request-id"] == "abc-123"
         assert given.headers["x-request-id"] == "abc-123"
+
+    @pytest.mark.parametrize(
+        "spoofed", ["a" * 65, "abc 123", "abc_123", "trace\u00e9", "../../x", "id,other"]
+    )
+    async def test_malformed_request_id_is_replaced_by_a_minted_one(
+        self, client: httpx.AsyncClient, spoofed: str
+    ) -> None:
+        """Review L6: only `[A-Za-z0-9-]{1,64}` is kept, on proxied and gateway routes alike."""
+        headers = [("X-Request-ID", spoofed.encode("latin-1"))]
+        proxied = await client.get("/auth/login", headers=headers)
+        minted = proxied.headers["x-request-id"]
+        assert minted != spoofed and len(minted) == 32 and minted.isalnum()
+        assert proxied.json()["headers"]["x-request-id"] == minted
+        own = await client.get("/", headers=headers)
+        assert own.headers["x-request-id"] not in (spoofed, minted)
+        assert len(own.headers["x-request-id"]) == 32
+
+    async def test_a_second_request_id_header_is_not_kept(self, client: httpx.AsyncClient) -> None:
+        headers = [("X-Request-ID", "first"), ("X-Request-ID", "second")]
+        response = await client.get("/auth/login", headers=headers)
+        assert response.headers["x-request-id"] not in ("first", "second")
+        assert response.json()["headers"]["x-request-id"] == response.headers["x-request-id"]
 
     async def test_service_credential_from_clients_is_dropped(
         self, client: httpx.AsyncClient

@@ -16,11 +16,14 @@ from segshared.errors import Conflict
 from segshared.health import disk_space_check
 from segshared.retry import Backoff
 from segshared.streams import StreamConsumer, trim_loop
+from segshared.tokens import TokenVerifier
 from starlette.middleware import Middleware
 
 from ml_service import __version__
 from ml_service.api import datasets, model_registry, predict, reports, webhooks
 from ml_service.consumers import user_events_handler
+from ml_service.deps import MlState
+from ml_service.schemas import TrainRequest
 from ml_service.serving.drift_monitor import check_active_model
 from ml_service.serving.fast_predict import PredictFastPath
 from ml_service.serving.model_store import ModelStore
@@ -44,7 +47,7 @@ async def bootstrap_model(store: ModelStore, trainer: Trainer, retry_cap_seconds
         if store.model is not None:
             return
         try:
-            _, task = await trainer.submit({}, None)
+            _, task = await trainer.submit(TrainRequest(), None)
             await task
             continue
         except Conflict:
@@ -74,31 +77,33 @@ async def drift_checks(
             logger.warning("drift check failed (%s: %s)", type(exc).__name__, exc)
 
 
-def create_app(settings: MlSettings | None = None) -> FastAPI:
-    """Build the app; `settings` defaults to the environment."""
+def create_app(
+    settings: MlSettings | None = None, *, token_verifier: TokenVerifier | None = None
+) -> FastAPI:
+    """Build the app; `settings` defaults to the environment, `token_verifier` to one that
+    fetches auth-service's JWKS."""
     settings = settings or MlSettings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with service_resources(app, settings):
+    async def lifespan(_: FastAPI) -> AsyncIterator[MlState]:
+        async with service_resources(settings, token_verifier) as shared:
             store = ModelStore(settings.model_path, settings.reload_poll_seconds)
-            trainer = Trainer(settings, app.state.sessionmaker, app.state.redis, store)
-            app.state.store, app.state.trainer = store, trainer
-            app.state.readiness_checks["model"] = lambda: _model_ready(store)
-            app.state.readiness_checks["model_volume"] = disk_space_check(
+            trainer = Trainer(settings, shared.sessionmaker, shared.redis, store)
+            shared.readiness_checks["model"] = lambda: _model_ready(store)
+            shared.readiness_checks["model_volume"] = disk_space_check(
                 settings.model_path, settings.model_dir_min_free_mb
             )
             consumer = StreamConsumer(
-                app.state.redis, USER_EVENTS_STREAM, "ml-service",
-                user_events_handler(app.state.sessionmaker), block_ms=1000,
+                shared.redis, USER_EVENTS_STREAM, "ml-service",
+                user_events_handler(shared.sessionmaker), block_ms=1000,
                 retry=settings.stream_retry,
             )  # fmt: skip
             consumer.start()
             trainer.start()
-            deliveries = DeliveryWorker(settings, app.state.sessionmaker)
+            deliveries = DeliveryWorker(settings, shared.sessionmaker)
             deliveries.start()
             tasks = [
-                asyncio.create_task(store.watch(app.state.redis), name="model-watch"),
+                asyncio.create_task(store.watch(shared.redis), name="model-watch"),
                 asyncio.create_task(
                     bootstrap_model(store, trainer, settings.bootstrap_retry_cap_seconds),
                     name="model-bootstrap",
@@ -106,7 +111,7 @@ def create_app(settings: MlSettings | None = None) -> FastAPI:
                 # ml-service produces the history stream: it trims what profile-service acked.
                 asyncio.create_task(
                     trim_loop(
-                        app.state.redis,
+                        shared.redis,
                         (HISTORY_STREAM,),
                         settings.stream_trim_seconds,
                         settings.stream_backlog_alarm,
@@ -117,12 +122,12 @@ def create_app(settings: MlSettings | None = None) -> FastAPI:
             if settings.drift_check_seconds > 0:
                 tasks.append(
                     asyncio.create_task(
-                        drift_checks(store, trainer, settings, app.state.redis),
+                        drift_checks(store, trainer, settings, shared.redis),
                         name="drift-check",
                     )
                 )
             try:
-                yield
+                yield MlState.extending(shared, store=store, trainer=trainer)
             finally:
                 for task in tasks:
                     task.cancel()

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Field
-from segshared.contracts.customer import CLUSTER_FEATURES, CustomerInput
+from segshared.contracts.customer import CustomerInput
 from segshared.params import INT4_MAX
+
+if TYPE_CHECKING:
+    from ml_service.tables import Dataset, ModelVersion
+
+TRAINED = "Model trained successfully"
 
 
 class Prediction(BaseModel):
@@ -99,7 +104,15 @@ class TrainResult(BaseModel):
     trained_at: datetime
     duration_seconds: float
     algorithm: AlgorithmName = "kmeans"
-    features: list[Feature] = Field(default_factory=lambda: list(CLUSTER_FEATURES))
+    # Results stored before features were chosen used all four.
+    features: list[Feature] = Field(default_factory=lambda: list(get_args(Feature)))
+
+    @classmethod
+    def from_version(cls, row: ModelVersion) -> TrainResult:
+        """The answer of the training that published `row`."""
+        return cls.model_validate(
+            {**row.model_dump(), "message": TRAINED, "model_version": row.version}
+        )
 
 
 class JobAccepted(BaseModel):
@@ -156,9 +169,15 @@ class ModelItem(BaseModel):
     algorithm: AlgorithmName
     features: list[Feature]
 
+    @classmethod
+    def from_version(cls, row: ModelVersion, active: str | None) -> ModelItem:
+        """The `/models` item of a registry row (`active`: the version serving now)."""
+        return cls.model_validate({**row.model_dump(), "active": row.version == active})
+
 
 class ModelList(BaseModel):
-    models: list[ModelItem]
+    models: list[ModelItem]  # newest first, one page (`skip`, `limit`)
+    total: int  # every version
 
 
 class DatasetPublic(BaseModel):
@@ -171,6 +190,11 @@ class DatasetPublic(BaseModel):
     owner_id: int | None = None
     checksum: str | None = None
     created_at: datetime | None = None
+
+    @classmethod
+    def from_dataset(cls, row: Dataset) -> DatasetPublic:
+        """The answer of a stored dataset (its `id` is `dataset_id` here)."""
+        return cls.model_validate({**row.model_dump(), "dataset_id": row.id})
 
 
 class DistinctiveFeature(BaseModel):
@@ -216,3 +240,7 @@ class DriftAnswer(BaseModel):
     features: dict[str, FeatureDriftItem]
     low_confidence_share: float
     status: DriftStatus
+
+
+class Message(BaseModel):
+    message: str

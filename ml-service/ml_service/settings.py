@@ -42,6 +42,11 @@ class MlSettings(ServiceSettings):
     # A CSV batch answered as JSON lists the first refused rows only.
     max_batch_errors: int = Field(default=10_000, ge=0, le=1_000_000)
     csv_chunk_rows: int = 20_000
+    # Disk on the model volume per analyst: at most this many datasets (409 beyond; delete
+    # one first), each upload at most this many bytes (413), so one user holds at most
+    # their product.
+    dataset_quota_per_user: int = Field(default=20, ge=1, le=10_000)
+    max_dataset_upload_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
     # One training per dataset at a time: a lock with this TTL, renewed by the job's
     # heartbeat; jobs whose heartbeat is older than job_stale_seconds are failed.
     train_lock_ttl_seconds: float = Field(default=30.0, gt=1, le=3600)

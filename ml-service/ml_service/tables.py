@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from segshared.contracts.customer import CLUSTER_FEATURES
 from segshared.db import schema_metadata, utcnow
 from sqlalchemy import JSON, Column, DateTime, Float, Integer, String
 from sqlmodel import Field, SQLModel
+
+if TYPE_CHECKING:
+    from ml_service.engine.model import TrainedModel
+    from ml_service.serving.registry import Publication
 
 SCHEMA = "ml"
 
@@ -66,6 +70,33 @@ class ModelVersion(Base, table=True):
     features: list[str] = Field(
         default_factory=lambda: list(CLUSTER_FEATURES), sa_column=Column(JSON, nullable=False)
     )
+
+    @classmethod
+    def from_trained(
+        cls,
+        trained: TrainedModel,
+        publication: Publication,
+        *,
+        model_id: int,
+        version: str,
+        sha256: str,
+    ) -> ModelVersion:
+        """The registry row of `trained`, published as `version` (artifact checksum `sha256`)."""
+        return cls(
+            id=model_id,
+            version=version,
+            sha256=sha256,
+            n_clusters=trained.n_clusters,
+            silhouette_score=trained.silhouette_score,
+            inertia=trained.inertia,
+            n_samples=trained.n_samples,
+            algorithm=trained.algorithm,
+            features=list(trained.features),
+            dataset_id=publication.dataset_id,
+            trained_by=publication.trained_by,
+            trained_at=publication.trained_at,
+            duration_seconds=publication.duration_seconds,
+        )
 
 
 class TrainingJob(Base, table=True):

@@ -1,37 +1,31 @@
-"""ml-service tests: the real app on real PostgreSQL (seg_test_ml) and Redis (db 3)."""
+"""ml-service tests: the real app on real PostgreSQL (seg_test_ml) and Redis (db 3).
+
+Every test starts from the same state: the `ml` tables and the Redis database emptied
+(`clean_state`), and, for tests using the app, the first-start model registered and
+serving again (`app`). The first model is trained once per session.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from ml_service import repository
 from ml_service.main import create_app
+from ml_service.serving import registry
 from ml_service.settings import MlSettings
+from ml_service.tables import ModelVersion
+from redis.asyncio import Redis
 from segshared.migrations import apply_migrations
 from segshared.redis_client import make_redis
-from segshared.testing import (
-    TokenSigner,
-    database_url_for_tests,
-    eventually,
-    recreate_database,
-    redis_url_for_tests,
-)
+from segshared.testing import TokenSigner, eventually, recreate_database, truncate_schema
 
-DATABASE_URL = database_url_for_tests("ml")
-REDIS_URL = redis_url_for_tests(3)
+from .helpers import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, StartedApp
+
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
-SERVICE_TOKEN = "ml-test-token"
-CUSTOMER = {
-    "sex": "female",
-    "age": 31,
-    "annual_income": 72.5,
-    "spending_score": 81,
-    "purchase_frequency": 24,
-}
 
 
 @pytest.fixture(scope="session")
@@ -69,20 +63,56 @@ def settings(database: str, tmp_path_factory: pytest.TempPathFactory) -> MlSetti
 
 
 @pytest.fixture(scope="session")
-async def app(settings: MlSettings, signer: TokenSigner) -> AsyncIterator[FastAPI]:
+async def started_app(settings: MlSettings, signer: TokenSigner) -> AsyncIterator[StartedApp]:
     redis = make_redis(REDIS_URL)
     await redis.flushdb()
     await redis.aclose()
-    application = create_app(settings)
+    application = create_app(settings, token_verifier=signer.verifier())
     async with application.router.lifespan_context(application):
-        application.state.token_verifier = signer.verifier()
 
         async def trained() -> bool:
             return application.state.store.model is not None
 
         # First-start training on the generated dataset (the worker's imports are slow).
         await eventually(trained, "first-start training", timeout=300)
-        yield application
+        async with application.state.sessionmaker() as session:
+            first = await repository.model_by_version(
+                session, application.state.store.model.version
+            )
+        assert first is not None
+        yield StartedApp(application, first)
+
+
+@pytest.fixture(autouse=True)
+async def clean_state(database: str) -> AsyncIterator[None]:
+    """Empty the `ml` tables (ids keep counting: they name artifacts on disk) and Redis.
+
+    Streams are emptied rather than deleted: the app's consumer groups stay, so its
+    `user.deleted` consumer reads on without recreating its group.
+    """
+    await truncate_schema(database, "ml", restart_identity=False)
+    redis = make_redis(REDIS_URL)
+    try:
+        async for key in redis.scan_iter():
+            if await redis.type(key) == "stream":
+                await redis.xtrim(key, maxlen=0, approximate=False)
+            else:
+                await redis.delete(key)
+    finally:
+        await redis.aclose()
+    yield
+
+
+@pytest.fixture
+async def app(started_app: StartedApp, clean_state: None, settings: MlSettings) -> FastAPI:
+    """The app serving its first-start model again, the only one registered."""
+    application, first = started_app.app, started_app.first_model
+    async with application.state.sessionmaker() as session, session.begin():
+        session.add(ModelVersion(**first.model_dump()))
+    registry.write_pointer(settings.model_path, first.version)
+    await application.state.store.sync()
+    assert application.state.store.model.version == first.version
+    return application
 
 
 @pytest.fixture
@@ -93,12 +123,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[Any]:
+async def redis() -> AsyncIterator[Redis]:
     client = make_redis(REDIS_URL)
     yield client
     await client.aclose()
-
-
-def auth(signer: TokenSigner, user_id: int = 1, role: str = "user", **extra: Any) -> dict[str, str]:
-    """Bearer headers for `user_id` with `role`."""
-    return {"Authorization": f"Bearer {signer.token(user_id, role, **extra)}"}

@@ -17,8 +17,7 @@ from segshared.testing import TokenSigner
 from sklearn.datasets import make_blobs
 from sqlalchemy import select
 
-from .conftest import auth
-from .test_training import wait_job
+from .helpers import auth, wait_job
 
 FEATURES = ["age", "annual_income", "spending_score", "purchase_frequency"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ from segshared.redis_client import make_redis
 from segshared.testing import TokenSigner, free_port
 from starlette.types import Receive, Scope, Send
 
-from .conftest import CUSTOMER, auth
+from .helpers import CUSTOMER, auth
 
 
 def reference(app: FastAPI) -> httpx.AsyncClient:
@@ -71,13 +72,14 @@ async def test_fast_path_matches_the_route(
 @pytest.fixture
 async def redis_down(app: FastAPI) -> AsyncIterator[None]:
     """The app's Redis replaced by one nothing listens on (as when Redis is stopped)."""
-    alive = app.state.redis
-    app.state.redis = make_redis(f"redis://127.0.0.1:{free_port()}/0")
+    alive = app.state
+    dead = make_redis(f"redis://127.0.0.1:{free_port()}/0")
+    app.state = replace(alive, redis=dead)
     try:
         yield
     finally:
-        await app.state.redis.aclose()
-        app.state.redis = alive
+        await dead.aclose()
+        app.state = alive
 
 
 @pytest.mark.usefixtures("redis_down")

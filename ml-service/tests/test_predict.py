@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
+import gc
 import io
 import json
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from ml_service.settings import MlSettings
+from redis.asyncio import Redis
 from segshared.contracts.events import HISTORY_STREAM
 from segshared.contracts.quota import PREDICTED_ROWS_HEADER, usage_today
-from segshared.testing import TokenSigner
+from segshared.redis_client import make_redis
+from segshared.testing import TokenSigner, free_port
 
-from .conftest import CUSTOMER, SERVICE_TOKEN, auth
+from .helpers import CUSTOMER, SERVICE_TOKEN, auth
 
 
-async def last_event(redis) -> dict:  # type: ignore[no-untyped-def]
+async def last_event(redis: Redis) -> dict[str, str]:
     entries = await redis.xrevrange(HISTORY_STREAM, count=1)
     return entries[0][1]
 
 
 class TestPredict:
     async def test_predict_answers_and_records_history(
-        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI, redis
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI, redis: Redis
+    ) -> None:
         response = await client.post("/predict", json=CUSTOMER, headers=auth(signer, 21))
         assert response.status_code == 200
         body = response.json()
@@ -58,22 +67,16 @@ class TestPredict:
     async def test_without_a_model_predict_is_503(
         self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI
     ) -> None:
-        store = app.state.store
-        model, store.model = store.model, None
-        try:
-            for method, path, body in (("POST", "/predict", CUSTOMER), ("GET", "/clusters", None),
-                                       ("POST", "/predict/batch", {"customers": [CUSTOMER]})):  # fmt: skip
-                response = await client.request(method, path, json=body, headers=auth(signer))
-                assert response.status_code == 503
-                assert response.json() == {
-                    "detail": "Model not trained. Please train the model first"
-                }
-        finally:
-            store.model = model
+        app.state.store.model = None  # the `app` fixture serves the first model again
+        for method, path, body in (("POST", "/predict", CUSTOMER), ("GET", "/clusters", None),
+                                   ("POST", "/predict/batch", {"customers": [CUSTOMER]})):  # fmt: skip
+            response = await client.request(method, path, json=body, headers=auth(signer))
+            assert response.status_code == 503
+            assert response.json() == {"detail": "Model not trained. Please train the model first"}
 
     async def test_batch_reports_rows_predicted_for_the_gateways_refund(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
+    ) -> None:
         headers = auth(signer, 22, akid=501)
         await client.post("/predict", json=CUSTOMER, headers=headers)
         answer = await client.post(
@@ -84,8 +87,8 @@ class TestPredict:
         assert await usage_today(redis, 501) == 0
 
     async def test_internal_predict_carries_the_profile(
-        self, client: httpx.AsyncClient, redis
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, client: httpx.AsyncClient, redis: Redis
+    ) -> None:
         body = {"user_id": 23, "profile_id": 9, "customer": CUSTOMER}
         denied = await client.post(
             "/internal/predict", json=body, headers={"X-Service-Token": "nope"}
@@ -101,8 +104,8 @@ class TestPredict:
 
 class TestHistoryStreamTrimming:
     async def test_only_what_the_consumer_group_acked_is_trimmed(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
+    ) -> None:
         """Review M6: no MAXLEN; entries go once profile-service's group has acked them."""
         group = "profile-service"
         await redis.xgroup_create(HISTORY_STREAM, group, id="$", mkstream=True)
@@ -128,8 +131,8 @@ class TestHistoryStreamTrimming:
 
 class TestBatch:
     async def test_json_batch_keeps_rows_and_errors(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
+    ) -> None:
         customers = [CUSTOMER, {**CUSTOMER, "age": 5}, {**CUSTOMER, "sex": "male"}, "junk"]
         response = await client.post(
             "/predict/batch", json={"customers": customers}, headers=auth(signer, 24)
@@ -146,9 +149,9 @@ class TestBatch:
     async def test_empty_batch_has_empty_lists(
         self, client: httpx.AsyncClient, signer: TokenSigner
     ) -> None:
-        body = (
-            await client.post("/predict/batch", json={"customers": []}, headers=auth(signer))
-        ).json()
+        response = await client.post("/predict/batch", json={"customers": []}, headers=auth(signer))
+        assert response.status_code == 200, response.text
+        body = response.json()
         assert body["results"] == [] and body["errors"] == []
 
     async def test_more_than_10000_json_items_is_413(
@@ -175,6 +178,8 @@ class TestBatch:
         response = await client.post(
             "/predict/batch", files={"file": ("c.csv", data, "text/csv")}, headers=auth(signer)
         )
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("application/json")
         body = response.json()
         assert [r["row"] for r in body["results"]] == [0, 2]
         assert body["errors"] == [{"row": 1, "detail": "age must be between 18 and 100"}]
@@ -195,11 +200,26 @@ class TestBatch:
         assert rows[1][:2] == ["a", "x"] and rows[1][7] != ""
         assert rows[2][7:] == ["", "", ""]
 
-    async def test_json_batch_as_csv(self, client: httpx.AsyncClient, signer: TokenSigner) -> None:
+    async def test_json_batch_as_csv(
+        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI
+    ) -> None:
         response = await client.post("/predict/batch", json={"customers": [CUSTOMER]},
                                      headers={**auth(signer), "Accept": "text/csv"})  # fmt: skip
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(response.text)))
-        assert rows[0]["age"] == "31" and rows[0]["cluster_name"]
+        model = app.state.store.model
+        assert rows[0]["age"] == "31"
+        assert rows[0]["cluster_name"] == model.names[int(rows[0]["cluster"])]
+
+    async def test_more_than_one_file_part_is_400(
+        self, client: httpx.AsyncClient, signer: TokenSigner
+    ) -> None:
+        """Review L4: Starlette spools up to 1000 file parts per request unless told."""
+        data = "sex,age,annual_income,spending_score,purchase_frequency\nMale,30,50,60,12\n"
+        files = [("file", ("a.csv", data, "text/csv")), ("extra", ("b.csv", data, "text/csv"))]
+        response = await client.post("/predict/batch", files=files, headers=auth(signer))
+        assert response.status_code == 400
 
     async def test_csv_missing_column_is_422_naming_it(
         self, client: httpx.AsyncClient, signer: TokenSigner
@@ -217,11 +237,11 @@ class TestBatchLimits:
     HEADER = "sex,age,annual_income,spending_score,purchase_frequency\n"
 
     async def test_json_body_over_the_limit_is_413_chunked_or_not(
-        self, client: httpx.AsyncClient, signer: TokenSigner, settings
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, client: httpx.AsyncClient, signer: TokenSigner, settings: MlSettings
+    ) -> None:
         size = settings.max_body_bytes + 1
 
-        async def chunks():  # type: ignore[no-untyped-def]
+        async def chunks() -> AsyncIterator[bytes]:
             yield b'{"customers": ['
             for _ in range(size // 65536 + 1):
                 yield b" " * 65536
@@ -261,8 +281,12 @@ class TestBatchLimits:
         assert response.text.splitlines()[0].startswith("note,sex,")
 
     async def test_csv_errors_are_capped_in_the_json_answer(
-        self, client: httpx.AsyncClient, signer: TokenSigner, app, monkeypatch
-    ) -> None:  # type: ignore[no-untyped-def]
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        app: FastAPI,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
         monkeypatch.setattr(app.state.settings, "max_batch_errors", 2)
         data = self.HEADER + "Male,5,50,60,12\n" * 5 + "Male,30,50,60,12\n"
         body = (
@@ -272,3 +296,73 @@ class TestBatchLimits:
         ).json()
         assert [e["row"] for e in body["errors"]] == [0, 1]
         assert [r["row"] for r in body["results"]] == [5]
+
+
+class TestBatchAnswerFiles:
+    """Review L4: a batch answer is spooled to a temp file; none may outlive its request."""
+
+    @staticmethod
+    async def call_with_client_gone(app: FastAPI, request: httpx.Request) -> None:
+        """Run `request` through the app while the client has gone before the answer starts."""
+        body = request.read()
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": request.method, "scheme": "http", "path": request.url.path,
+            "raw_path": request.url.raw_path, "query_string": b"", "root_path": "",
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "client": ("127.0.0.1", 50000), "server": ("ml", 80),
+        }  # fmt: skip
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                raise OSError("the client went away")
+
+        with contextlib.suppress(OSError):
+            await app(scope, receive, send)
+
+    async def test_an_answer_nobody_reads_leaves_no_file(
+        self, app: FastAPI, signer: TokenSigner, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:  # fmt: skip
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        data = "sex,age,annual_income,spending_score,purchase_frequency\n" + (
+            "Male,30,50,60,12\n" * 2_000
+        )
+        headers = auth(signer)
+        for request in (
+            httpx.Request("POST", "http://ml/predict/batch", files={"file": ("c.csv", data)},
+                          headers={**headers, "Accept": "text/csv"}),
+            httpx.Request("POST", "http://ml/predict/batch", files={"file": ("c.csv", data)},
+                          headers=headers),
+            httpx.Request("POST", "http://ml/predict/batch", json={"customers": [CUSTOMER] * 50},
+                          headers={**headers, "Accept": "text/csv"}),
+        ):  # fmt: skip
+            await self.call_with_client_gone(app, request)
+            gc.collect()
+            await asyncio.sleep(0.05)  # finalisers of abandoned generators, if any, run
+            assert await asyncio.to_thread(os.listdir, tmp_path) == []
+
+    async def test_a_failed_history_record_leaves_no_file(
+        self, client: httpx.AsyncClient, app: FastAPI, signer: TokenSigner, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:  # fmt: skip
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        # Not monkeypatch: it can't restore an attribute of Starlette's State (not in __dict__).
+        redis, unreachable = app.state.redis, make_redis(f"redis://127.0.0.1:{free_port()}/0")
+        app.state.redis = unreachable
+        data = "sex,age,annual_income,spending_score,purchase_frequency\nMale,30,50,60,12\n"
+        try:
+            for accept in ("text/csv", "application/json"):
+                response = await client.post(
+                    "/predict/batch", files={"file": ("c.csv", data)},
+                    headers={**auth(signer), "Accept": accept},
+                )  # fmt: skip
+                assert response.status_code >= 500
+                assert await asyncio.to_thread(os.listdir, tmp_path) == []
+        finally:
+            app.state.redis = redis
+            await unreachable.aclose()

@@ -17,10 +17,11 @@ import pytest
 from fastapi import FastAPI
 from ml_service.serving import registry
 from ml_service.settings import MlSettings
+from redis.asyncio import Redis
 from segshared.contracts.events import USER_EVENTS_STREAM
 from segshared.testing import TokenSigner, free_port
 
-from .conftest import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, auth
+from .helpers import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, auth
 
 
 @pytest.fixture
@@ -43,7 +44,10 @@ def replica(settings: MlSettings) -> Iterator[str]:
                     break
             except httpx.HTTPError:
                 pass
+            assert process.poll() is None, f"the replica exited with {process.returncode}"
             time.sleep(0.1)
+        else:
+            pytest.fail("the replica never became ready")
         yield url
     finally:
         process.terminate()
@@ -94,10 +98,11 @@ class TestHotReload:
 
 class TestUserDeleted:
     async def test_deleted_user_is_anonymised(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
+    ) -> None:
         analyst = auth(signer, 77, "analyst")
-        await client.post("/train", json={"n_clusters": 2, "k_max": 3}, headers=analyst)
+        trained = await client.post("/train", json={"n_clusters": 2, "k_max": 3}, headers=analyst)
+        assert trained.status_code == 200, trained.text
         await redis.xadd(USER_EVENTS_STREAM, {"event_id": uuid.uuid4().hex, "type": "user.deleted",
                                               "user_id": "77", "occurred_at": "2026-01-01T00:00:00Z"})  # fmt: skip
         for _ in range(100):

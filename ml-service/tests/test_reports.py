@@ -11,7 +11,7 @@ import pypdf
 from fastapi import FastAPI
 from segshared.testing import TokenSigner
 
-from .conftest import auth
+from .helpers import auth
 
 
 async def train(client: httpx.AsyncClient, signer: TokenSigner, k: int) -> str:

@@ -5,20 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI
-from segshared.testing import TokenSigner, eventually
+from segshared.testing import TokenSigner
 
-from .conftest import auth
-
-
-async def wait_job(client: httpx.AsyncClient, headers: dict[str, str], job_id: str) -> list[dict]:
-    seen: list[dict] = []
-
-    async def finished() -> bool:
-        seen.append((await client.get(f"/train/jobs/{job_id}", headers=headers)).json())
-        return seen[-1]["status"] in ("succeeded", "failed")
-
-    await eventually(finished, "training job")
-    return seen
+from .helpers import auth, wait_job
 
 
 class TestTrain:

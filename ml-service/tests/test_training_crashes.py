@@ -9,28 +9,31 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from ml_service.engine.generator import generate_customers
 from ml_service.main import bootstrap_model
+from ml_service.schemas import TrainRequest
 from ml_service.serving.model_store import ModelStore
 from ml_service.settings import MlSettings
-from ml_service.tables import TrainingJob
+from ml_service.tables import Dataset, TrainingJob
 from ml_service.training.trainer import INTERRUPTED, Trainer
 from ml_service.training.worker import progress_key
+from redis.asyncio import Redis
 from segshared.testing import TokenSigner, eventually
 
-from .conftest import auth
+from .helpers import StartedApp, auth
 
 
 @pytest.fixture(scope="module")
-async def big_dataset(
-    app: FastAPI, signer: TokenSigner, tmp_path_factory: pytest.TempPathFactory
-) -> int:
-    """A dataset large enough that a training takes seconds (time to kill its worker)."""
+async def big_upload(
+    started_app: StartedApp, signer: TokenSigner, tmp_path_factory: pytest.TempPathFactory
+) -> Dataset:
+    """A dataset large enough that a training takes seconds (time to kill its worker),
+    uploaded once per module; its row as stored."""
+    app = started_app.app
     path = tmp_path_factory.mktemp("big") / "big.csv"
     generate_customers(300_000, 7).drop(columns=["customer_id"]).to_csv(path, index=False)
     transport = httpx.ASGITransport(app=app)
@@ -39,14 +42,26 @@ async def big_dataset(
             created = await http.post("/datasets", files={"file": ("big.csv", handle, "text/csv")},
                                       headers=auth(signer, 41, "analyst"))  # fmt: skip
     assert created.status_code == 201, created.text
-    return int(created.json()["dataset_id"])
+    async with app.state.sessionmaker() as session:
+        row = await session.get(Dataset, created.json()["dataset_id"])
+    assert row is not None
+    return row
+
+
+@pytest.fixture
+async def big_dataset(app: FastAPI, big_upload: Dataset) -> int:
+    """The big dataset's id, registered again after `clean_state` emptied the tables."""
+    async with app.state.sessionmaker() as session, session.begin():
+        session.add(Dataset(**big_upload.model_dump()))
+    assert big_upload.id is not None
+    return big_upload.id
 
 
 async def job_status(client: httpx.AsyncClient, headers: dict[str, str], job_id: str) -> dict:
     return (await client.get(f"/train/jobs/{job_id}", headers=headers)).json()
 
 
-async def worker_is_training(redis: Any, job_id: str) -> bool:
+async def worker_is_training(redis: Redis, job_id: str) -> bool:
     """The worker process has started on the job (it reports its first stage itself)."""
     return (await redis.hget(progress_key(job_id), "stage")) not in (None, "queued")
 
@@ -66,7 +81,7 @@ async def spare_trainer(
 
 class TestWorkerDeath:
     async def test_killed_worker_fails_the_job_and_the_next_training_succeeds(
-        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI, redis: Any,
+        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI, redis: Redis,
         big_dataset: int,
     ) -> None:  # fmt: skip
         analyst = auth(signer, 31, "analyst")
@@ -107,9 +122,23 @@ class TestWorkerDeath:
         assert response.status_code == 200, response.text
 
 
+@pytest.fixture
+async def reaper(
+    app: FastAPI, settings: MlSettings, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Trainer]:
+    """A trainer whose `fail_stale_jobs` is the only one that finds stale jobs: the app's
+    own background reaper looks for day-old heartbeats meanwhile."""
+    trainer = Trainer(
+        settings.model_copy(), app.state.sessionmaker, app.state.redis, app.state.store
+    )
+    monkeypatch.setattr(settings, "job_stale_seconds", 86_400)
+    yield trainer
+    await trainer.aclose()
+
+
 class TestDeadProcesses:
     async def test_only_jobs_with_a_stale_heartbeat_are_failed(
-        self, app: FastAPI, settings: MlSettings
+        self, app: FastAPI, reaper: Trainer
     ) -> None:
         now = datetime.now(UTC)
         dead, alive, queued_long_ago = (uuid.uuid4().hex for _ in range(3))
@@ -122,21 +151,22 @@ class TestDeadProcesses:
                 TrainingJob(id=queued_long_ago, status="queued", params={}, owner=None,
                             heartbeat_at=None, created_at=now - timedelta(hours=1)),
             ])  # fmt: skip
-        failed = await app.state.trainer.fail_stale_jobs()
+        failed = await reaper.fail_stale_jobs()
         assert set(failed) >= {dead, queued_long_ago} and alive not in failed
         async with app.state.sessionmaker() as session, session.begin():
             rows = {j: await session.get(TrainingJob, j) for j in (dead, alive, queued_long_ago)}
             assert rows[dead].status == rows[queued_long_ago].status == "failed"
             assert rows[dead].error == INTERRUPTED and rows[dead].finished_at is not None
             assert rows[alive].status == "running"
-            rows[alive].status = "failed"  # leave nothing running for other tests
 
     async def test_a_live_job_keeps_a_short_lock_alive_and_releases_it(
-        self, spare_trainer: tuple[Trainer, ModelStore], redis: Any, big_dataset: int
+        self, spare_trainer: tuple[Trainer, ModelStore], redis: Redis, big_dataset: int
     ) -> None:
         trainer, _ = spare_trainer
         lock = f"ml:train-lock:{big_dataset}"
-        job_id, task = await trainer.submit({"dataset_id": big_dataset, "n_clusters": 4}, None)
+        job_id, task = await trainer.submit(
+            TrainRequest(dataset_id=big_dataset, n_clusters=4), None
+        )
         assert await redis.get(lock) == job_id
         ttl_ms = await redis.pttl(lock)
         assert 0 < ttl_ms <= trainer.settings.train_lock_ttl_seconds * 1000
@@ -146,11 +176,11 @@ class TestDeadProcesses:
 
 class TestShutdown:
     async def test_shutdown_marks_the_running_job_failed(
-        self, spare_trainer: tuple[Trainer, ModelStore], app: FastAPI, redis: Any,
+        self, spare_trainer: tuple[Trainer, ModelStore], app: FastAPI, redis: Redis,
         big_dataset: int,
     ) -> None:  # fmt: skip
         trainer, _ = spare_trainer
-        job_id, task = await trainer.submit({"dataset_id": big_dataset}, None)
+        job_id, task = await trainer.submit(TrainRequest(dataset_id=big_dataset), None)
         await eventually(lambda: worker_is_training(redis, job_id), "worker started")
         await trainer.aclose()
         assert task.cancelled()
@@ -163,7 +193,7 @@ class TestShutdown:
 
 class TestBootstrap:
     async def test_first_model_is_retried_until_it_exists(
-        self, spare_trainer: tuple[Trainer, ModelStore], redis: Any
+        self, spare_trainer: tuple[Trainer, ModelStore], redis: Redis
     ) -> None:
         """A replica that died holding the bootstrap lock delays, but never stops, it."""
         trainer, store = spare_trainer

@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import hmac
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from segshared.testing import TokenSigner, WebhookReceiver
 from sqlalchemy import select
 
-from .conftest import auth
+from .helpers import auth
 
 ANALYST = 41
 
@@ -38,15 +38,6 @@ def receiver() -> Iterator[WebhookReceiver]:
     hook = WebhookReceiver()
     yield hook
     hook.stop()
-
-
-@pytest.fixture
-async def cleanup(client: httpx.AsyncClient, signer: TokenSigner) -> AsyncIterator[None]:
-    """Delete the analyst's webhooks after the test (later trainings must not feed them)."""
-    yield
-    headers = auth(signer, ANALYST, "analyst")
-    for hook in (await client.get("/webhooks", headers=headers)).json():
-        await client.delete(f"/webhooks/{hook['id']}", headers=headers)
 
 
 async def subscribe(
@@ -117,7 +108,7 @@ class TestSubscriptions:
 
     async def test_secret_shown_once_encrypted_at_rest_and_objects_per_user(
         self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
-        allow_private: None, cleanup: None,
+        allow_private: None,
     ) -> None:  # fmt: skip
         created = await subscribe(client, signer, "http://127.0.0.1:9/hook", ["model.activated"])
         assert created["secret"].startswith("whsec_") and created["events"] == ["model.activated"]
@@ -147,7 +138,7 @@ class TestSubscriptions:
 class TestDelivery:
     async def test_training_job_delivers_a_signed_training_succeeded(
         self, client: httpx.AsyncClient, signer: TokenSigner, receiver: WebhookReceiver,
-        allow_private: None, cleanup: None,
+        allow_private: None,
     ) -> None:  # fmt: skip
         receiver.start()
         hook = await subscribe(client, signer, receiver.url, ["training.succeeded"])
@@ -174,7 +165,7 @@ class TestDelivery:
 
     async def test_500_500_200_makes_three_attempts_and_one_success(
         self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
-        allow_private: None, cleanup: None,
+        allow_private: None,
     ) -> None:  # fmt: skip
         receiver = WebhookReceiver(statuses=(500, 500)).start()
         try:
@@ -193,7 +184,7 @@ class TestDelivery:
 
     async def test_receiver_down_then_back_loses_nothing(
         self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
-        receiver: WebhookReceiver, allow_private: None, cleanup: None,
+        receiver: WebhookReceiver, allow_private: None,
     ) -> None:  # fmt: skip
         hook = await subscribe(client, signer, receiver.url, ["model.activated"])
         await activate_active(client, signer, app)
@@ -213,7 +204,7 @@ class TestDelivery:
 
     async def test_out_of_attempts_is_failed(
         self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
-        receiver: WebhookReceiver, allow_private: None, cleanup: None,
+        receiver: WebhookReceiver, allow_private: None,
     ) -> None:  # fmt: skip
         hook = await subscribe(client, signer, receiver.url, ["model.activated"])
         await activate_active(client, signer, app)
@@ -225,7 +216,7 @@ class TestDelivery:
 
     async def test_address_checked_again_at_delivery(
         self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
-        receiver: WebhookReceiver, allow_private: None, cleanup: None,
+        receiver: WebhookReceiver, allow_private: None,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:  # fmt: skip
         receiver.start()
@@ -240,7 +231,7 @@ class TestDelivery:
 
     async def test_each_delivery_sent_once_across_two_workers(
         self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
-        allow_private: None, cleanup: None,
+        allow_private: None,
     ) -> None:  # fmt: skip
         receiver = WebhookReceiver(delay=0.05).start()
         try:

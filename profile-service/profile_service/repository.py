@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from segshared.contracts.customer import CUSTOMER_FIELDS
-from sqlalchemy import Row, Select, delete, func, or_, select, text
+from segshared.contracts.events import HistoryEvent
+from sqlalchemy import CursorResult, Row, Select, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -31,17 +32,17 @@ async def list_profiles(
     session: AsyncSession, user_id: int, skip: int, limit: int, q: str | None
 ) -> tuple[list[CustomerProfile], int]:
     """A page of the user's profiles, newest first, and the total before paging."""
-    filters: list[Any] = [CustomerProfile.user_id == user_id]
+    filters: list[Any] = [col(CustomerProfile.user_id) == user_id]
     if q:
         pattern = f"%{_escape_like(q)}%"
         filters.append(
-            or_(CustomerProfile.name.ilike(pattern), CustomerProfile.notes.ilike(pattern))
+            or_(col(CustomerProfile.name).ilike(pattern), col(CustomerProfile.notes).ilike(pattern))
         )
     total = (await session.execute(select(func.count()).where(*filters))).scalar_one()
     rows = await session.execute(
         select(CustomerProfile)
         .where(*filters)
-        .order_by(CustomerProfile.created_at.desc(), CustomerProfile.id.desc())
+        .order_by(col(CustomerProfile.created_at).desc(), col(CustomerProfile.id).desc())
         .offset(skip)
         .limit(limit)
     )
@@ -49,22 +50,24 @@ async def list_profiles(
 
 
 def _history_query(user_id: int, flt: HistoryFilter, *columns: Any) -> Select[Any]:
-    query = select(*(columns or (PredictionHistory,))).where(PredictionHistory.user_id == user_id)
+    query = select(*(columns or (PredictionHistory,))).where(
+        col(PredictionHistory.user_id) == user_id
+    )
     if flt.cluster is not None:
-        query = query.where(PredictionHistory.cluster == flt.cluster)
+        query = query.where(col(PredictionHistory.cluster) == flt.cluster)
     if flt.created_from is not None:
-        query = query.where(PredictionHistory.created_at >= flt.created_from)
+        query = query.where(col(PredictionHistory.created_at) >= flt.created_from)
     if flt.created_before is not None:
-        column = PredictionHistory.created_at
+        column = col(PredictionHistory.created_at)
         query = query.where(
             column <= flt.created_before if flt.before_inclusive else column < flt.created_before
         )
     if flt.min_confidence is not None:
-        query = query.where(PredictionHistory.confidence >= flt.min_confidence)
+        query = query.where(col(PredictionHistory.confidence) >= flt.min_confidence)
     return query
 
 
-_NEWEST_FIRST = (PredictionHistory.created_at.desc(), PredictionHistory.id.desc())
+_NEWEST_FIRST = (col(PredictionHistory.created_at).desc(), col(PredictionHistory.id).desc())
 
 
 # A listed entry: plain columns, no ORM object per row (the page is read, never changed).
@@ -78,8 +81,8 @@ _ENTRY_COLUMNS: tuple[Any, ...] = (
 async def list_history(
     session: AsyncSession, user_id: int, flt: HistoryFilter, skip: int, limit: int, count_limit: int
 ) -> tuple[list[Row[tuple[Any, ...]]], int]:
-    """A page of the user's history (HistoryEntry's columns), newest first, and how many rows match, counted up to
-    `count_limit`.
+    """A page of the user's history (HistoryEntry's columns), newest first, and how many
+    rows match, counted up to `count_limit`.
 
     The page's ids and the count read only the per-user index (which carries the filter
     columns: rows the filters reject are never fetched from the table); then only the
@@ -150,8 +153,8 @@ async def history_csv_page(
         # `created_at <= created` bounds the index scan (it starts at the cursor); the OR
         # alone was only a filter, so page k re-read every row of pages 1..k.
         query = query.where(
-            PredictionHistory.created_at <= created,
-            or_(PredictionHistory.created_at < created, PredictionHistory.id < row_id),
+            col(PredictionHistory.created_at) <= created,
+            or_(col(PredictionHistory.created_at) < created, col(PredictionHistory.id) < row_id),
         )
     compiled = (
         query.order_by(*_NEWEST_FIRST).limit(page_size).compile(dialect=session.get_bind().dialect)
@@ -218,14 +221,14 @@ _HISTORY_COLUMNS = (
 )  # fmt: skip
 
 
-async def insert_history(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """One multi-row insert (`customer_data` as JSON text); known `event_id`s are skipped."""
-    if not rows:
+async def insert_history(session: AsyncSession, events: list[HistoryEvent]) -> int:
+    """One multi-row insert; known `event_id`s are skipped."""
+    if not events:
         return 0
-    columns = {name: [row[name] for row in rows] for name in _HISTORY_COLUMNS}
+    columns = {name: [getattr(event, name) for event in events] for name in _HISTORY_COLUMNS}
     await session.execute(_LOCK_SHARED, {"key": _HISTORY_DELETION_LOCK})
     result = await session.execute(_INSERT_HISTORY, columns)
-    return result.rowcount
+    return cast(CursorResult[Any], result).rowcount
 
 
 async def delete_user_data(session: AsyncSession, user_id: int) -> None:
@@ -233,8 +236,10 @@ async def delete_user_data(session: AsyncSession, user_id: int) -> None:
     history events for them consumed later are not stored (idempotent)."""
     await session.execute(_LOCK_EXCLUSIVE, {"key": _HISTORY_DELETION_LOCK})
     await session.execute(_TOMBSTONE, {"user_id": user_id})
-    await session.execute(delete(PredictionHistory).where(PredictionHistory.user_id == user_id))
-    await session.execute(delete(CustomerProfile).where(CustomerProfile.user_id == user_id))
+    await session.execute(
+        delete(PredictionHistory).where(col(PredictionHistory.user_id) == user_id)
+    )
+    await session.execute(delete(CustomerProfile).where(col(CustomerProfile.user_id) == user_id))
 
 
 async def _count_by_user(session: AsyncSession, column: Any, user_ids: list[int]) -> dict[int, int]:
@@ -258,20 +263,24 @@ async def overall_counts(
 ) -> tuple[int, int, dict[str, int], dict[str, int]]:
     """Totals, single predictions per cluster name, and per-UTC-day counts since `since`."""
     total_predictions = (
-        await session.execute(select(func.count(PredictionHistory.id)))
+        await session.execute(select(func.count(col(PredictionHistory.id))))
     ).scalar_one()
-    total_profiles = (await session.execute(select(func.count(CustomerProfile.id)))).scalar_one()
+    total_profiles = (
+        await session.execute(select(func.count(col(CustomerProfile.id))))
+    ).scalar_one()
     by_cluster = (
         await session.execute(
-            select(PredictionHistory.cluster_name, func.count())
-            .where(PredictionHistory.cluster.is_not(None))
-            .group_by(PredictionHistory.cluster_name)
+            select(col(PredictionHistory.cluster_name), func.count())
+            .where(col(PredictionHistory.cluster).is_not(None))
+            .group_by(col(PredictionHistory.cluster_name))
         )
     ).all()
     day = func.to_char(func.timezone("UTC", PredictionHistory.created_at), "YYYY-MM-DD")
     by_day = (
         await session.execute(
-            select(day, func.count()).where(PredictionHistory.created_at >= since).group_by(day)
+            select(day, func.count())
+            .where(col(PredictionHistory.created_at) >= since)
+            .group_by(day)
         )
     ).all()
     return (
@@ -296,6 +305,16 @@ async def predictions_per_bucket(
         "YYYY-MM-DD",
     )
     rows = await session.execute(
-        select(start, func.count()).where(PredictionHistory.created_at >= since).group_by(start)
+        select(start, func.count())
+        .where(col(PredictionHistory.created_at) >= since)
+        .group_by(start)
     )
     return {str(day): int(count) for day, count in rows.all()}
+
+
+async def history_rows_estimate(session: AsyncSession) -> int:
+    """The planner's row estimate of the history table (-1 before its first ANALYZE)."""
+    result = await session.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = 'profiles.prediction_history'::regclass")
+    )
+    return int(result.scalar_one())

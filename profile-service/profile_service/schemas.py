@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from segshared.contracts.customer import (
@@ -16,20 +16,20 @@ from segshared.contracts.customer import (
 )
 from segshared.params import Text
 
-Name = Field(min_length=1, max_length=255)
-Notes = Field(default=None, max_length=2000)
+Name = Annotated[Text, Field(min_length=1, max_length=255)]
+Notes = Annotated[Text, Field(max_length=2000)]
 
 
 class ProfileCreate(CustomerInput):
-    name: Text = Name
-    notes: Text | None = Notes
+    name: Name
+    notes: Notes | None = None
 
 
 class ProfileUpdate(BaseModel):
     """Any subset of the profile's fields."""
 
-    name: Text | None = Field(default=None, min_length=1, max_length=255)
-    notes: Text | None = Notes
+    name: Name | None = None
+    notes: Notes | None = None
     sex: Sex | None = None
     age: Age | None = None
     annual_income: AnnualIncome | None = None

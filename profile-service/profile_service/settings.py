@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from segshared.settings import ServiceSettings, database_url_field
 
 
@@ -17,3 +18,8 @@ class ProfileSettings(ServiceSettings):
     history_gather_seconds: float = 0.25
     export_page_size: int = 10_000
     predict_timeout_seconds: float = 5.0
+    # /admin/stats totals: exact while the history holds fewer rows than STATS_EXACT_ROWS
+    # (planner estimate); above, computed at most once per STATS_CACHE_SECONDS across
+    # replicas (Redis), as they count every history row. 0 seconds: always exact.
+    stats_exact_rows: int = Field(default=200_000, ge=0)
+    stats_cache_seconds: float = Field(default=60.0, ge=0, le=3600)

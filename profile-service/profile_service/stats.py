@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime, timedelta
 
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from segshared.stats_window import Bucket
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,3 +75,22 @@ async def overall(session: AsyncSession, days: int = 7, bucket: Bucket = "day") 
             for start in bucket_starts(window_start, today, bucket)
         ],
     )
+
+
+async def overall_bounded(
+    session: AsyncSession, redis: Redis, days: int, bucket: Bucket, exact_rows: int,
+    cache_seconds: float,
+) -> OverallStats:  # fmt: skip
+    """`overall`, exact on a small history; on a larger one (more than `exact_rows` rows,
+    estimated) computed at most once per `cache_seconds` by all replicas together, so
+    admin dashboards don't count every history row on each call."""
+    if cache_seconds <= 0 or await repository.history_rows_estimate(session) < exact_rows:
+        return await overall(session, days, bucket)
+    key = f"profile:overall-stats:{days}:{bucket}"
+    with contextlib.suppress(RedisError):  # no cache without Redis: counted instead
+        if cached := await redis.get(key):
+            return OverallStats.model_validate_json(cached)
+    result = await overall(session, days, bucket)
+    with contextlib.suppress(RedisError):
+        await redis.set(key, result.model_dump_json(), px=int(cache_seconds * 1000))
+    return result

@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI, Request
 from profile_service.main import create_app
 from profile_service.settings import ProfileSettings
+from redis.asyncio import Redis
 from segshared.migrations import apply_migrations
 from segshared.redis_client import make_redis
 from segshared.testing import (
@@ -25,18 +26,11 @@ from segshared.testing import (
     truncate_schema,
 )
 
+from .helpers import SERVICE_TOKEN
+
 DATABASE_URL = database_url_for_tests("profile")
 REDIS_URL = redis_url_for_tests(2)
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
-SERVICE_TOKEN = "profile-test-token"
-
-CUSTOMER = {
-    "sex": "Female",
-    "age": 31,
-    "annual_income": 72.5,
-    "spending_score": 81,
-    "purchase_frequency": 24,
-}
 
 
 def ml_stub() -> FastAPI:
@@ -90,9 +84,8 @@ async def app(settings: ProfileSettings, signer: TokenSigner) -> AsyncIterator[F
     redis = make_redis(REDIS_URL)
     await redis.flushdb()
     await redis.aclose()
-    application = create_app(settings)
+    application = create_app(settings, token_verifier=signer.verifier())
     async with application.router.lifespan_context(application):
-        application.state.token_verifier = signer.verifier()
         yield application
 
 
@@ -110,12 +103,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[Any]:
+async def redis() -> AsyncIterator[Redis]:
     client = make_redis(REDIS_URL)
     yield client
     await client.aclose()
-
-
-def auth(signer: TokenSigner, user_id: int) -> dict[str, str]:
-    """Bearer headers for `user_id`."""
-    return {"Authorization": f"Bearer {signer.token(user_id)}"}

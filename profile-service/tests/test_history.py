@@ -16,33 +16,28 @@ import pytest
 from fastapi import FastAPI
 from profile_service import service
 from profile_service.filters import history_filter
-from segshared.contracts.events import HISTORY_STREAM, USER_EVENTS_STREAM
+from redis.asyncio import Redis
+from segshared.contracts.events import HISTORY_STREAM, USER_EVENTS_STREAM, HistoryEvent
 from segshared.streams import dead_letter_stream
 from segshared.testing import TokenSigner
+from sqlalchemy import text
 
-from .conftest import CUSTOMER, SERVICE_TOKEN, auth
+from .helpers import CUSTOMER, SERVICE_TOKEN, auth
 
 INTERNAL = {"X-Service-Token": SERVICE_TOKEN}
 
 
 def event(user_id: int, created_at: datetime, cluster: int = 1, confidence: float = 80.0,
           **extra: Any) -> dict[str, str]:  # fmt: skip
-    fields = {
-        "event_id": uuid.uuid4().hex,
-        "user_id": str(user_id),
-        "profile_id": "",
-        "customer_data": json.dumps(CUSTOMER),
-        "cluster": str(cluster),
-        "cluster_name": f"Segment {cluster}",
-        "confidence": str(confidence),
-        "model_version": "v1-test",
-        "created_at": created_at.isoformat(),
-    }
+    fields = HistoryEvent(
+        uuid.uuid4().hex, user_id, None, json.dumps(CUSTOMER), cluster, f"Segment {cluster}",
+        confidence, "v1-test", created_at,
+    ).to_fields()  # fmt: skip
     fields.update(extra)
     return fields
 
 
-async def publish(redis: Any, *events: dict[str, str]) -> None:
+async def publish(redis: Redis, *events: dict[str, str]) -> None:
     for fields in events:
         await redis.xadd(HISTORY_STREAM, fields)
 
@@ -61,7 +56,7 @@ NOW = datetime.now(UTC)
 
 class TestHistoryEvents:
     async def test_events_appear_newest_first(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         await publish(
             redis, event(1, NOW - timedelta(minutes=2)), event(1, NOW - timedelta(minutes=1))
@@ -75,7 +70,7 @@ class TestHistoryEvents:
                               "model_version", "profile_id", "created_at"}  # fmt: skip
 
     async def test_duplicate_events_are_stored_once(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         duplicate = event(1, NOW)
         await publish(redis, duplicate, duplicate)
@@ -90,7 +85,7 @@ class TestHistoryEvents:
         )
 
     async def test_backlog_written_while_stopped_drains_on_start(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis, app: FastAPI
     ) -> None:
         history_consumer = app.state.consumers[0]
         await history_consumer.stop()
@@ -101,7 +96,7 @@ class TestHistoryEvents:
         assert (await wait_for_total(client, auth(signer, 3), 25))["total"] == 25
 
     async def test_poison_event_is_dead_lettered_and_later_events_are_stored(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         """Review M6: an entry the database refuses (int4 overflow) never stalls the stream."""
         poison = event(99_999_999_999, NOW)
@@ -121,7 +116,7 @@ class TestHistoryEvents:
         assert (await redis.xpending(HISTORY_STREAM, "profile-service"))["pending"] == 0
 
     async def test_batch_summary_event(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         summary = {"batch_size": 3, "cluster_counts": {"Segment 1": 2, "Segment 2": 1}}
         await publish(redis, event(4, NOW, cluster_name="", cluster="", confidence="",
@@ -132,7 +127,7 @@ class TestHistoryEvents:
 
 class TestHistoryQueries:
     @pytest.fixture
-    async def seeded(self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any) -> None:
+    async def seeded(self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis) -> None:
         await publish(
             redis,
             event(5, datetime(2026, 3, 1, 10, tzinfo=UTC), cluster=0, confidence=40),
@@ -213,7 +208,7 @@ class TestHistoryQueries:
         assert rows[0]["age"] == "31"
 
     async def test_export_pages_through_large_histories(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis, app: FastAPI
     ) -> None:
         app.state.settings.export_page_size = 7
         same_time = NOW - timedelta(hours=1)
@@ -233,7 +228,7 @@ class TestHistoryQueries:
         assert len(rows) == 30 and len({r["id"] for r in rows}) == 30
 
     async def test_export_holds_no_connection_between_pages(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis, app: FastAPI
     ) -> None:
         await publish(redis, *(event(9, NOW - timedelta(seconds=i)) for i in range(10)))
         await wait_for_total(client, auth(signer, 9), 10)
@@ -313,7 +308,7 @@ class TestHistoryQueries:
 
 class TestUserDeletionAndStats:
     async def test_user_deleted_event_removes_their_data(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         await client.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=auth(signer, 9))
         await publish(redis, event(9, NOW), event(10, NOW))
@@ -334,7 +329,7 @@ class TestUserDeletionAndStats:
         ] == 1
 
     async def test_history_consumed_after_the_deletion_is_not_stored(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         """Review L2: events from before the deletion, consumed after it (a backlog)."""
         await client.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=auth(signer, 13))
@@ -353,7 +348,7 @@ class TestUserDeletionAndStats:
         assert (await client.get("/history", headers=auth(signer, 14))).json()["total"] == 1
 
     async def test_internal_stats(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         await client.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=auth(signer, 11))
         await publish(redis, event(11, NOW, cluster=2), event(12, NOW - timedelta(days=10), cluster=2),
@@ -375,7 +370,7 @@ class TestUserDeletionAndStats:
         assert many["99"] == {"total_predictions": 0, "total_saved_profiles": 0}
 
     async def test_predictions_over_time_buckets_include_zero_buckets(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         today = NOW.date()
         await publish(redis, event(13, NOW), event(13, NOW), event(13, NOW - timedelta(days=3)),
@@ -422,3 +417,41 @@ class TestUserDeletionAndStats:
     ) -> None:
         for headers in ({}, {"X-Service-Token": "nope"}):
             assert (await client.get("/internal/stats", headers=headers)).status_code == 404
+
+
+class TestAdminStatsCost:
+    """Review L13: /admin/stats must not count every history row on each call."""
+
+    async def test_large_history_totals_are_computed_once_per_interval(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:  # fmt: skip
+        # One analysed row counts as large here; totals live 1 s.
+        monkeypatch.setattr(app.state.settings, "stats_exact_rows", 1)
+        monkeypatch.setattr(app.state.settings, "stats_cache_seconds", 1.0)
+        for key in await redis.keys("profile:overall-stats:*"):
+            await redis.delete(key)
+        await publish(redis, event(40, NOW))
+        await wait_for_total(client, auth(signer, 40), 1)
+        async with app.state.sessionmaker() as session, session.begin():
+            await session.execute(text("ANALYZE profiles.prediction_history"))
+        first = (await client.get("/internal/stats", headers=INTERNAL)).json()
+        assert first["total_predictions"] == 1
+        await publish(redis, event(40, NOW))
+        await wait_for_total(client, auth(signer, 40), 2)
+        cached = (await client.get("/internal/stats", headers=INTERNAL)).json()
+        assert cached == first  # no recount within the interval
+        await asyncio.sleep(1.1)
+        assert (await client.get("/internal/stats", headers=INTERNAL)).json()[
+            "total_predictions"
+        ] == 2
+
+    async def test_small_history_totals_are_exact(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI
+    ) -> None:
+        assert app.state.settings.stats_cache_seconds > 0  # the default caches large ones
+        for expected in (1, 2):
+            await publish(redis, event(41, NOW))
+            await wait_for_total(client, auth(signer, 41), expected)
+            stats = (await client.get("/internal/stats", headers=INTERNAL)).json()
+            assert stats["total_predictions"] == expected

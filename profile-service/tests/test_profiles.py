@@ -7,10 +7,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from profile_service.deps import ml_client
 from segshared.internal_client import InternalClient
 from segshared.testing import TokenSigner
 
-from .conftest import CUSTOMER, SERVICE_TOKEN, auth
+from .helpers import CUSTOMER, SERVICE_TOKEN, auth
 
 
 async def create(client: httpx.AsyncClient, headers: dict[str, str], **fields: object) -> dict:
@@ -149,14 +150,18 @@ class TestQuickPredict:
         self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI
     ) -> None:
         profile = await create(client, auth(signer, 7))
-        working = app.state.ml
-        app.state.ml = InternalClient("http://127.0.0.1:9", SERVICE_TOKEN, 0.5)
+        dead = InternalClient("http://127.0.0.1:9", SERVICE_TOKEN, 0.5)
+
+        async def dead_ml() -> InternalClient:
+            return dead
+
+        app.dependency_overrides[ml_client] = dead_ml
         try:
             response = await client.post(
                 f"/profiles/{profile['id']}/predict", headers=auth(signer, 7)
             )
         finally:
-            await app.state.ml.aclose()
-            app.state.ml = working
+            del app.dependency_overrides[ml_client]
+            await dead.aclose()
         assert response.status_code == 503
         assert "unavailable" in response.json()["detail"]

@@ -5,9 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import Depends
 from sqlalchemy import MetaData, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -114,9 +112,6 @@ def after_commit(session: AsyncSession, hook: Callable[[], Awaitable[None]]) -> 
 async def _run_after_commit(session: AsyncSession) -> None:
     for hook in session.info.pop("after_commit", []):
         await hook()
-
-
-SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]
 
 
 async def ping_database(engine: AsyncEngine) -> None:

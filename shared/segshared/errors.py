@@ -92,6 +92,19 @@ class Unprocessable(DomainError):
     default_detail = "Unprocessable entity"
 
 
+class InvalidField(Unprocessable):
+    """A request field that breaks a rule checked in code rather than by its schema.
+
+    Raised by services with the field's name; it answers FastAPI's own 422 item for
+    that body field, so clients see one shape whichever check refused the value.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__([{"type": "value_error", "loc": ["body", field], "msg": message}])
+
+
 class TooManyRequests(DomainError):
     status_code = 429
     default_detail = "Too many requests"

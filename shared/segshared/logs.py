@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 from contextvars import ContextVar
@@ -71,8 +72,14 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logging.getLogger(name).propagate = True
 
 
+# A client's id is kept only if it looks like one (review L6): otherwise a client could
+# choose ids that collide with or impersonate other requests' traces.
+_VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9-]{1,64}")
+
+
 class RequestIdMiddleware:
-    """Take `X-Request-ID` from the request (or assign one) and echo it on the response.
+    """Take a well-formed `X-Request-ID` (`[A-Za-z0-9-]{1,64}`) from the request, else
+    assign one (replacing the client's), and echo it on the response.
 
     `extra_headers` are added to every response too (one send wrapper instead of two).
     """
@@ -87,14 +94,13 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = None
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                request_id = value.decode("latin-1")[:128]
-                break
-        if not request_id:
+        given = [value for name, value in scope["headers"] if name == b"x-request-id"]
+        if len(given) == 1 and _VALID_REQUEST_ID.fullmatch(given[0]):
+            request_id = given[0].decode("ascii")
+        else:
             request_id = os.urandom(16).hex()  # as unique as uuid4, a fraction of the cost
-            scope["headers"] = [*scope["headers"], (b"x-request-id", request_id.encode())]
+            headers = [h for h in scope["headers"] if h[0] != b"x-request-id"]
+            scope["headers"] = [*headers, (b"x-request-id", request_id.encode())]
         token = request_id_var.set(request_id)
         raw_id = request_id.encode("latin-1")
 

@@ -1,4 +1,5 @@
-"""Input types every service validates the same way: row ids, paging, storable text.
+"""Generic route parameters of every service: the request's session, row ids, paging,
+storable text.
 
 Values PostgreSQL can't take (an id beyond its column's range, a NUL character, a lone
 surrogate) are refused here with a 422 instead of failing in the driver with a 500.
@@ -8,8 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Depends, Path, Query
 from pydantic import AfterValidator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from segshared.db import session_dependency
 
 INT4_MAX = 2**31 - 1  # `integer` columns (most ids, counts)
 INT8_MAX = 2**63 - 1  # `bigint` columns
@@ -34,3 +38,5 @@ BigRowId = Annotated[int, Path(ge=1, le=INT8_MAX)]
 # List paging: OFFSET takes a bigint, and no page is deeper than an `integer` id range.
 Skip = Annotated[int, Query(ge=0, le=INT4_MAX)]
 Limit = Annotated[int, Query(ge=1, le=100)]
+# The one transaction per request, committed before the response is sent.
+SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]

@@ -60,6 +60,8 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "segmentation-auth"
     jwt_audience: str = "segmentation-api"
     jwks_url: str = "http://127.0.0.1:8001/auth/.well-known/jwks.json"
+    # Clock skew tolerated when verifying a token's `iat`/`exp` (auth replicas' clocks differ).
+    jwt_leeway_seconds: float = Field(default=5.0, ge=0, le=60)
     auth_service_url: str = "http://127.0.0.1:8001"
     profile_service_url: str = "http://127.0.0.1:8002"
     ml_service_url: str = "http://127.0.0.1:8003"

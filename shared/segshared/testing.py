@@ -11,18 +11,50 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import asyncpg
 import jwt
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 
+from segshared.contracts.quota import seconds_until_utc_midnight, usage_key
 from segshared.settings import ServiceSettings
 from segshared.tokens import TokenVerifier
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Account:
+    """A registered, logged-in user as tests use it."""
+
+    user: dict[str, Any]  # the API's user body
+    token: str
+    refresh: str | None
+    headers: dict[str, str]  # Bearer `token`
+    password: str
+
+    @classmethod
+    def logged_in(
+        cls, user: dict[str, Any], token: str, password: str, refresh: str | None = None
+    ) -> Account:
+        return cls(user, token, refresh, {"Authorization": f"Bearer {token}"}, password)
+
+    def with_token(self, token: str) -> Account:
+        """The same account after logging in again."""
+        return replace(self, token=token, headers={"Authorization": f"Bearer {token}"})
+
+    @property
+    def id(self) -> int:
+        return int(self.user["id"])
+
+    @property
+    def username(self) -> str:
+        return str(self.user["username"])
 
 
 async def eventually(
@@ -86,8 +118,9 @@ def recreate_database(url: str) -> None:
     asyncio.run(_recreate_database(ServiceSettings(database_url=url).database_url))
 
 
-async def truncate_schema(url: str, schema: str) -> None:
-    """Empty every table of one schema (except Alembic's) and reset identities."""
+async def truncate_schema(url: str, schema: str, *, restart_identity: bool = True) -> None:
+    """Empty every table of one schema (except Alembic's) and, unless told not to, reset
+    identities (ml keeps counting: its model ids name artifacts that outlive the rows)."""
     target = make_url(ServiceSettings(database_url=url).database_url).set(drivername="postgresql")
     conn = await asyncpg.connect(target.render_as_string(hide_password=False))
     try:
@@ -97,7 +130,8 @@ async def truncate_schema(url: str, schema: str) -> None:
         )
         if tables:
             names = ", ".join(f'"{schema}"."{t["tablename"]}"' for t in tables)
-            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            identities = "RESTART IDENTITY" if restart_identity else "CONTINUE IDENTITY"
+            await conn.execute(f"TRUNCATE {names} {identities} CASCADE")
     finally:
         await conn.close()
 
@@ -225,3 +259,14 @@ class WebhookReceiver:
         """The JSON bodies received so far."""
         with self._lock:
             return [json.loads(body) for _, body in self.received]
+
+
+async def record_usage(redis: Redis, api_key_id: int, rows: int) -> int:
+    """Add `rows` to an API key's counter for today, as if calls had used them (production
+    meters through the gateway's `QuotaMeter`); return the new total."""
+    key = usage_key(api_key_id)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incrby(key, rows)
+        pipe.expire(key, seconds_until_utc_midnight() + 3600)
+        total, _ = await pipe.execute()
+    return int(total)

@@ -61,6 +61,7 @@ class TokenVerifier:
         audience: str,
         cache_size: int = 50_000,
         refetch_interval: float = 10.0,
+        leeway: float = 5.0,
     ) -> None:
         self._load_jwks = jwks_loader
         self._issuer = issuer
@@ -69,20 +70,36 @@ class TokenVerifier:
         self._cache: dict[str, Claims] = {}
         self._cache_size = cache_size
         self._refetch_interval = refetch_interval
-        self._last_fetch = 0.0
+        # Clock skew between auth replicas and verifiers, tolerated on `iat` and `exp`.
+        self._leeway = leeway
+        self._last_attempt = -float("inf")
+        self._last_error: Exception | None = None
         self._lock = asyncio.Lock()
 
     async def _refresh_keys(self) -> None:
+        """Fetch the JWKS at most once per `refetch_interval`, whether or not the last
+        fetch succeeded: during an auth outage, unknown-kid requests share one attempt
+        (waiters reuse its outcome) instead of each waiting out a fetch timeout in turn."""
         async with self._lock:
-            if time.monotonic() - self._last_fetch < self._refetch_interval and self._keys:
+            if time.monotonic() - self._last_attempt < self._refetch_interval:
+                if self._last_error is not None:
+                    raise RuntimeError("JWKS fetch failed moments ago") from self._last_error
                 return
-            jwks = await self._load_jwks()
-            keys = {}
-            for entry in jwks.get("keys", []):
-                if entry.get("kty") == "OKP" and entry.get("kid"):
-                    keys[entry["kid"]] = jwt.PyJWK(entry, algorithm=ALGORITHM)
-            self._keys = keys
-            self._last_fetch = time.monotonic()
+            try:
+                jwks = await self._load_jwks()
+                keys = {}
+                for entry in jwks.get("keys", []):
+                    if entry.get("kty") == "OKP" and entry.get("kid"):
+                        keys[entry["kid"]] = jwt.PyJWK(entry, algorithm=ALGORITHM)
+            except Exception as exc:
+                self._last_error = exc
+                raise
+            else:
+                self._keys = keys
+                self._last_error = None
+            finally:
+                # From the attempt's end: requests that queued behind a slow attempt reuse it.
+                self._last_attempt = time.monotonic()
 
     async def _key_for(self, kid: str) -> jwt.PyJWK:
         key = self._keys.get(kid)
@@ -118,6 +135,7 @@ class TokenVerifier:
                 algorithms=[ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
+                leeway=self._leeway,
                 options={"require": ["sub", "exp", "iat", "jti", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:

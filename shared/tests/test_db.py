@@ -12,8 +12,9 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from segshared.db import COMMIT_FAILED, SessionDep, make_engine, make_sessionmaker
+from segshared.db import COMMIT_FAILED, make_engine, make_sessionmaker
 from segshared.errors import DATABASE_UNAVAILABLE, Conflict, install_error_handlers
+from segshared.params import SessionDep
 from segshared.testing import database_url_for_tests, free_port, recreate_database
 from sqlalchemy import text
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
-from segshared.errors import Conflict, TooManyRequests, Unauthorized, install_error_handlers
+from segshared.errors import (
+    Conflict,
+    InvalidField,
+    TooManyRequests,
+    Unauthorized,
+    install_error_handlers,
+)
 
 
 class Body(BaseModel):
@@ -28,6 +34,10 @@ def build() -> FastAPI:
     @app.get("/limited")
     async def limited() -> None:
         raise TooManyRequests("slow down", retry_after=42)
+
+    @app.get("/invalid-field")
+    async def invalid_field() -> None:
+        raise InvalidField("k_min", "k_min must not exceed k_max")
 
     @app.get("/boom")
     async def boom() -> None:
@@ -60,6 +70,19 @@ class TestErrorRendering:
     async def test_rate_limit_carries_retry_after(self) -> None:
         response = await call("GET", "/limited")
         assert response.status_code == 429 and response.headers["retry-after"] == "42"
+
+    async def test_invalid_field_answers_the_422_item_of_that_body_field(self) -> None:
+        response = await call("GET", "/invalid-field")
+        assert response.status_code == 422
+        assert response.json() == {
+            "detail": [
+                {
+                    "type": "value_error",
+                    "loc": ["body", "k_min"],
+                    "msg": "k_min must not exceed k_max",
+                }
+            ]
+        }
 
     async def test_unhandled_error_is_a_plain_500(self) -> None:
         response = await call("GET", "/boom")

@@ -12,6 +12,7 @@ import pytest
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from segshared import streams
 from segshared.redis_client import make_redis
 from segshared.retry import RetryPolicy
 from segshared.streams import Entry, StreamConsumer, dead_letter_stream, trim_acknowledged
@@ -67,6 +68,37 @@ class TestStreamConsumer:
         await consumer.ensure_group()
         await consumer.poll_once()
         assert len(seen) == 4
+
+
+class TestConsumerNames:
+    async def test_idle_consumers_with_nothing_pending_are_removed(
+        self, redis: Redis, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Review L13: every process adds a `host-pid` name to the group; dead ones go."""
+        monkeypatch.setattr(streams, "STALE_CONSUMER_MS", 50)
+
+        async def handle(entries: list[Entry]) -> None:
+            pass
+
+        consumer = StreamConsumer(redis, STREAM, "g", handle, block_ms=10)
+        await consumer.ensure_group()
+        await add(redis, 2)
+        # Two processes that are gone: one acked what it read, one died holding an entry.
+        finished = await redis.xreadgroup("g", "gone-host-1", {STREAM: ">"}, count=1)
+        await redis.xack(STREAM, "g", finished[0][1][0][0])
+        await redis.xreadgroup("g", "gone-host-2", {STREAM: ">"}, count=1)
+        await asyncio.sleep(0.1)
+        consumer.reclaim_idle_ms = 60_000  # not claimed yet: its entry stays with it
+        await consumer.reclaim_pending()
+        names = {c["name"] for c in await redis.xinfo_consumers(STREAM, "g")}
+        assert "gone-host-1" not in names
+        assert "gone-host-2" in names  # still holds an entry until it is reclaimed
+        consumer.reclaim_idle_ms = 0
+        await consumer.reclaim_pending()
+        await asyncio.sleep(0.1)
+        await consumer.reclaim_pending()
+        names = {c["name"] for c in await redis.xinfo_consumers(STREAM, "g")}
+        assert "gone-host-2" not in names
 
 
 FAST_RETRY = RetryPolicy(max_deliveries=3, base_seconds=0.05, cap_seconds=0.2)

@@ -64,7 +64,7 @@ async def _login_fields(request: Request) -> LoginRequest:
         if content_type.startswith("application/json"):
             raw = await request.json()
         else:
-            form = await request.form()
+            form = await request.form(max_files=0, max_fields=20)  # no uploads to spool
             raw = {k: v for k, v in form.items() if isinstance(v, str)}
     except ValueError as exc:
         raise invalid_json(msg="Invalid request body") from exc

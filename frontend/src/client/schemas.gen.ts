@@ -1805,10 +1805,15 @@ export const ModelListSchema = {
             },
             title: 'Models',
             type: 'array'
+        },
+        total: {
+            title: 'Total',
+            type: 'integer'
         }
     },
     required: [
-        'models'
+        'models',
+        'total'
     ],
     title: 'ModelList',
     type: 'object'

@@ -992,6 +992,10 @@ export type ModelList = {
      * Models
      */
     models: Array<ModelItem>;
+    /**
+     * Total
+     */
+    total: number;
 };
 
 /**
@@ -2579,7 +2583,16 @@ export type ClustersClustersGetResponse = ClustersClustersGetResponses[keyof Clu
 export type ListDatasetsDatasetsGetData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Skip
+         */
+        skip?: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
     url: '/datasets';
 };
 
@@ -2656,6 +2669,10 @@ export type UploadDatasetDatasetsPostErrors = {
      */
     403: ErrorBody;
     /**
+     * Conflicts with existing data or a running operation
+     */
+    409: ErrorBody;
+    /**
      * Request body too large
      */
     413: ErrorBody;
@@ -2691,6 +2708,64 @@ export type UploadDatasetDatasetsPostResponses = {
 };
 
 export type UploadDatasetDatasetsPostResponse = UploadDatasetDatasetsPostResponses[keyof UploadDatasetDatasetsPostResponses];
+
+export type DeleteDatasetDatasetsDatasetIdDeleteData = {
+    body?: never;
+    path: {
+        /**
+         * Dataset Id
+         */
+        dataset_id: number;
+    };
+    query?: never;
+    url: '/datasets/{dataset_id}';
+};
+
+export type DeleteDatasetDatasetsDatasetIdDeleteErrors = {
+    /**
+     * Not authenticated (missing, invalid, expired or revoked credentials)
+     */
+    401: ErrorBody;
+    /**
+     * Not enough permissions
+     */
+    403: ErrorBody;
+    /**
+     * Not found (or not yours)
+     */
+    404: ErrorBody;
+    /**
+     * Invalid input
+     */
+    422: ErrorBody;
+    /**
+     * Rate limit or API-key quota exceeded (see Retry-After)
+     */
+    429: ErrorBody;
+    /**
+     * The service failed mid-answer
+     */
+    502: ErrorBody;
+    /**
+     * A dependency is unavailable (the detail names it); nothing was changed
+     */
+    503: ErrorBody;
+    /**
+     * The service did not answer in time
+     */
+    504: ErrorBody;
+};
+
+export type DeleteDatasetDatasetsDatasetIdDeleteError = DeleteDatasetDatasetsDatasetIdDeleteErrors[keyof DeleteDatasetDatasetsDatasetIdDeleteErrors];
+
+export type DeleteDatasetDatasetsDatasetIdDeleteResponses = {
+    /**
+     * Successful Response
+     */
+    200: Message;
+};
+
+export type DeleteDatasetDatasetsDatasetIdDeleteResponse = DeleteDatasetDatasetsDatasetIdDeleteResponses[keyof DeleteDatasetDatasetsDatasetIdDeleteResponses];
 
 export type ElbowElbowGetData = {
     body?: never;
@@ -2967,7 +3042,16 @@ export type MetricsMetricsGetResponse = MetricsMetricsGetResponses[keyof Metrics
 export type ListModelsModelsGetData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Skip
+         */
+        skip?: number;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
     url: '/models';
 };
 

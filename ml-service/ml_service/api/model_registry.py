@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 from segshared.errors import NotFound, error_responses
-from segshared.params import Text
+from segshared.params import Limit, Skip, Text
 from segshared.security import AdminClaims, AnalystClaims, CurrentClaims
 
 from ml_service import repository
@@ -15,7 +15,6 @@ from ml_service.deps import RedisDep, SessionDep, StoreDep, TrainerDep
 from ml_service.schemas import (
     Clusters,
     CompareRequest,
-    CompareResult,
     DriftAnswer,
     Elbow,
     JobAccepted,
@@ -28,9 +27,8 @@ from ml_service.schemas import (
     TrainResult,
 )
 from ml_service.serving import analytics, registry
-from ml_service.serving.analytics import model_item
 from ml_service.serving.drift_monitor import HISTOGRAM_DAYS
-from ml_service.training.worker import progress_key
+from ml_service.training.jobs import job_status
 
 router = APIRouter(tags=["segmentation"], responses=error_responses(400, 401, 422, 503))
 
@@ -38,11 +36,10 @@ router = APIRouter(tags=["segmentation"], responses=error_responses(400, 401, 42
 @router.post("/train", response_model=TrainResult, responses=error_responses(403, 404, 409))
 async def train(
     claims: AnalystClaims, trainer: TrainerDep, body: TrainRequest | None = None
-) -> Any:
-    _, task = await trainer.submit(
-        (body or TrainRequest()).model_dump(exclude_none=True), claims.user_id
-    )
-    # A client that goes away does not cancel the training (it runs on as a job).
+) -> TrainResult:
+    # The same job as `/train/jobs`, answered once its model serves. A client that goes
+    # away does not cancel the training (it runs on as a job).
+    _, task = await trainer.submit(body or TrainRequest(), claims.user_id)
     return await asyncio.shield(task)
 
 
@@ -53,9 +50,7 @@ async def train(
 async def start_training_job(
     claims: AnalystClaims, trainer: TrainerDep, body: TrainRequest | None = None
 ) -> JobAccepted:
-    job_id, _ = await trainer.submit(
-        (body or TrainRequest()).model_dump(exclude_none=True), claims.user_id
-    )
+    job_id, _ = await trainer.submit(body or TrainRequest(), claims.user_id)
     return JobAccepted(job_id=job_id)
 
 
@@ -66,25 +61,7 @@ async def training_job(
     session: SessionDep,
     redis: RedisDep,
 ) -> JobStatus:
-    job = await repository.get_job(session, job_id[:32])
-    if job is None:
-        raise NotFound("Training job not found")
-    live = await redis.hgetall(progress_key(job.id))
-    progress = 1.0 if job.status == "succeeded" else float(live.get("progress", 0))
-    stage = live.get("stage", job.status)
-    result: TrainResult | CompareResult | None = None
-    if job.result:
-        kind = CompareResult if job.kind == "compare" else TrainResult
-        result = kind.model_validate(job.result)
-    return JobStatus(
-        job_id=job.id,
-        kind=job.kind,  # type: ignore[arg-type]  # "train" or "compare", written here
-        status=job.status,
-        progress=progress,
-        stage=stage,
-        result=result,
-        error=job.error,
-    )
+    return await job_status(session, redis, job_id)
 
 
 @router.get("/clusters", response_model=Clusters)
@@ -105,9 +82,13 @@ async def elbow(_: CurrentClaims, store: StoreDep) -> Elbow:
 
 
 @router.get("/models", response_model=ModelList, responses=error_responses(403))
-async def list_models(_: AnalystClaims, session: SessionDep, store: StoreDep) -> ModelList:
+async def list_models(
+    _: AnalystClaims, session: SessionDep, store: StoreDep, skip: Skip = 0, limit: Limit = 100
+) -> ModelList:
+    """Newest first, a page at a time; `total` counts every version."""
     active = registry.read_pointer(store.root)
-    return ModelList(models=[model_item(r, active) for r in await repository.list_models(session)])
+    page, total = await repository.list_models(session, skip, limit)
+    return ModelList(models=[ModelItem.from_version(row, active) for row in page], total=total)
 
 
 @router.post(
@@ -123,7 +104,7 @@ async def activate_model(
     if row is None:
         raise NotFound("Model version not found")
     await trainer.activate(version)
-    return model_item(row, version)
+    return ModelItem.from_version(row, version)
 
 
 Version = Annotated[Text, Path(max_length=64)]
@@ -137,9 +118,7 @@ async def compare_models(
     claims: AnalystClaims, trainer: TrainerDep, body: CompareRequest | None = None
 ) -> JobAccepted:
     """Score each algorithm x k (a job polled at `/train/jobs/{id}`); publishes nothing."""
-    job_id, _ = await trainer.submit_compare(
-        (body or CompareRequest()).model_dump(exclude_none=True), claims.user_id
-    )
+    job_id, _ = await trainer.submit_compare(body or CompareRequest(), claims.user_id)
     return JobAccepted(job_id=job_id)
 
 
@@ -162,7 +141,7 @@ async def model_projection(
     store: StoreDep,
     limit: Annotated[int, Query(ge=10, le=5_000)] = 2_000,
 ) -> ProjectionAnswer:
-    _, model = await analytics.load_model(session, store, version)
+    _row, model = await analytics.load_model(session, store, version)
     return analytics.projection(model, limit)
 
 
@@ -178,5 +157,5 @@ async def model_drift(
     redis: RedisDep,
     days: Annotated[int, Query(ge=1, le=HISTOGRAM_DAYS)] = 7,
 ) -> DriftAnswer:
-    _, model = await analytics.load_model(session, store, version)
+    _row, model = await analytics.load_model(session, store, version)
     return await analytics.drift(redis, model, days)

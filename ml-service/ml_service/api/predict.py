@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import tempfile
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from segshared.contracts.customer import CustomerInput
 from segshared.contracts.quota import PREDICTED_ROWS_HEADER
-from segshared.errors import (
-    PayloadTooLarge,
-    Unprocessable,
-    error_responses,
-    invalid_json,
-    missing,
-)
+from segshared.errors import PayloadTooLarge, error_responses, invalid_json, missing
 from segshared.security import CurrentClaims, ServiceCaller
-from starlette.datastructures import UploadFile
 
-from ml_service.deps import RedisDep, StoreDep
-from ml_service.engine.predictor import SegmentModel
+from ml_service.api.uploads import FillPurchaseFrequency, is_multipart, uploaded_csv
+from ml_service.deps import RedisDep, SettingsDep, StateDep, StoreDep
 from ml_service.schemas import BatchAnswer, InternalPredict, Prediction
-from ml_service.serving import batch, predictions
+from ml_service.serving import batch_service, predictions
+from ml_service.serving.batch_service import BatchReply
+from ml_service.settings import MlSettings
 
 router = APIRouter(tags=["segmentation"], responses=error_responses(400, 401, 422, 503))
 internal = APIRouter(prefix="/internal", dependencies=[ServiceCaller], include_in_schema=False)
@@ -70,10 +61,9 @@ def _json(body: bytes) -> Response:
 
 
 @router.post("/predict", response_model=Prediction, responses=error_responses(413))
-async def predict(customer: CustomerInput, claims: CurrentClaims, request: Request) -> Response:
+async def predict(customer: CustomerInput, claims: CurrentClaims, state: StateDep) -> Response:
     # Served by `fast_predict.PredictFastPath` in the running app; this route documents
     # the contract and is the reference the fast path is tested against.
-    state = request.app.state
     body = await predictions.predict_customer(
         state.store.require(), state.redis, customer, claims.user_id
     )
@@ -90,41 +80,19 @@ async def predict_for_profile(
     return _json(body)
 
 
-def _wants_csv(request: Request) -> bool:
-    return "text/csv" in request.headers.get("accept", "")
-
-
-async def _stream_file(path: str) -> AsyncIterator[bytes]:
-    try:
-        with open(path, "rb") as handle:  # noqa: ASYNC230 (local temp file, chunked)
-            while chunk := handle.read(256 * 1024):
-                yield chunk
-    finally:
-        os.unlink(path)
-
-
-def _csv_response(path: str) -> StreamingResponse:
-    return StreamingResponse(
-        _stream_file(path),
-        media_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="predictions.csv"'},
-    )
-
-
-def _json_file_response(path: str) -> StreamingResponse:
-    return StreamingResponse(_stream_file(path), media_type="application/json")
-
-
-async def _record_batch(
-    redis: Any, model: SegmentModel, claims: Any, outcome: batch.BatchOutcome
-) -> None:
-    event = predictions.history_event(
-        claims.user_id,
-        None,
-        {"batch_size": outcome.rows, "cluster_counts": dict(outcome.cluster_counts)},
-        model.version,
-    )
-    await predictions.record(redis, event, outcome.drift)
+def _render(reply: BatchReply) -> Response:
+    """The batch answer, saying how many rows were predicted (for the gateway's refund)."""
+    response: Response
+    if reply.file is None:
+        response = Response(reply.body, media_type=reply.media_type)
+    else:
+        as_file = reply.media_type == batch_service.CSV
+        headers = {"Content-Disposition": 'attachment; filename="predictions.csv"'}
+        response = StreamingResponse(
+            reply.chunks(), media_type=reply.media_type, headers=headers if as_file else None
+        )
+    response.headers[PREDICTED_ROWS_HEADER] = str(reply.predicted)
+    return response
 
 
 @router.post(
@@ -136,53 +104,40 @@ async def predict_batch(
     claims: CurrentClaims,
     store: StoreDep,
     redis: RedisDep,
-    fill_purchase_frequency: Annotated[int | None, Query(ge=0, le=365)] = None,
+    settings: SettingsDep,
+    fill_purchase_frequency: FillPurchaseFrequency = None,
 ) -> Response:
     model = store.require()
-    settings = request.app.state.settings
-    as_csv = _wants_csv(request)
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        outcome, out_path = await _predict_upload(request, model, as_csv, fill_purchase_frequency)
+    as_csv = "text/csv" in request.headers.get("accept", "")
+    if is_multipart(request):
+        form = await request.form(max_files=1, max_fields=10)
         try:
-            await _record_batch(redis, model, claims, outcome)
-        except BaseException:
-            os.unlink(out_path)
-            raise
-        return _counted(
-            _csv_response(out_path) if as_csv else _json_file_response(out_path), outcome
-        )
+            reply = await batch_service.predict_upload(
+                model,
+                redis,
+                claims.user_id,
+                uploaded_csv(form).file,
+                as_csv,
+                settings.max_batch_errors,
+                fill_purchase_frequency,
+            )
+        finally:
+            await form.close()
+    else:
+        items = await _json_customers(request, settings)
+        reply = await batch_service.predict_items(model, redis, claims.user_id, items, as_csv)
+    return _render(reply)
+
+
+async def _json_customers(request: Request, settings: MlSettings) -> list[Any]:
+    """The `customers` list of a JSON body (its items are validated one by one later)."""
     payload = _parse_json(await _read_limited(request, settings.max_body_bytes))
     items = payload.get("customers") if isinstance(payload, dict) else None
     if not isinstance(items, list):
         raise missing(("body", "customers"))
     if len(items) > settings.max_json_batch:
         raise PayloadTooLarge(f"At most {settings.max_json_batch} customers per JSON batch")
-    outcome, _, _ = await asyncio.to_thread(batch.predict_items, model, items)
-    await _record_batch(redis, model, claims, outcome)
-    if as_csv:
-        fd, path = tempfile.mkstemp(suffix=".csv")
-        with os.fdopen(fd, "w", newline="") as handle_out:
-            batch.items_as_csv(items, outcome, handle_out)
-        return _counted(_csv_response(path), outcome)
-    return _counted(
-        _json(
-            orjson.dumps(
-                {
-                    "model_version": model.version,
-                    "results": outcome.results,
-                    "errors": outcome.errors,
-                }
-            )
-        ),
-        outcome,
-    )
-
-
-def _counted(response: Response, outcome: batch.BatchOutcome) -> Response:
-    """Say how many rows were predicted: the gateway refunds the API-key rows it reserved
-    beyond these."""
-    response.headers[PREDICTED_ROWS_HEADER] = str(outcome.predicted)
-    return response
+    return items
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -203,39 +158,3 @@ def _parse_json(body: bytes) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise invalid_json() from exc
-
-
-# CSV batches computed at once per process (others wait their turn): memory stays bounded
-# however many clients upload, and two already keep both cores of a replica busy.
-_CSV_BATCHES = asyncio.Semaphore(2)
-
-
-async def _predict_upload(
-    request: Request, model: SegmentModel, as_csv: bool, fill_purchase_frequency: int | None
-) -> tuple[batch.BatchOutcome, str]:
-    """Predict an uploaded CSV into a temporary file (CSV or JSON answer) and name it.
-
-    The upload is spooled to disk by the form parser and the answer is written block by
-    block, so memory does not grow with rows; answering from a finished file keeps a
-    2xx meaning "every row was read" (a bad line further down is still a 422).
-    """
-    settings = request.app.state.settings
-    form = await request.form()
-    try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise Unprocessable("Upload a CSV file in the form field 'file'")
-        fd, out_path = tempfile.mkstemp(suffix=".csv" if as_csv else ".json")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                async with _CSV_BATCHES:
-                    outcome = await asyncio.to_thread(
-                        batch.predict_csv, model, upload.file, out, as_csv,
-                        settings.max_batch_errors, fill_purchase_frequency,
-                    )  # fmt: skip
-        except BaseException:
-            os.unlink(out_path)
-            raise
-    finally:
-        await form.close()
-    return outcome, out_path

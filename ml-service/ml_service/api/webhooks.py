@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 from segshared.errors import error_responses
 from segshared.params import RowId
 from segshared.security import AnalystClaims
 
-from ml_service.deps import SessionDep
+from ml_service.deps import SessionDep, SettingsDep
 from ml_service.webhooks import repository, service
 from ml_service.webhooks.schemas import DeliveryPublic, WebhookCreate, WebhookCreated, WebhookPublic
 
@@ -23,9 +23,9 @@ router = APIRouter(
     responses=error_responses(400, 409),
 )  # fmt: skip
 async def create_webhook(
-    body: WebhookCreate, claims: AnalystClaims, session: SessionDep, request: Request
+    body: WebhookCreate, claims: AnalystClaims, session: SessionDep, settings: SettingsDep
 ) -> WebhookCreated:
-    return await service.create(session, request.app.state.settings, claims.user_id, body)
+    return await service.create(session, settings, claims.user_id, body)
 
 
 @router.get("", response_model=list[WebhookPublic])

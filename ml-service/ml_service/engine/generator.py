@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from segshared.contracts.customer import FEATURE_RANGES
 
 COLUMNS = ("customer_id", "sex", "age", "annual_income", "spending_score", "purchase_frequency")
 
@@ -17,16 +18,21 @@ _SEGMENTS = (
 )  # fmt: skip
 
 
+def _bounds(feature: str) -> tuple[int, int]:
+    low, high, _ = FEATURE_RANGES[feature]
+    return low, high
+
+
 def generate_customers(rows: int = 5_000, seed: int = 42) -> pd.DataFrame:
     """`rows` customers drawn from five latent segments, clipped to the input ranges."""
     rng = np.random.default_rng(seed)
     shares = np.array([s[0] for s in _SEGMENTS])
     segment = rng.choice(len(_SEGMENTS), size=rows, p=shares / shares.sum())
     params = np.array([s[1:] for s in _SEGMENTS], dtype=float)[segment]
-    age = rng.normal(params[:, 0], params[:, 1]).round().clip(18, 100)
-    income = rng.normal(params[:, 2], params[:, 3]).clip(0, 10_000).round(1)
-    spending = rng.normal(params[:, 4], params[:, 5]).round().clip(1, 100)
-    frequency = rng.normal(params[:, 6], params[:, 7]).round().clip(0, 365)
+    age = rng.normal(params[:, 0], params[:, 1]).round().clip(*_bounds("age"))
+    income = rng.normal(params[:, 2], params[:, 3]).clip(*_bounds("annual_income")).round(1)
+    spending = rng.normal(params[:, 4], params[:, 5]).round().clip(*_bounds("spending_score"))
+    frequency = rng.normal(params[:, 6], params[:, 7]).round().clip(*_bounds("purchase_frequency"))
     sex = np.where(rng.random(rows) < 0.52, "Female", "Male")
     return pd.DataFrame(
         {

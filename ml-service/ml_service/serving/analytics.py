@@ -19,23 +19,6 @@ from ml_service.tables import ModelVersion
 OLD_MODEL = "was trained before {what} was stored with models; train a new one"
 
 
-def model_item(row: ModelVersion, active: str | None) -> ModelItem:
-    """The `/models` item of a registry row."""
-    return ModelItem(
-        version=row.version,
-        active=row.version == active,
-        n_clusters=row.n_clusters,
-        silhouette_score=row.silhouette_score,
-        inertia=row.inertia,
-        n_samples=row.n_samples,
-        dataset_id=row.dataset_id,
-        trained_by=row.trained_by,
-        trained_at=row.trained_at,
-        algorithm=row.algorithm,  # type: ignore[arg-type]  # written from the Algorithm literal
-        features=row.features,  # type: ignore[arg-type]
-    )
-
-
 async def load_model(
     session: AsyncSession, store: ModelStore, version: str
 ) -> tuple[ModelVersion, SegmentModel]:
@@ -52,10 +35,12 @@ async def load_model(
 def model_detail(row: ModelVersion, model: SegmentModel, active: str | None) -> ModelDetail:
     """The `/models` item plus the clusters' centroids, distinctive features and importance."""
     trained = model.trained
-    return ModelDetail(
-        **model_item(row, active).model_dump(),
-        clusters=[dataclasses.asdict(c) for c in trained.clusters],  # type: ignore[misc]
-        feature_importance={f: round(v, 4) for f, v in trained.feature_importance.items()},
+    return ModelDetail.model_validate(
+        {
+            **ModelItem.from_version(row, active).model_dump(),
+            "clusters": [dataclasses.asdict(c) for c in trained.clusters],
+            "feature_importance": {f: round(v, 4) for f, v in trained.feature_importance.items()},
+        }
     )
 
 

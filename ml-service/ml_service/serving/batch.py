@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -100,6 +101,12 @@ def predict_items(
             )
             outcome.cluster_counts[model.names[label]] += 1
     return outcome, labels, valid_rows
+
+
+def answer_file() -> IO[bytes]:
+    """A batch answer's temporary file. It has no name on disk (unlinked at birth), so an
+    error, a client that never reads the answer or a crash can't leave it behind."""
+    return tempfile.TemporaryFile()
 
 
 def items_as_csv(items: list[Any], outcome: BatchOutcome, out: IO[str]) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from segshared.contracts.customer import CLUSTER_FEATURES
+from segshared.contracts.customer import CLUSTER_FEATURES, FEATURE_RANGES
 from segshared.errors import Unprocessable
 
 # Header spellings, compared after lower-casing and dropping everything but [a-z0-9].
@@ -37,13 +37,6 @@ _ALIASES = {
     "purchasesperyear": "purchase_frequency",
 }
 REQUIRED = ("sex", *CLUSTER_FEATURES)
-# (minimum, maximum, whole numbers only) per clustering feature, as in the API input.
-_RANGES = {
-    "age": (18, 100, True),
-    "annual_income": (0, 10_000, False),
-    "spending_score": (1, 100, True),
-    "purchase_frequency": (0, 365, True),
-}
 
 
 def canonical_name(header: str) -> str | None:
@@ -98,7 +91,7 @@ def check_rows(sex_ok: np.ndarray, numbers: list[np.ndarray]) -> RowChecks:
     refuse(~sex_ok, "sex must be Male or Female")
     columns = []
     for name, values in zip(CLUSTER_FEATURES, numbers, strict=True):
-        low, high, whole = _RANGES[name]
+        low, high, whole = FEATURE_RANGES[name]
         finite_mask = np.isfinite(values)
         refuse(~finite_mask, f"{name} must be a number")
         finite = np.where(finite_mask, values, low)

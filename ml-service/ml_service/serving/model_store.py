@@ -13,6 +13,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 from segshared.contracts.events import MODEL_PUBLISHED_CHANNEL
 from segshared.errors import ServiceUnavailable
 
@@ -81,8 +82,9 @@ class ModelStore:
 
     async def watch(self, redis: Redis) -> None:
         """Reload on `model.published` or when the pointer changes, whichever comes first."""
-        pubsub = redis.pubsub(ignore_subscribe_messages=True)
+        pubsub: PubSub | None = None
         try:
+            pubsub = redis.pubsub(ignore_subscribe_messages=True)
             await pubsub.subscribe(MODEL_PUBLISHED_CHANNEL)
         except Exception:
             logger.warning("model.published subscription failed; polling only")

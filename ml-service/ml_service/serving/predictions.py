@@ -3,14 +3,13 @@ API keys)."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+from redis.typing import EncodableT, FieldT
 from segshared.contracts.customer import CustomerInput
-from segshared.contracts.events import HISTORY_STREAM
+from segshared.contracts.events import HISTORY_STREAM, HistoryEvent
 from segshared.tracing import trace_fields
 
 from ml_service.engine.predictor import SegmentModel
@@ -26,19 +25,12 @@ def history_event(
     cluster_name: str = "",
     confidence: float | None = None,
 ) -> dict[str, str]:
-    """Fields of a history stream entry (docs/internal-contracts.md)."""
-    return {
-        "event_id": uuid.uuid4().hex,
-        "user_id": str(user_id),
-        "profile_id": "" if profile_id is None else str(profile_id),
-        "customer_data": orjson.dumps(customer_data).decode(),
-        "cluster": "" if cluster is None else str(cluster),
-        "cluster_name": cluster_name,
-        "confidence": "" if confidence is None else str(confidence),
-        "model_version": model_version,
-        "created_at": datetime.now(UTC).isoformat(),
-        **trace_fields(),
-    }
+    """Fields of a new history stream entry (`HistoryEvent`), with the trace context."""
+    event = HistoryEvent.new(
+        user_id, profile_id, orjson.dumps(customer_data).decode(), model_version,
+        cluster, cluster_name, confidence,
+    )  # fmt: skip
+    return {**event.to_fields(), **trace_fields()}
 
 
 async def record(redis: Redis, event: dict[str, str], drift: DriftCounts | None = None) -> None:
@@ -46,7 +38,8 @@ async def record(redis: Redis, event: dict[str, str], drift: DriftCounts | None 
     async with redis.pipeline(transaction=False) as pipe:
         # No MAXLEN: the stream is trimmed only below what profile-service has acked
         # (segshared.streams.trim_loop), so a slow consumer never loses history.
-        pipe.xadd(HISTORY_STREAM, event)
+        fields: dict[FieldT, EncodableT] = dict(event.items())  # (the stubs' dict is invariant)
+        pipe.xadd(HISTORY_STREAM, fields)
         if drift is not None:
             add_counts(pipe, drift)
         await pipe.execute()

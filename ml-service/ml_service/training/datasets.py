@@ -1,7 +1,9 @@
-"""Dataset uploads: validated row by row (vectorised per chunk) into a canonical CSV file."""
+"""Datasets: uploads validated row by row (vectorised per chunk) into a canonical CSV
+file, their per-user quota, and deletion (row and file)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import uuid
@@ -12,10 +14,16 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 from segshared.contracts.customer import CLUSTER_FEATURES
-from segshared.errors import Unprocessable
+from segshared.errors import Conflict, InvalidField, NotFound, PayloadTooLarge, Unprocessable
+from segshared.params import storable_text
+from segshared.tokens import Claims
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from ml_service import repository
 from ml_service.engine.generator import COLUMNS, generate_customers
 from ml_service.serving.csv_input import open_customer_csv, validate_chunk
+from ml_service.settings import MlSettings
+from ml_service.tables import Dataset
 
 MAX_EXAMPLES = 10
 
@@ -80,14 +88,98 @@ def store_upload(
                             {"row": offset + position, "reason": reason}
                         )
                 offset += len(chunk)
+        if stored.rows == 0:
+            raise Unprocessable("No valid rows in the file")
+        stored.checksum = _checksum(target)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         target.unlink(missing_ok=True)
         raise Unprocessable(f"The file is not a readable CSV near data row {offset}") from exc
-    if stored.rows == 0:
+    except BaseException:  # any failure (a bad file, a full disk, a cancelled upload)
         target.unlink(missing_ok=True)
-        raise Unprocessable("No valid rows in the file")
-    stored.checksum = _checksum(target)
+        raise
     return stored
+
+
+def refuse_oversized_upload(size: int | None, limit: int) -> None:
+    """413 for an upload (declared or spooled size) larger than `limit` bytes."""
+    if size is not None and size > limit:
+        raise PayloadTooLarge(f"Dataset uploads are limited to {limit} bytes")
+
+
+async def check_quota(session: AsyncSession, owner_id: int, quota: int) -> None:
+    """409 before any work when `owner_id` already has `quota` datasets."""
+    if await repository.count_datasets(session, owner_id) >= quota:
+        raise _quota_reached(quota)
+
+
+def _quota_reached(quota: int) -> Conflict:
+    return Conflict(f"Dataset quota reached ({quota} per user); delete a dataset first")
+
+
+async def record_upload(
+    session: AsyncSession, stored: StoredDataset, name: str, owner_id: int, quota: int
+) -> Dataset:
+    """Insert the stored upload's row under the owner's quota lock. The file is removed
+    when the quota filled up meanwhile or the insert fails: no file without its row."""
+    try:
+        if await repository.count_datasets_locked(session, owner_id) >= quota:
+            raise _quota_reached(quota)
+        dataset = Dataset(
+            name=name[:255],
+            owner_id=owner_id,
+            rows=stored.rows,
+            rejected_rows=stored.rejected_rows,
+            columns=list(COLUMNS),
+            rejected_examples=stored.rejected_examples,
+            checksum=stored.checksum,
+            path=str(stored.path),
+        )
+        await repository.add_dataset(session, dataset)
+    except BaseException:
+        stored.path.unlink(missing_ok=True)
+        raise
+    return dataset
+
+
+async def delete_dataset(
+    session: AsyncSession, claims: Claims, dataset_id: int, directory: Path
+) -> None:
+    """Delete a dataset's row and file: its owner or an admin (others: 404, as if absent).
+
+    The file goes after the row's delete is flushed; a commit failing after that leaves a
+    row without a file, which training reports and a second delete clears.
+    """
+    dataset = await repository.get_dataset(session, dataset_id)
+    if dataset is None or (dataset.owner_id != claims.user_id and not claims.has_role("admin")):
+        raise NotFound("Dataset not found")
+    path = Path(dataset.path)
+    await repository.delete_dataset(session, dataset)
+    await asyncio.to_thread(_remove_dataset_file, path, directory)
+
+
+def _remove_dataset_file(path: Path, directory: Path) -> None:
+    if path.parent.resolve() == directory.resolve():  # only ever files of the dataset dir
+        path.unlink(missing_ok=True)
+
+
+async def create_dataset(
+    session: AsyncSession,
+    settings: MlSettings,
+    source: IO[bytes],
+    name: str,
+    owner_id: int,
+    fill_purchase_frequency: int | None,
+) -> Dataset:
+    """Validate and store an uploaded CSV, and record it as `name` within the owner's
+    dataset quota (422s say what is wrong; no file survives a failed insert)."""
+    try:
+        storable_text(name)
+    except ValueError as exc:
+        raise InvalidField("name", str(exc)) from exc
+    stored = await asyncio.to_thread(
+        store_upload, source, settings.dataset_dir, settings.csv_chunk_rows, fill_purchase_frequency
+    )
+    return await record_upload(session, stored, name, owner_id, settings.dataset_quota_per_user)
 
 
 def ensure_default_dataset(directory: Path, rows: int, seed: int) -> Path:

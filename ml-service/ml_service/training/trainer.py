@@ -30,10 +30,10 @@ from segshared.contracts.events import MODEL_PUBLISHED_CHANNEL
 from segshared.errors import (
     Conflict,
     DomainError,
+    InvalidField,
     NotFound,
     ServiceUnavailable,
     Unprocessable,
-    validation_error,
 )
 from segshared.process import die_with_parent
 from segshared.retry import Backoff, sleep_unless
@@ -44,10 +44,11 @@ from ml_service.engine.compare import CompareParams
 from ml_service.engine.features import ALGORITHMS, select_features
 from ml_service.engine.model import TrainedModel
 from ml_service.engine.training import TrainingParams
+from ml_service.schemas import CompareRequest, CompareResult, TrainRequest, TrainResult
 from ml_service.serving import registry
 from ml_service.serving.model_store import ModelStore
 from ml_service.settings import MlSettings
-from ml_service.tables import Dataset, ModelVersion, TrainingJob
+from ml_service.tables import ModelVersion, TrainingJob
 from ml_service.training.datasets import ensure_default_dataset
 from ml_service.training.worker import progress_key, run_compare, run_training
 from ml_service.webhooks.events import (
@@ -62,8 +63,10 @@ logger = logging.getLogger("ml_service.training.trainer")
 
 P = TypeVar("P")
 R = TypeVar("R")
+JobResult = TrainResult | CompareResult
+Result = TypeVar("Result", TrainResult, CompareResult)
 # A job's work after it is recorded: (job id, dataset file, start time) -> its result.
-Work = Callable[[str, Path, float], Awaitable[dict[str, Any]]]
+Work = Callable[[str, Path, float], Awaitable[Result]]
 
 INTERRUPTED = "interrupted: the ml-service process running it stopped"
 WORKER_DIED = "interrupted: the training worker process died (out of memory?)"
@@ -116,7 +119,7 @@ class Trainer:
         self.store = store
         self.owner = f"{socket.gethostname()}-{os.getpid()}"
         self._pool = _new_pool()
-        self._tasks: dict[str, asyncio.Task[dict[str, Any]]] = {}
+        self._tasks: dict[str, asyncio.Task[JobResult]] = {}
         self._locks: dict[str, str] = {}  # job id -> its lock key
         self._stopping = asyncio.Event()
         self._watch: asyncio.Task[None] | None = None
@@ -181,7 +184,7 @@ class Trainer:
             await repository.beat_jobs(session, list(self._tasks))
         ttl_ms = int(self.settings.train_lock_ttl_seconds * 1000)
         for job_id, lock in list(self._locks.items()):
-            renewed = await self.redis.eval(_RENEW_LOCK, 1, lock, job_id, ttl_ms)  # type: ignore[misc]
+            renewed = await self.redis.eval(_RENEW_LOCK, 1, lock, job_id, ttl_ms)
             if not renewed and not await self.redis.set(lock, job_id, nx=True, px=ttl_ms):
                 logger.warning("training job %s lost its lock %s to another job", job_id, lock)
 
@@ -199,49 +202,49 @@ class Trainer:
             await self.redis.hset(progress_key(job_id), mapping={"stage": "failed"})
         return [job_id for job_id, _ in failed]
 
-    def _k_range(self, body: dict[str, Any]) -> tuple[int, int]:
-        k_min = body.get("k_min") or self.settings.default_k_min
-        k_max = body.get("k_max") or self.settings.default_k_max
+    def _k_range(self, request: TrainRequest | CompareRequest) -> tuple[int, int]:
+        k_min = request.k_min or self.settings.default_k_min
+        k_max = request.k_max or self.settings.default_k_max
         if k_min > k_max:
-            raise validation_error(["body", "k_min"], "k_min must not exceed k_max")
+            raise InvalidField("k_min", "k_min must not exceed k_max")
         return k_min, k_max
 
     @staticmethod
-    def _features(body: dict[str, Any]) -> tuple[str, ...]:
+    def _features(request: TrainRequest | CompareRequest) -> tuple[str, ...]:
         try:
-            return select_features(body.get("features"))
+            return select_features(request.features)
         except ValueError as exc:
-            raise validation_error(["body", "features"], str(exc)) from exc
+            raise InvalidField("features", str(exc)) from exc
 
-    def params(self, body: dict[str, Any]) -> TrainingParams:
-        """Training parameters from a request body, with settings' defaults."""
-        k_min, k_max = self._k_range(body)
+    def params(self, request: TrainRequest) -> TrainingParams:
+        """Training parameters of a request, with settings' defaults."""
+        k_min, k_max = self._k_range(request)
         return TrainingParams(
-            n_clusters=body.get("n_clusters"),
+            n_clusters=request.n_clusters,
             k_min=k_min,
             k_max=k_max,
             seed=self.settings.default_seed,
             silhouette_sample_size=self.settings.silhouette_sample_size,
             minibatch_threshold=self.settings.minibatch_threshold,
             n_init=self.settings.kmeans_n_init,
-            algorithm=body.get("algorithm") or "kmeans",
-            features=self._features(body),
+            algorithm=request.algorithm or "kmeans",
+            features=self._features(request),
             gmm_sample_size=self.settings.gmm_sample_size,
             agglomerative_sample_size=self.settings.agglomerative_sample_size,
             projection_sample_size=self.settings.projection_sample_size,
         )
 
-    def compare_params(self, body: dict[str, Any]) -> CompareParams:
-        """Comparison parameters from a request body, with settings' defaults."""
-        k_min, k_max = self._k_range(body)
-        algorithms = body.get("algorithms") or list(ALGORITHMS)
+    def compare_params(self, request: CompareRequest) -> CompareParams:
+        """Comparison parameters of a request, with settings' defaults."""
+        k_min, k_max = self._k_range(request)
+        algorithms: list[str] = list(request.algorithms or ALGORITHMS)
         if len(set(algorithms)) != len(algorithms):
-            raise validation_error(["body", "algorithms"], "Algorithms must not repeat")
+            raise InvalidField("algorithms", "Algorithms must not repeat")
         return CompareParams(
             k_min=k_min,
             k_max=k_max,
             algorithms=tuple(algorithms),
-            features=self._features(body),
+            features=self._features(request),
             seed=self.settings.default_seed,
             sample_size=self.settings.compare_sample_size,
             silhouette_sample_size=self.settings.silhouette_sample_size,
@@ -260,43 +263,54 @@ class Trainer:
                 self.settings.default_seed,
             )
         async with self.sessionmaker() as session:
-            dataset = await session.get(Dataset, dataset_id)
+            dataset = await repository.get_dataset(session, dataset_id)
         if dataset is None:
             raise NotFound("Dataset not found")
         return Path(dataset.path)
 
     async def submit(
-        self, body: dict[str, Any], user_id: int | None
-    ) -> tuple[str, asyncio.Task[dict[str, Any]]]:
-        """Queue a training that publishes its model; 409 while another runs on the dataset."""
-        params = self.params(body)
-        dataset_id = body.get("dataset_id")
+        self, request: TrainRequest, user_id: int | None
+    ) -> tuple[str, asyncio.Task[TrainResult]]:
+        """Queue a training that publishes its model; 409 while another runs on the dataset.
 
-        async def work(job_id: str, dataset: Path, started: float) -> dict[str, Any]:
+        Parameters the schema can't check (k_min <= k_max, distinct features) raise
+        `InvalidField` before anything is queued.
+        """
+        params = self.params(request)
+
+        async def work(job_id: str, dataset: Path, started: float) -> TrainResult:
             trained = await self._in_worker(run_training, job_id, dataset, params)
             await self.redis.hset(
                 progress_key(job_id), mapping={"progress": "0.97", "stage": "publishing"}
             )
-            return await self.publish(trained, dataset_id, user_id, time.perf_counter() - started)
+            duration = time.perf_counter() - started
+            return await self.publish(trained, request.dataset_id, user_id, duration)
 
-        return await self._submit("train", body, user_id, work)
+        return await self._submit("train", request, user_id, work)
 
     async def submit_compare(
-        self, body: dict[str, Any], user_id: int | None
-    ) -> tuple[str, asyncio.Task[dict[str, Any]]]:
-        """Queue a comparison (scores only, nothing published); 409 while one runs on the dataset."""
-        params = self.compare_params(body)
+        self, request: CompareRequest, user_id: int | None
+    ) -> tuple[str, asyncio.Task[CompareResult]]:
+        """Queue a comparison (scores only, nothing published); 409 while one runs on the dataset.
 
-        async def work(job_id: str, dataset: Path, _started: float) -> dict[str, Any]:
+        Like `submit`, invalid parameters raise `InvalidField` before anything is queued.
+        """
+        params = self.compare_params(request)
+
+        async def work(job_id: str, dataset: Path, _started: float) -> CompareResult:
             comparison = await self._in_worker(run_compare, job_id, dataset, params)
-            return dataclasses.asdict(comparison)
+            return CompareResult.model_validate(dataclasses.asdict(comparison))
 
-        return await self._submit("compare", body, user_id, work)
+        return await self._submit("compare", request, user_id, work)
 
     async def _submit(
-        self, kind: str, body: dict[str, Any], user_id: int | None, work: Work
-    ) -> tuple[str, asyncio.Task[dict[str, Any]]]:
-        dataset_id = body.get("dataset_id")
+        self,
+        kind: str,
+        request: TrainRequest | CompareRequest,
+        user_id: int | None,
+        work: Work[Result],
+    ) -> tuple[str, asyncio.Task[Result]]:
+        dataset_id = request.dataset_id
         dataset = await self._dataset_path(dataset_id)
         lock = f"ml:{kind}-lock:{dataset_id or 'default'}"
         job_id = uuid.uuid4().hex
@@ -306,7 +320,8 @@ class Trainer:
             raise Conflict(f"A {what} on this dataset is already running; try again when it ends")
         try:
             async with self.sessionmaker() as session, session.begin():
-                session.add(TrainingJob(id=job_id, kind=kind, status="queued", params=body,
+                session.add(TrainingJob(id=job_id, kind=kind, status="queued",
+                                        params=request.model_dump(exclude_none=True),
                                         requested_by=user_id, owner=self.owner,
                                         heartbeat_at=datetime.now(UTC)))  # fmt: skip
             await self.redis.hset(
@@ -323,11 +338,11 @@ class Trainer:
 
     async def _release(self, lock: str, job_id: str) -> None:
         try:
-            await self.redis.eval(_RELEASE_LOCK, 1, lock, job_id)  # type: ignore[misc]
+            await self.redis.eval(_RELEASE_LOCK, 1, lock, job_id)
         except Exception as exc:  # it expires on its own within the TTL
             logger.warning("could not release training lock %s: %s", lock, exc)
 
-    def _finished(self, job_id: str, task: asyncio.Task[dict[str, Any]]) -> None:
+    def _finished(self, job_id: str, task: asyncio.Task[Result]) -> None:
         self._tasks.pop(job_id, None)
         self._locks.pop(job_id, None)
         if not task.cancelled():
@@ -344,25 +359,26 @@ class Trainer:
                     await raise_event(session, event)
 
     async def _run(
-        self, job_id: str, kind: str, dataset: Path, lock: str, work: Work
-    ) -> dict[str, Any]:
+        self, job_id: str, kind: str, dataset: Path, lock: str, work: Work[Result]
+    ) -> Result:
         started = time.perf_counter()
         try:
             await self._set_job(job_id, status="running")
             result = await work(job_id, dataset, started)
             await self.redis.hset(progress_key(job_id), mapping={"progress": "1", "stage": "done"})
             succeeded = None
-            if kind == "train":  # comparisons publish nothing and raise no events
+            if isinstance(result, TrainResult):  # comparisons publish nothing, raise no events
                 succeeded = TrainingSucceeded(
                     job_id=job_id,
-                    model_version=result["model_version"],
-                    n_clusters=result["n_clusters"],
-                    silhouette_score=result["silhouette_score"],
-                    n_samples=result["n_samples"],
+                    model_version=result.model_version,
+                    n_clusters=result.n_clusters,
+                    silhouette_score=result.silhouette_score,
+                    n_samples=result.n_samples,
                 )
             await self._set_job(
-                job_id, succeeded, status="succeeded", result=result, finished_at=datetime.now(UTC)
-            )
+                job_id, succeeded, status="succeeded", result=result.model_dump(mode="json"),
+                finished_at=datetime.now(UTC),
+            )  # fmt: skip
             return result
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
@@ -416,52 +432,27 @@ class Trainer:
 
     async def publish(
         self, trained: TrainedModel, dataset_id: int | None, user_id: int | None, duration: float
-    ) -> dict[str, Any]:
+    ) -> TrainResult:
         """Write the version, record it, point `current` at it and announce it."""
-        trained_at = datetime.now(UTC)
+        publication = registry.Publication(
+            dataset_id=dataset_id,
+            trained_by=user_id,
+            trained_at=datetime.now(UTC),
+            duration_seconds=round(duration, 3),
+        )
         async with self.sessionmaker() as session, session.begin():
             model_id = await repository.next_model_id(session)
             fingerprint = hashlib.sha256(trained.centers.tobytes()).hexdigest()[:8]
             version = f"v{model_id}-{fingerprint}"
-            publication = registry.Publication(
-                dataset_id=dataset_id,
-                trained_by=user_id,
-                trained_at=trained_at,
-                duration_seconds=round(duration, 3),
-            )
             checksum = await asyncio.to_thread(
                 registry.write_version, self.settings.model_path, version, trained, publication
             )
-            session.add(
-                ModelVersion(
-                    id=model_id,
-                    version=version,
-                    n_clusters=trained.n_clusters,
-                    silhouette_score=trained.silhouette_score,
-                    inertia=trained.inertia,
-                    n_samples=trained.n_samples,
-                    dataset_id=dataset_id,
-                    trained_by=user_id,
-                    trained_at=trained_at,
-                    duration_seconds=round(duration, 3),
-                    sha256=checksum,
-                    algorithm=trained.algorithm,
-                    features=list(trained.features),
-                )
+            row = ModelVersion.from_trained(
+                trained, publication, model_id=model_id, version=version, sha256=checksum
             )
+            session.add(row)
         await self.activate(version)
-        return {
-            "message": "Model trained successfully",
-            "model_version": version,
-            "n_clusters": trained.n_clusters,
-            "silhouette_score": trained.silhouette_score,
-            "inertia": trained.inertia,
-            "n_samples": trained.n_samples,
-            "trained_at": trained_at.isoformat(),
-            "duration_seconds": round(duration, 3),
-            "algorithm": trained.algorithm,
-            "features": list(trained.features),
-        }
+        return TrainResult.from_version(row)
 
     async def activate(self, version: str) -> None:
         """Verify a stored version, make it current everywhere, and serve it here."""

@@ -7,13 +7,14 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from ml_service.webhooks.tables import Attempt, Delivery, OutboxEvent, Subscription
 
 
 async def subscribers(session: AsyncSession, event_type: str) -> list[Subscription]:
     rows = await session.execute(
-        select(Subscription).where(Subscription.events.contains([event_type]))  # type: ignore[attr-defined]
+        select(Subscription).where(col(Subscription.events).contains([event_type]))
     )
     return list(rows.scalars().all())
 
@@ -25,14 +26,16 @@ async def count_owned(session: AsyncSession, owner_id: int) -> int:
         text("SELECT pg_advisory_xact_lock(hashtext('ml.webhooks'), :owner)"), {"owner": owner_id}
     )
     rows = await session.execute(
-        select(func.count()).select_from(Subscription).where(Subscription.owner_id == owner_id)
+        select(func.count()).select_from(Subscription).where(col(Subscription.owner_id) == owner_id)
     )
     return int(rows.scalar_one())
 
 
 async def list_owned(session: AsyncSession, owner_id: int) -> list[Subscription]:
     rows = await session.execute(
-        select(Subscription).where(Subscription.owner_id == owner_id).order_by(Subscription.id)
+        select(Subscription)
+        .where(col(Subscription.owner_id) == owner_id)
+        .order_by(col(Subscription.id))
     )
     return list(rows.scalars().all())
 
@@ -44,12 +47,12 @@ async def owned(session: AsyncSession, owner_id: int, subscription_id: int) -> S
 
 
 async def delete_subscription(session: AsyncSession, subscription_id: int) -> None:
-    await session.execute(delete(Subscription).where(Subscription.id == subscription_id))
+    await session.execute(delete(Subscription).where(col(Subscription.id) == subscription_id))
 
 
 async def delete_owned_by(session: AsyncSession, owner_id: int) -> None:
     """Remove a deleted user's subscriptions (their deliveries go with them)."""
-    await session.execute(delete(Subscription).where(Subscription.owner_id == owner_id))
+    await session.execute(delete(Subscription).where(col(Subscription.owner_id) == owner_id))
 
 
 async def deliveries(
@@ -57,10 +60,10 @@ async def deliveries(
 ) -> list[tuple[Delivery, str]]:
     """The latest deliveries of a subscription with their event type, newest first."""
     rows = await session.execute(
-        select(Delivery, OutboxEvent.type)
-        .join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
-        .where(Delivery.subscription_id == subscription_id)
-        .order_by(Delivery.created_at.desc(), Delivery.id)  # type: ignore[attr-defined]
+        select(Delivery, col(OutboxEvent.type))
+        .join(OutboxEvent, col(OutboxEvent.id) == col(Delivery.event_id))
+        .where(col(Delivery.subscription_id) == subscription_id)
+        .order_by(col(Delivery.created_at).desc(), col(Delivery.id))
         .limit(limit)
     )
     return [(delivery, str(event_type)) for delivery, event_type in rows.all()]
@@ -70,9 +73,7 @@ async def attempts(session: AsyncSession, delivery_ids: Sequence[str]) -> list[A
     if not delivery_ids:
         return []
     rows = await session.execute(
-        select(Attempt)
-        .where(Attempt.delivery_id.in_(delivery_ids))  # type: ignore[attr-defined]
-        .order_by(Attempt.id)
+        select(Attempt).where(col(Attempt.delivery_id).in_(delivery_ids)).order_by(col(Attempt.id))
     )
     return list(rows.scalars().all())
 
@@ -87,12 +88,12 @@ async def claim_due(
     """
     rows = await session.execute(
         select(Delivery, Subscription, OutboxEvent)
-        .join(Subscription, Subscription.id == Delivery.subscription_id)
-        .join(OutboxEvent, OutboxEvent.id == Delivery.event_id)
-        .where(Delivery.status == "pending", Delivery.next_attempt_at <= func.now())
-        .order_by(Delivery.next_attempt_at)
+        .join(Subscription, col(Subscription.id) == col(Delivery.subscription_id))
+        .join(OutboxEvent, col(OutboxEvent.id) == col(Delivery.event_id))
+        .where(col(Delivery.status) == "pending", col(Delivery.next_attempt_at) <= func.now())
+        .order_by(col(Delivery.next_attempt_at))
         .limit(limit)
-        .with_for_update(of=Delivery, skip_locked=True)  # type: ignore[arg-type]
+        .with_for_update(of=Delivery, skip_locked=True)
     )
     return [(d, s, e) for d, s, e in rows.all()]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from segshared.errors import Conflict, NotFound, validation_error
+from segshared.errors import Conflict, InvalidField, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ml_service.settings import MlSettings
@@ -40,7 +40,7 @@ async def create(
             body.url, settings.webhook_allow_private, settings.environment == "production"
         )
     except ssrf.UnsafeUrl as exc:
-        raise validation_error(["body", "url"], str(exc)) from exc
+        raise InvalidField("url", str(exc)) from exc
     if await repository.count_owned(session, owner_id) >= settings.webhook_max_per_user:
         raise Conflict(
             f"At most {settings.webhook_max_per_user} webhooks per user; delete one first"

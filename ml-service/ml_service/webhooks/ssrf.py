@@ -67,7 +67,8 @@ async def resolve(url: str, allow_private: bool, require_https: bool) -> Target:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise UnsafeUrl(f"The URL's host {host!r} does not resolve") from exc
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    # IPv6 hosts may carry a zone ("fe80::1%eth0"); the address is what precedes it.
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise UnsafeUrl(f"The URL's host {host!r} does not resolve")
     for address in addresses:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from segshared.errors import error_responses
 from segshared.params import BigRowId, Limit, Skip
 from segshared.security import CurrentClaims
 
 from profile_service import service
-from profile_service.deps import HistoryFilterDep, SessionDep
+from profile_service.deps import HistoryFilterDep, SessionDep, StateDep
 from profile_service.schemas import HistoryPage, Message
 
 router = APIRouter(prefix="/history", tags=["history"], responses=error_responses(401, 422, 503))
@@ -35,11 +35,12 @@ async def list_history(
 
 @router.get("/export", response_class=StreamingResponse, responses=_CSV)
 async def export_history(
-    request: Request, claims: CurrentClaims, flt: HistoryFilterDep
+    state: StateDep, claims: CurrentClaims, flt: HistoryFilterDep
 ) -> StreamingResponse:
-    page = request.app.state.settings.export_page_size
     return StreamingResponse(
-        service.history_csv(request.app.state.sessionmaker, claims.user_id, flt, page),
+        service.history_csv(
+            state.sessionmaker, claims.user_id, flt, state.settings.export_page_size
+        ),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="history.csv"'},
     )

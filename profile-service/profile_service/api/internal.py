@@ -8,7 +8,7 @@ from segshared.security import ServiceCaller
 from segshared.stats_window import StatsBucket, StatsDays
 
 from profile_service import stats
-from profile_service.deps import SessionDep
+from profile_service.deps import SessionDep, StateDep
 from profile_service.schemas import OverallStats, UserIds, UserStats
 
 router = APIRouter(prefix="/internal", dependencies=[ServiceCaller], include_in_schema=False)
@@ -26,6 +26,9 @@ async def users_stats(body: UserIds, session: SessionDep) -> dict[str, UserStats
 
 @router.get("/stats", response_model=OverallStats)
 async def overall_stats(
-    session: SessionDep, days: StatsDays = 7, bucket: StatsBucket = "day"
+    state: StateDep, session: SessionDep, days: StatsDays = 7, bucket: StatsBucket = "day"
 ) -> OverallStats:
-    return await stats.overall(session, days, bucket)
+    settings = state.settings
+    return await stats.overall_bounded(
+        session, state.redis, days, bucket, settings.stats_exact_rows, settings.stats_cache_seconds
+    )

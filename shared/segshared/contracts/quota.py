@@ -65,16 +65,6 @@ class QuotaMeter:
             await self._refund(keys=[usage_key(api_key_id)], args=[rows])
 
 
-async def record_usage(redis: Redis, api_key_id: int, rows: int) -> int:
-    """Add `rows` metered calls to today's counter; return the new total."""
-    key = usage_key(api_key_id)
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.incrby(key, rows)
-        pipe.expire(key, seconds_until_utc_midnight() + 3600)
-        total, _ = await pipe.execute()
-    return int(total)
-
-
 async def usage_today(redis: Redis, api_key_id: int) -> int:
     """Metered calls made today (UTC) with this key."""
     value = await redis.get(usage_key(api_key_id))
