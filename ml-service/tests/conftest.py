@@ -84,13 +84,17 @@ async def started_app(settings: MlSettings, signer: TokenSigner) -> AsyncIterato
 
 
 @pytest.fixture(autouse=True)
-async def clean_state(database: str) -> AsyncIterator[None]:
-    """Empty the `ml` tables (ids keep counting: they name artifacts on disk) and Redis.
+async def clean_state(database: str, settings: MlSettings) -> AsyncIterator[None]:
+    """Empty the `ml` tables (ids keep counting: they name artifacts on disk), the uploaded
+    dataset files their rows named (the generated default stays), and Redis.
 
     Streams are emptied rather than deleted: the app's consumer groups stay, so its
     `user.deleted` consumer reads on without recreating its group.
     """
     await truncate_schema(database, "ml", restart_identity=False)
+    for upload in settings.dataset_dir.glob("*.csv"):
+        if not upload.name.startswith("default-"):
+            upload.unlink(missing_ok=True)
     redis = make_redis(REDIS_URL)
     try:
         async for key in redis.scan_iter():
