@@ -31,15 +31,24 @@ def main() -> int:
         root = Path(tmp)
         generate_customers(5_000, 42).to_csv(root / "customers.csv", index=False)
         features, female = load_training_arrays(root / "customers.csv")
-        params = TrainingParams(n_clusters=15, k_min=2, k_max=15, seed=42,
-                                silhouette_sample_size=2_000, minibatch_threshold=50_000, n_init=3)  # fmt: skip
+        params = TrainingParams(
+            n_clusters=15,
+            k_min=2,
+            k_max=15,
+            seed=42,
+            silhouette_sample_size=2_000,
+            minibatch_threshold=50_000,
+            n_init=3,
+        )
         trained = train_segments(features, female, params)
         publication = registry.Publication(None, None, datetime.now(UTC), 0.0)
         registry.write_version(root, "v15-bench", trained, publication)
         started = time.perf_counter()
         data = report_data(registry.load_version(root, "v15-bench"), active=True)
-        print(f"load model v15-bench ({data.n_clusters} clusters): "
-              f"{time.perf_counter() - started:.3f} s")  # fmt: skip
+        print(
+            f"load model v15-bench ({data.n_clusters} clusters): "
+            f"{time.perf_counter() - started:.3f} s"
+        )
         worst = 0.0
         for name, build in (("xlsx", build_xlsx), ("pdf", build_pdf)):
             times = []
@@ -48,8 +57,10 @@ def main() -> int:
                 document = build(data)
                 times.append(time.perf_counter() - started)
             worst = max(worst, max(times))
-            print(f"{name}: median {statistics.median(times):.3f} s, worst {max(times):.3f} s "
-                  f"over {RUNS} runs, {len(document) / 1024:.0f} KiB")  # fmt: skip
+            print(
+                f"{name}: median {statistics.median(times):.3f} s, worst {max(times):.3f} s "
+                f"over {RUNS} runs, {len(document) / 1024:.0f} KiB"
+            )
     verdict = "within" if worst <= TARGET_SECONDS else "OVER"
     print(f"{verdict} the {TARGET_SECONDS:g} s target")
     return 0 if worst <= TARGET_SECONDS else 1

@@ -13,16 +13,20 @@ def main(path: str) -> None:
     for dependency in dependencies:
         for vuln in dependency.get("vulns", []):
             fixes = ", ".join(vuln.get("fix_versions", [])) or "none"
-            print(f"{dependency['name']} {dependency.get('version', '?')}: {vuln['id']} "
-                  f"(fixed in: {fixes})")  # fmt: skip
+            print(
+                f"{dependency['name']} {dependency.get('version', '?')}: {vuln['id']} "
+                f"(fixed in: {fixes})"
+            )
     checked = len(dependencies) - len(skipped)
     print(f"pip-audit checked {checked} of {len(dependencies)} packages")
     if skipped:
         names = ", ".join(d["name"] for d in skipped[:10])
         more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
-        print(f"WARNING: pip-audit could not look up {len(skipped)} packages ({names}{more}); "
-              "no result for them, e.g. the vulnerability service is unreachable from here. "
-              f"First reason: {skipped[0]['skip_reason']}")  # fmt: skip
+        print(
+            f"WARNING: pip-audit could not look up {len(skipped)} packages ({names}{more}); "
+            "no result for them, e.g. the vulnerability service is unreachable from here. "
+            f"First reason: {skipped[0]['skip_reason']}"
+        )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,13 @@ ADMIN = {
     "username": os.environ.get("COMPOSE_TEST_ADMIN_USERNAME", ""),
     "password": os.environ.get("COMPOSE_TEST_ADMIN_PASSWORD", ""),
 }
-CUSTOMER = {"sex": "Female", "age": 31, "annual_income": 72, "spending_score": 81,
-            "purchase_frequency": 24}  # fmt: skip
+CUSTOMER = {
+    "sex": "Female",
+    "age": 31,
+    "annual_income": 72,
+    "spending_score": 81,
+    "purchase_frequency": 24,
+}
 COMPONENTS = ("gateway", "auth", "profile", "ml", "postgres", "redis", "model")
 
 if not (URL and COMPOSE and ADMIN["password"]):
@@ -130,8 +135,12 @@ class TestFreshStack:
 
     def test_register_login_predict_and_history(self, http: httpx.Client) -> None:
         suffix = secrets.token_hex(4)
-        scenario.user = {"username": f"smoke_{suffix}", "email": f"smoke_{suffix}@example.com",
-                         "password": f"Passw0rd-{suffix}", "full_name": "Smoke Test"}  # fmt: skip
+        scenario.user = {
+            "username": f"smoke_{suffix}",
+            "email": f"smoke_{suffix}@example.com",
+            "password": f"Passw0rd-{suffix}",
+            "full_name": "Smoke Test",
+        }
         created = http.post("/auth/register", json=scenario.user)
         assert created.status_code == 201, created.text
         scenario.headers = bearer(login(http, scenario.user["username"], scenario.user["password"]))
@@ -182,22 +191,35 @@ class TestFreshStack:
         scenario.revoked_token = token
 
     def test_services_have_their_own_database_roles(self) -> None:
-        query = ["exec", "-T", "postgres", "sh", "-c",
-                 'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc "SELECT nspname || \':\' ||'
-                 ' pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname IN'
-                 " ('auth', 'profiles', 'ml') ORDER BY 1\""]  # fmt: skip
-        assert compose(*query).split() == ["auth:auth_service", "ml:ml_service",
-                                           "profiles:profile_service"]  # fmt: skip
+        query = [
+            "exec",
+            "-T",
+            "postgres",
+            "sh",
+            "-c",
+            'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -Atc "SELECT nspname || \':\' ||'
+            " pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname IN"
+            " ('auth', 'profiles', 'ml') ORDER BY 1\"",
+        ]
+        assert compose(*query).split() == [
+            "auth:auth_service",
+            "ml:ml_service",
+            "profiles:profile_service",
+        ]
         # The profile-service role can't read the auth schema (its own URL, from compose).
         denied = compose_run(
-            "exec", "-T", "profile-service", "python", "-c",
+            "exec",
+            "-T",
+            "profile-service",
+            "python",
+            "-c",
             "import asyncio, asyncpg, os\n"
             "async def main():\n"
             "    url = os.environ['DATABASE_URL'].replace('+asyncpg', '')\n"
             "    conn = await asyncpg.connect(url)\n"
             "    await conn.fetch('SELECT * FROM auth.users')\n"
             "asyncio.run(main())",
-        )  # fmt: skip
+        )
         assert denied.returncode != 0
         assert "permission denied for schema auth" in denied.stderr
 

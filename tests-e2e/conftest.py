@@ -118,23 +118,30 @@ def make_user(base_url: str, admin_headers: dict[str, str]) -> UserFactory:
         password = f"Passw0rd-{suffix}"
         created = httpx.post(
             base_url + "/auth/register",
-            json={"username": f"u_{suffix}", "email": f"u_{suffix}@example.com",
-                  "password": password, "full_name": f"User {suffix}"},
+            json={
+                "username": f"u_{suffix}",
+                "email": f"u_{suffix}@example.com",
+                "password": password,
+                "full_name": f"User {suffix}",
+            },
             timeout=30,
-        )  # fmt: skip
+        )
         assert created.status_code == 201, created.text
         user = created.json()
         if role != "user":
             promoted = httpx.put(
-                f"{base_url}/users/{user['id']}/role", json={"role": role},
-                headers=admin_headers, timeout=30,
-            )  # fmt: skip
+                f"{base_url}/users/{user['id']}/role",
+                json={"role": role},
+                headers=admin_headers,
+                timeout=30,
+            )
             assert promoted.status_code == 200, promoted.text
             user = promoted.json()
         login = httpx.post(
             base_url + "/auth/login",
-            json={"username": user["username"], "password": password}, timeout=30,
-        )  # fmt: skip
+            json={"username": user["username"], "password": password},
+            timeout=30,
+        )
         assert login.status_code == 200, login.text
         body = login.json()
         return Account.logged_in(user, body["access_token"], password, body["refresh_token"])

@@ -51,15 +51,17 @@ class TestOversizedBody:
     def test_chunked_body_over_the_limit_is_413(self, gateway: httpx.Client) -> None:
         # No Content-Length: the gateway can only count while streaming it on (4 MiB limit).
         response = gateway.post(
-            "/auth/register", content=_chunks(12 * 1024 * 1024),
+            "/auth/register",
+            content=_chunks(12 * 1024 * 1024),
             headers={"Content-Type": "application/json"},
-        )  # fmt: skip
+        )
         assert response.status_code == 413, response.text
         assert response.json() == {"detail": f"Request body larger than {4 * 1024 * 1024} bytes"}
 
     def test_chunked_body_under_the_limit_reaches_the_service(self, gateway: httpx.Client) -> None:
         response = gateway.post(
-            "/auth/register", content=_chunks(1024 * 1024),
+            "/auth/register",
+            content=_chunks(1024 * 1024),
             headers={"Content-Type": "application/json"},
-        )  # fmt: skip
+        )
         assert response.status_code == 422  # parsed (and refused) by auth-service

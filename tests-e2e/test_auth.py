@@ -39,8 +39,9 @@ class TestTokens:
         now = int(time.time())
         none_token = jwt.encode(
             {"sub": str(user.id), "role": "admin", "jti": "x", "iat": now, "exp": now + 60},
-            key=None, algorithm="none",
-        )  # fmt: skip
+            key=None,
+            algorithm="none",
+        )
         for token in (_forge(user.token, role="admin"), none_token, "not.a.jwt"):
             response = gateway.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
             assert response.status_code == 401
@@ -101,9 +102,10 @@ class TestRevocationAndRoles:
             "/auth/login", json={"username": user.username, "password": user.password}
         ).json()
         changed = gateway.put(
-            "/users/me", json={"password": "An0ther-pass", "current_password": user.password},
+            "/users/me",
+            json={"password": "An0ther-pass", "current_password": user.password},
             headers=user.headers,
-        )  # fmt: skip
+        )
         assert changed.status_code == 200
         assert gateway.get("/auth/me", headers=user.headers).status_code == 200
         stale = {"Authorization": f"Bearer {other['access_token']}"}

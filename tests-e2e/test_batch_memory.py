@@ -47,10 +47,16 @@ def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _score(base_url: str, headers: dict[str, str], path: Path) -> tuple[int, int, int]:
     """(status, lines, refused rows) of one streamed CSV→CSV batch."""
     lines = refused = 0
-    with path.open("rb") as handle, httpx.stream(
-        "POST", base_url + "/predict/batch", files={"file": ("c.csv", handle, "text/csv")},
-        headers={**headers, "Accept": "text/csv", "Accept-Encoding": "identity"}, timeout=900,
-    ) as response:  # fmt: skip
+    with (
+        path.open("rb") as handle,
+        httpx.stream(
+            "POST",
+            base_url + "/predict/batch",
+            files={"file": ("c.csv", handle, "text/csv")},
+            headers={**headers, "Accept": "text/csv", "Accept-Encoding": "identity"},
+            timeout=900,
+        ) as response,
+    ):
         tail = b""
         for chunk in response.iter_bytes():
             data = tail + chunk
@@ -68,8 +74,12 @@ def _send_raw(url: str, headers: dict[str, str], size: int, chunked: bool) -> in
     """
     parts = urlsplit(url)
     sock = socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80))
-    head = [f"POST {parts.path} HTTP/1.1", f"Host: {parts.netloc}",
-            "Content-Type: application/json", *[f"{k}: {v}" for k, v in headers.items()]]  # fmt: skip
+    head = [
+        f"POST {parts.path} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        "Content-Type: application/json",
+        *[f"{k}: {v}" for k, v in headers.items()],
+    ]
     head.append("Transfer-Encoding: chunked" if chunked else f"Content-Length: {size}")
     sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
 
@@ -128,8 +138,9 @@ def test_over_wide_or_unterminated_line_is_422(
     good = "sex,age,annual_income,spending_score,purchase_frequency\nMale,30,50,60,12\n"
     for bad in (good + "Male," + "9" * (2 << 20) + ",50,60,12\n", good + '"Female,30,50,60,12\n'):
         response = gateway.post(
-            "/predict/batch", files={"file": ("c.csv", bad, "text/csv")},
+            "/predict/batch",
+            files={"file": ("c.csv", bad, "text/csv")},
             headers={**headers, "Accept": "text/csv"},
-        )  # fmt: skip
+        )
         assert response.status_code == 422, response.text
         assert "not a readable CSV" in response.json()["detail"]

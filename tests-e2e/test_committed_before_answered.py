@@ -48,7 +48,7 @@ def failing_commit(table: str, column: str, prefix: str) -> Iterator[None]:
         END $$;
         CREATE CONSTRAINT TRIGGER {name} AFTER INSERT OR UPDATE ON {table}
             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {name}();
-    """)  # fmt: skip
+    """)
     try:
         yield
     finally:
@@ -87,8 +87,14 @@ class TestReadYourWrites:
         self, base_url: str, make_user: UserFactory
     ) -> None:
         user = make_user()
-        body = {"name": "Jane", "sex": "Female", "age": 30, "annual_income": 50,
-                "spending_score": 60, "purchase_frequency": 12}  # fmt: skip
+        body = {
+            "name": "Jane",
+            "sex": "Female",
+            "age": 30,
+            "annual_income": 50,
+            "spending_score": 60,
+            "purchase_frequency": 12,
+        }
 
         def create_then_read(client: httpx.Client) -> tuple[int, int]:
             created = client.post("/profiles/", json=body, headers=user.headers)
@@ -144,8 +150,14 @@ class TestFailedCommit:
         self, gateway: httpx.Client, make_user: UserFactory
     ) -> None:
         user = make_user()
-        body = {"name": "kept", "sex": "Male", "age": 40, "annual_income": 20,
-                "spending_score": 30, "purchase_frequency": 2}  # fmt: skip
+        body = {
+            "name": "kept",
+            "sex": "Male",
+            "age": 40,
+            "annual_income": 20,
+            "spending_score": 30,
+            "purchase_frequency": 2,
+        }
         kept = gateway.post("/profiles/", json=body, headers=user.headers).json()
         with failing_commit("profiles.customer_profiles", "name", "nocommit"):
             created = gateway.post(

@@ -27,9 +27,14 @@ def _npx(
     *args: str, env: dict[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["npx", "--no-install", *args], cwd=FRONTEND, env={**os.environ, **(env or {})},
-        capture_output=True, text=True, timeout=timeout, check=False,
-    )  # fmt: skip
+        ["npx", "--no-install", *args],
+        cwd=FRONTEND,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def _require_console_tooling() -> None:
@@ -78,7 +83,8 @@ def test_console_in_a_real_browser(base_url: str, admin_credentials: dict[str, s
     artifacts = FRONTEND / "e2e-artifacts"
     shutil.rmtree(artifacts, ignore_errors=True)
     result = _npx(
-        "playwright", "test",
+        "playwright",
+        "test",
         env={
             "BASE_URL": base_url,
             "ADMIN_USERNAME": admin_credentials["username"],
@@ -88,7 +94,7 @@ def test_console_in_a_real_browser(base_url: str, admin_credentials: dict[str, s
             "CI": "1",
         },
         timeout=1800,
-    )  # fmt: skip
+    )
     output = result.stdout + result.stderr
     # The dashboard timing and the screenshot location go to the test log (pytest -s / CI).
     for line in output.splitlines():

@@ -86,9 +86,20 @@ class TestRouting:
     def test_openapi_is_merged_from_the_services(self, gateway: httpx.Client) -> None:
         paths = gateway.get("/openapi.json").json()["paths"]
         assert not any(p.startswith("/internal") for p in paths)
-        for path in ("/", "/health", "/metrics", "/auth/login", "/users/", "/admin/stats",
-                     "/profiles/", "/history/export", "/predict/batch", "/train/jobs/{job_id}",
-                     "/models/{version}/activate", "/datasets"):  # fmt: skip
+        for path in (
+            "/",
+            "/health",
+            "/metrics",
+            "/auth/login",
+            "/users/",
+            "/admin/stats",
+            "/profiles/",
+            "/history/export",
+            "/predict/batch",
+            "/train/jobs/{job_id}",
+            "/models/{version}/activate",
+            "/datasets",
+        ):
             assert path in paths, path
 
 
@@ -113,7 +124,17 @@ class TestSlashes:
     def test_collections_answer_with_or_without_a_trailing_slash(
         self, gateway: httpx.Client, admin_headers: dict[str, str]
     ) -> None:
-        for path in ("/users", "/users/", "/profiles", "/profiles/", "/history", "/history/",
-                     "/admin/users", "/admin/users/", "/datasets", "/datasets/"):  # fmt: skip
+        for path in (
+            "/users",
+            "/users/",
+            "/profiles",
+            "/profiles/",
+            "/history",
+            "/history/",
+            "/admin/users",
+            "/admin/users/",
+            "/datasets",
+            "/datasets/",
+        ):
             response = gateway.get(path, headers=admin_headers)
             assert response.status_code == 200, (path, response.status_code)

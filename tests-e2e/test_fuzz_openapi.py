@@ -42,12 +42,29 @@ def run_schemathesis(
 ) -> tuple[int, str, dict[str, Any]]:
     """Run the schemathesis CLI against the stack; return (exit code, output, JSON report)."""
     command = [
-        str(Path(sys.executable).with_name("schemathesis")), "run", f"{base_url}/openapi.json",
-        "--checks", ",".join(CHECKS), "--max-examples", str(MAX_EXAMPLES), "--seed", SEED,
-        "--workers", "1", "--header", f"Authorization: Bearer {token}",
-        "--phases", "coverage,fuzzing", "--request-timeout", "60",
-        "--report", "json", "--report-dir", str(report_dir), "--no-color",
-    ]  # fmt: skip
+        str(Path(sys.executable).with_name("schemathesis")),
+        "run",
+        f"{base_url}/openapi.json",
+        "--checks",
+        ",".join(CHECKS),
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        SEED,
+        "--workers",
+        "1",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--phases",
+        "coverage,fuzzing",
+        "--request-timeout",
+        "60",
+        "--report",
+        "json",
+        "--report-dir",
+        str(report_dir),
+        "--no-color",
+    ]
     for operation_id in EXCLUDED:
         command += ["--exclude-operation-id", operation_id]
     # Run in the report dir: schemathesis keeps a cache in its working directory.

@@ -45,16 +45,22 @@ class TestPredict:
 
     def test_batch_json_and_csv(self, gateway: httpx.Client, make_user: UserFactory) -> None:
         user = make_user()
-        body = gateway.post("/predict/batch", json={"customers": [CUSTOMER, {**CUSTOMER, "age": 3}]},
-                            headers=user.headers).json()  # fmt: skip
+        body = gateway.post(
+            "/predict/batch",
+            json={"customers": [CUSTOMER, {**CUSTOMER, "age": 3}]},
+            headers=user.headers,
+        ).json()
         assert [r["row"] for r in body["results"]] == [0] and [
             e["row"] for e in body["errors"]
         ] == [1]
         data = (
             "name,sex,age,annual_income,spending_score,purchase_frequency\nann,Female,30,50,60,12\n"
         )
-        response = gateway.post("/predict/batch", files={"file": ("x.csv", data, "text/csv")},
-                                headers={**user.headers, "Accept": "text/csv"})  # fmt: skip
+        response = gateway.post(
+            "/predict/batch",
+            files={"file": ("x.csv", data, "text/csv")},
+            headers={**user.headers, "Accept": "text/csv"},
+        )
         rows = list(csv.reader(io.StringIO(response.text)))
         assert rows[0][-3:] == ["cluster", "cluster_name", "confidence"] and rows[1][0] == "ann"
         too_many = gateway.post(

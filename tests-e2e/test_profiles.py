@@ -60,11 +60,19 @@ class TestProfiles:
         ).json()
         gateway.post("/predict", json=CUSTOMER, headers=owner.headers)
         entry = wait_history(gateway, owner.headers, 1)["history"][0]
-        for method, path in (("GET", f"/profiles/{profile['id']}"), ("PUT", f"/profiles/{profile['id']}"),
-                             ("DELETE", f"/profiles/{profile['id']}"), ("POST", f"/profiles/{profile['id']}/predict"),
-                             ("DELETE", f"/history/{entry['id']}")):  # fmt: skip
-            response = gateway.request(method, path, json={"name": "x"} if method == "PUT" else None,
-                                       headers=intruder.headers)  # fmt: skip
+        for method, path in (
+            ("GET", f"/profiles/{profile['id']}"),
+            ("PUT", f"/profiles/{profile['id']}"),
+            ("DELETE", f"/profiles/{profile['id']}"),
+            ("POST", f"/profiles/{profile['id']}/predict"),
+            ("DELETE", f"/history/{entry['id']}"),
+        ):
+            response = gateway.request(
+                method,
+                path,
+                json={"name": "x"} if method == "PUT" else None,
+                headers=intruder.headers,
+            )
             assert response.status_code == 404, (method, path)
         assert gateway.get("/history", headers=intruder.headers).json()["total"] == 0
 

@@ -154,14 +154,19 @@ def runner() -> Iterator[Runner]:
     log = workdir / "runner.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*command, "-m", "devstack", "up"], cwd=ROOT, env=env, stdout=out,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            [*command, "-m", "devstack", "up"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     started = Runner(process, log, ports)
     everything: set[int] = set()
     try:
-        wait_until(lambda: "Stack is up" in started.output() or process.poll() is not None,
-                   300, "stack up")  # fmt: skip
+        wait_until(
+            lambda: "Stack is up" in started.output() or process.poll() is not None, 300, "stack up"
+        )
         assert process.poll() is None, started.output()[-4000:]
         everything = descendants(process.pid)
         yield started
@@ -182,11 +187,17 @@ class TestRunner:
     ) -> None:
         ml = runner.service_pid("ml_service")
         os.kill(ml, signal.SIGKILL)
-        wait_until(lambda: re.search(r"ml exited with code -9; restarting in \d+s", runner.output()),
-                   30, "crash reported")  # fmt: skip
+        wait_until(
+            lambda: re.search(r"ml exited with code -9; restarting in \d+s", runner.output()),
+            30,
+            "crash reported",
+        )
         wait_until(lambda: "ml restarted" in runner.output(), 30, "ml restarted")
-        wait_until(lambda: httpx.get(runner.gateway + "/health", timeout=5).status_code == 200,
-                   120, "healthy again")  # fmt: skip
+        wait_until(
+            lambda: httpx.get(runner.gateway + "/health", timeout=5).status_code == 200,
+            120,
+            "healthy again",
+        )
         assert runner.service_pid("ml_service") != ml
 
         processes = descendants(runner.process.pid) | {runner.process.pid}

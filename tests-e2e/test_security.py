@@ -58,8 +58,9 @@ class TestQuotaBeforeWork:
         user = make_user()
         key = _key(gateway, user, daily_quota=10)
         headers = {"X-API-Key": key["key"]}
-        statuses = asyncio.run(_burst(base_url, 20, "POST", "/predict", json=CUSTOMER,
-                                      headers=headers))  # fmt: skip
+        statuses = asyncio.run(
+            _burst(base_url, 20, "POST", "/predict", json=CUSTOMER, headers=headers)
+        )
         assert statuses == Counter({200: 10, 429: 10})
         listed = gateway.get("/auth/api-keys", headers=user.headers).json()
         assert listed[0]["used_today"] == 10
@@ -75,14 +76,16 @@ class TestQuotaBeforeWork:
         header = "sex,age,annual_income,spending_score,purchase_frequency\n"
         rows = "Female,30,50,60,12\n" * 5 + "Female,999,1,1,1\n"  # the last row is refused
         csv = (header + rows).encode()
-        answer = gateway.post("/predict/batch", files={"file": ("x.csv", csv, "text/csv")},
-                              headers=headers)  # fmt: skip
+        answer = gateway.post(
+            "/predict/batch", files={"file": ("x.csv", csv, "text/csv")}, headers=headers
+        )
         assert answer.status_code == 200, answer.text
         listed = gateway.get("/auth/api-keys", headers=user.headers).json()
         assert listed[0]["used_today"] == 5  # predicted rows only
         too_many = (header + "Female,30,50,60,12\n" * 16).encode()  # 15 rows left
-        refused = gateway.post("/predict/batch", files={"file": ("x.csv", too_many, "text/csv")},
-                               headers=headers)  # fmt: skip
+        refused = gateway.post(
+            "/predict/batch", files={"file": ("x.csv", too_many, "text/csv")}, headers=headers
+        )
         assert refused.status_code == 429
         listed = gateway.get("/auth/api-keys", headers=user.headers).json()
         assert listed[0]["used_today"] == 5  # the refused upload is refunded
@@ -108,19 +111,28 @@ class TestScopedKeys:
         assert gateway.post("/predict", json=CUSTOMER, headers=headers).status_code == 200
         assert gateway.get("/profiles", headers=headers).status_code == 403
         assert gateway.get("/auth/me", headers=headers).status_code == 200
-        for method, path in (("POST", "/auth/api-keys"), ("DELETE", "/users/me"),
-                             ("GET", "/admin/users")):  # fmt: skip
+        for method, path in (
+            ("POST", "/auth/api-keys"),
+            ("DELETE", "/users/me"),
+            ("GET", "/admin/users"),
+        ):
             response = gateway.request(method, path, headers=headers, json={"name": "x"})
             assert response.status_code == 403, (method, path)
 
     def test_addresses_are_enforced(self, gateway: httpx.Client, make_user: UserFactory) -> None:
         user = make_user()
         office = _key(gateway, user, allowed_ips=["192.0.2.0/24"])
-        assert gateway.post("/predict", json=CUSTOMER,
-                            headers={"X-API-Key": office["key"]}).status_code == 403  # fmt: skip
+        assert (
+            gateway.post(
+                "/predict", json=CUSTOMER, headers={"X-API-Key": office["key"]}
+            ).status_code
+            == 403
+        )
         local = _key(gateway, user, allowed_ips=["127.0.0.1"])
-        assert gateway.post("/predict", json=CUSTOMER,
-                            headers={"X-API-Key": local["key"]}).status_code == 200  # fmt: skip
+        assert (
+            gateway.post("/predict", json=CUSTOMER, headers={"X-API-Key": local["key"]}).status_code
+            == 200
+        )
 
 
 class TestWholeSession:

@@ -9,8 +9,13 @@ import httpx
 import pytest
 from helpers import UserFactory
 
-CUSTOMER = {"sex": "Female", "age": 35, "annual_income": 70.0, "spending_score": 60,
-            "purchase_frequency": 20}  # fmt: skip
+CUSTOMER = {
+    "sex": "Female",
+    "age": 35,
+    "annual_income": 70.0,
+    "spending_score": 60,
+    "purchase_frequency": 20,
+}
 
 
 def wait_job(gateway: httpx.Client, headers: dict[str, str], job_id: str) -> dict[str, Any]:
@@ -54,8 +59,9 @@ class TestAlgorithms:
         detail = gateway.get(f"/models/{version}", headers=user.headers).json()
         assert sum(detail["feature_importance"].values()) == pytest.approx(1, abs=1e-3)
         assert all(set(c["centroid"]) == set(features) for c in detail["clusters"])
-        projection = gateway.get(f"/models/{version}/projection?limit=200",
-                                 headers=user.headers).json()  # fmt: skip
+        projection = gateway.get(
+            f"/models/{version}/projection?limit=200", headers=user.headers
+        ).json()
         assert len(projection["points"]) == 200
         assert len(projection["centroids"]) == result["n_clusters"]
 
@@ -65,11 +71,16 @@ class TestCompareAndDrift:
         self, gateway: httpx.Client, make_user: UserFactory
     ) -> None:
         analyst = make_user("analyst")
-        assert gateway.post("/models/compare", json={},
-                            headers=make_user().headers).status_code == 403  # fmt: skip
+        assert (
+            gateway.post("/models/compare", json={}, headers=make_user().headers).status_code == 403
+        )
         before = gateway.get("/models", headers=analyst.headers).json()["models"]
-        body = {"features": ["annual_income", "spending_score"], "k_min": 2, "k_max": 6,
-                "algorithms": ["kmeans", "gmm"]}  # fmt: skip
+        body = {
+            "features": ["annual_income", "spending_score"],
+            "k_min": 2,
+            "k_max": 6,
+            "algorithms": ["kmeans", "gmm"],
+        }
         final = run_job(gateway, analyst.headers, "/models/compare", body)
         assert final["kind"] == "compare"
         result = final["result"]
@@ -89,8 +100,7 @@ class TestCompareAndDrift:
         version = run_job(gateway, analyst.headers, "/train/jobs", {"n_clusters": 3})["result"][
             "model_version"
         ]
-        assert gateway.get(f"/models/{version}/drift",
-                           headers=user.headers).status_code == 403  # fmt: skip
+        assert gateway.get(f"/models/{version}/drift", headers=user.headers).status_code == 403
         shifted = [{**CUSTOMER, "annual_income": 400.0 + i, "age": 20 + i % 60} for i in range(150)]
         response = gateway.post("/predict/batch", json={"customers": shifted}, headers=user.headers)
         assert response.status_code == 200

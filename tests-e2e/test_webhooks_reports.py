@@ -38,22 +38,34 @@ def wait_for(check, seconds: float = 120):  # type: ignore[no-untyped-def]
 
 class TestWebhooks:
     def test_each_event_delivered_once_across_two_replicas(
-        self, gateway: httpx.Client, make_user: UserFactory, admin_headers: dict[str, str],
+        self,
+        gateway: httpx.Client,
+        make_user: UserFactory,
+        admin_headers: dict[str, str],
         second_ml_replica: str,
-    ) -> None:  # fmt: skip
+    ) -> None:
         analyst = make_user("analyst")
         receiver = WebhookReceiver(delay=0.1).start()
         try:
             created = gateway.post(
-                "/webhooks", json={"url": receiver.url, "events": ["training.succeeded", "model.activated"]},
+                "/webhooks",
+                json={"url": receiver.url, "events": ["training.succeeded", "model.activated"]},
                 headers=analyst.headers,
-            )  # fmt: skip
+            )
             assert created.status_code == 201, created.text
             hook_id = created.json()["id"]
             job = gateway.post("/train/jobs", json={"n_clusters": 3}, headers=analyst.headers)
             assert job.status_code == 202, job.text
             job_id = job.json()["job_id"]
-            status = wait_for(lambda: (s := gateway.get(f"/train/jobs/{job_id}", headers=analyst.headers).json())["status"] in ("succeeded", "failed") and s)  # fmt: skip
+            status = wait_for(
+                lambda: (
+                    (s := gateway.get(f"/train/jobs/{job_id}", headers=analyst.headers).json())[
+                        "status"
+                    ]
+                    in ("succeeded", "failed")
+                    and s
+                )
+            )
             assert status["status"] == "succeeded"
             version = status["result"]["model_version"]
             for _ in range(5):  # more events for the two replicas to compete for
@@ -91,8 +103,11 @@ class TestWebhooks:
         self, gateway: httpx.Client, make_user: UserFactory
     ) -> None:
         analyst, other = make_user("analyst"), make_user("analyst")
-        created = gateway.post("/webhooks", json={"url": "http://127.0.0.1:9/x", "events": ["drift.detected"]},
-                               headers=analyst.headers)  # fmt: skip
+        created = gateway.post(
+            "/webhooks",
+            json={"url": "http://127.0.0.1:9/x", "events": ["drift.detected"]},
+            headers=analyst.headers,
+        )
         assert created.status_code == 201  # this stack runs with WEBHOOK_ALLOW_PRIVATE=true
         hook_id = created.json()["id"]
         assert (
@@ -119,6 +134,10 @@ class TestReports:
         pdf = gateway.get("/reports/segments.pdf", headers=analyst.headers)
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
         assert len(pypdf.PdfReader(io.BytesIO(pdf.content)).pages) == 2 + clusters["n_clusters"]
-        assert gateway.get("/reports/segments.pdf", params={"version": "v0-none"},
-                           headers=analyst.headers).status_code == 404  # fmt: skip
+        assert (
+            gateway.get(
+                "/reports/segments.pdf", params={"version": "v0-none"}, headers=analyst.headers
+            ).status_code
+            == 404
+        )
         assert gateway.get("/reports/segments.pdf", headers=make_user().headers).status_code == 403

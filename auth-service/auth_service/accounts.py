@@ -103,9 +103,13 @@ async def delete_user(
     assert user.id is not None
     outbox.add_user_deleted(session, user.id)
     await audit.record(
-        session, "user_deleted", actor_id=actor_id, target_id=user.id, ip=ip,
+        session,
+        "user_deleted",
+        actor_id=actor_id,
+        target_id=user.id,
+        ip=ip,
         username=user.username,
-    )  # fmt: skip
+    )
     await session.delete(user)
     await session.flush()
     await ctx.invalidate_user(session, user.id)

@@ -36,9 +36,13 @@ async def change_role(
         user.updated_at = utcnow()
         await ctx.invalidate_user(session, user_id)
         await audit.record(
-            session, "role_change", actor_id=admin.user_id, target_id=user_id,
-            previous=previous, role=role,
-        )  # fmt: skip
+            session,
+            "role_change",
+            actor_id=admin.user_id,
+            target_id=user_id,
+            previous=previous,
+            role=role,
+        )
     return user
 
 

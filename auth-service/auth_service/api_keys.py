@@ -39,9 +39,14 @@ async def create(
     await session.flush()
     assert record.id is not None
     await audit.record(
-        session, "api_key_created", actor_id=owner_id, target_id=owner_id, ip=ip,
-        api_key_id=record.id, prefix=prefix,
-    )  # fmt: skip
+        session,
+        "api_key_created",
+        actor_id=owner_id,
+        target_id=owner_id,
+        ip=ip,
+        api_key_id=record.id,
+        prefix=prefix,
+    )
     return ApiKeyCreated(
         id=record.id,
         name=record.name,

@@ -65,6 +65,7 @@ async def run_relay(
             raise
         except Exception as exc:
             delay = backoff.next()
-            logger.warning("outbox relay failed (%s: %s); retrying in %.1fs",
-                           type(exc).__name__, exc, delay)  # fmt: skip
+            logger.warning(
+                "outbox relay failed (%s: %s); retrying in %.1fs", type(exc).__name__, exc, delay
+            )
         await asyncio.sleep(delay)

@@ -68,8 +68,9 @@ async def run_pruning(
         try:
             pruned = await prune_once(sessionmaker, settings)
             if pruned.outbox or pruned.audit:
-                logger.info("pruned %d outbox events and %d audit entries",
-                            pruned.outbox, pruned.audit)  # fmt: skip
+                logger.info(
+                    "pruned %d outbox events and %d audit entries", pruned.outbox, pruned.audit
+                )
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -58,9 +58,12 @@ async def login(
     valid = await ctx.passwords.verify(user.hashed_password if user else None, password)
     if not valid or user is None:
         await audit.record(
-            session, "login_failed", target_id=user.id if user else None, ip=ip,
+            session,
+            "login_failed",
+            target_id=user.id if user else None,
+            ip=ip,
             username=identifier[:50],
-        )  # fmt: skip
+        )
         raise Unauthorized("Incorrect username or password", keep_changes=True)
     await ctx.limits.refund_attempt(account, ip)
     if not user.is_active:

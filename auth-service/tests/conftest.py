@@ -89,9 +89,13 @@ def register(client: httpx.AsyncClient) -> Register:
         username = username or f"user_{secrets.token_hex(3)}"
         created = await client.post(
             "/auth/register",
-            json={"email": f"{username}@example.com", "username": username,
-                  "full_name": "Test User", "password": password},
-        )  # fmt: skip
+            json={
+                "email": f"{username}@example.com",
+                "username": username,
+                "full_name": "Test User",
+                "password": password,
+            },
+        )
         assert created.status_code == 201, created.text
         login = await client.post("/auth/login", json={"username": username, "password": password})
         assert login.status_code == 200, login.text

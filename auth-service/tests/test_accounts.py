@@ -37,9 +37,11 @@ class TestRegister:
 
     @pytest.mark.parametrize(
         ("field", "value", "detail"),
-        [("email", "ANN@example.com", "Email already registered"),
-         ("username", "ANN", "Username already taken")],
-    )  # fmt: skip
+        [
+            ("email", "ANN@example.com", "Email already registered"),
+            ("username", "ANN", "Username already taken"),
+        ],
+    )
     async def test_duplicates_ignore_case(
         self, client: httpx.AsyncClient, field: str, value: str, detail: str
     ) -> None:
@@ -73,9 +75,16 @@ class TestRegister:
 
     @pytest.mark.parametrize(
         ("username", "password"),
-        [("ab", PASSWORD), ("bad name", PASSWORD), ("x" * 51, PASSWORD),
-         ("fine", "short1"), ("fine", "lettersonly"), ("fine", "12345678"), ("fine", "a1" * 65)],
-    )  # fmt: skip
+        [
+            ("ab", PASSWORD),
+            ("bad name", PASSWORD),
+            ("x" * 51, PASSWORD),
+            ("fine", "short1"),
+            ("fine", "lettersonly"),
+            ("fine", "12345678"),
+            ("fine", "a1" * 65),
+        ],
+    )
     async def test_username_and_password_rules_are_422_lists(
         self, client: httpx.AsyncClient, username: str, password: str
     ) -> None:
@@ -309,8 +318,11 @@ class TestMe:
         self, client: httpx.AsyncClient, register: Register
     ) -> None:
         account = await register()
-        for body in ({"password": "N3w-password"}, {"email": "new@example.com"},
-                     {"password": "N3w-password", "current_password": "Wrong1234"}):  # fmt: skip
+        for body in (
+            {"password": "N3w-password"},
+            {"email": "new@example.com"},
+            {"password": "N3w-password", "current_password": "Wrong1234"},
+        ):
             response = await client.put("/users/me", json=body, headers=account.headers)
             assert response.status_code == 400, body
 
@@ -319,9 +331,10 @@ class TestMe:
     ) -> None:
         account = await register()
         response = await client.put(
-            "/users/me", json={"full_name": "New Name", "role": "admin", "is_active": False},
+            "/users/me",
+            json={"full_name": "New Name", "role": "admin", "is_active": False},
             headers=account.headers,
-        )  # fmt: skip
+        )
         assert response.status_code == 200, response.text
         assert response.json()["full_name"] == "New Name"
         me = (await client.get("/auth/me", headers=account.headers)).json()
@@ -335,9 +348,10 @@ class TestMe:
             await client.post("/auth/login", json={"username": "hank", "password": PASSWORD})
         ).json()
         response = await client.put(
-            "/users/me", json={"password": "N3w-password", "current_password": PASSWORD},
+            "/users/me",
+            json={"password": "N3w-password", "current_password": PASSWORD},
             headers=account.headers,
-        )  # fmt: skip
+        )
         assert response.status_code == 200
         assert await redis.get(valid_after_key(account.id))
         assert (

@@ -15,8 +15,13 @@ class TestAdminUsers:
         self, client: httpx.AsyncClient, register: Register
     ) -> None:
         account = await register()
-        for method, path in (("GET", "/users/"), ("GET", "/admin/users"), ("GET", "/admin/stats"),
-                             ("PUT", "/users/1/role"), ("GET", "/admin/audit")):  # fmt: skip
+        for method, path in (
+            ("GET", "/users/"),
+            ("GET", "/admin/users"),
+            ("GET", "/admin/stats"),
+            ("PUT", "/users/1/role"),
+            ("GET", "/admin/audit"),
+        ):
             response = await client.request(
                 method, path, headers=account.headers, json={"role": "admin"}
             )

@@ -26,9 +26,16 @@ class TestApiKeys:
         assert created.status_code == 201
         body = created.json()
         assert set(body) == {
-            "id", "name", "key", "prefix", "daily_quota", "created_at", "scopes", "expires_at",
+            "id",
+            "name",
+            "key",
+            "prefix",
+            "daily_quota",
+            "created_at",
+            "scopes",
+            "expires_at",
             "allowed_ips",
-        }  # fmt: skip
+        }
         assert body["key"].startswith(body["prefix"]) and body["daily_quota"] == 100
         # Least privilege by default: predictions only, no expiry or address list set.
         assert body["scopes"] == ["predict"]
@@ -66,12 +73,17 @@ class TestApiKeys:
     ) -> None:
         account = await register()
         for body in (
-            {}, {"name": ""}, {"name": "x", "daily_quota": 0}, {"name": "nul\u0000"},
-            {"name": "x", "scopes": []}, {"name": "x", "scopes": ["admin"]},
+            {},
+            {"name": ""},
+            {"name": "x", "daily_quota": 0},
+            {"name": "nul\u0000"},
+            {"name": "x", "scopes": []},
+            {"name": "x", "scopes": ["admin"]},
             {"name": "x", "expires_at": "2001-01-01T00:00:00Z"},
             {"name": "x", "expires_at": "2999-01-01T00:00:00"},  # no time zone
-            {"name": "x", "allowed_ips": ["10.0.0.0/33"]}, {"name": "x", "allowed_ips": []},
-        ):  # fmt: skip
+            {"name": "x", "allowed_ips": ["10.0.0.0/33"]},
+            {"name": "x", "allowed_ips": []},
+        ):
             response = await client.post("/auth/api-keys", json=body, headers=account.headers)
             assert response.status_code == 422
 
@@ -146,9 +158,10 @@ class TestScopedKeys:
         assert key["allowed_ips"] == ["192.0.2.7/32", "10.0.0.0/8"]
         assert key["expires_at"].startswith("2999-01-01")
         exchanged = (
-            await client.post("/internal/api-keys/exchange", json={"key": key["key"]},
-                              headers=SERVICE)
-        ).json()  # fmt: skip
+            await client.post(
+                "/internal/api-keys/exchange", json={"key": key["key"]}, headers=SERVICE
+            )
+        ).json()
         assert exchanged["scopes"] == key["scopes"]
         assert exchanged["allowed_ips"] == key["allowed_ips"]
 
@@ -170,19 +183,25 @@ class TestScopedKeys:
     ) -> None:
         account = await register()
         key = (
-            await client.post("/auth/api-keys", json={"name": "k", "scopes": list(ALL)},
-                              headers=account.headers)
-        ).json()  # fmt: skip
+            await client.post(
+                "/auth/api-keys", json={"name": "k", "scopes": list(ALL)}, headers=account.headers
+            )
+        ).json()
         token = (
-            await client.post("/internal/api-keys/exchange", json={"key": key["key"]},
-                              headers=SERVICE)
-        ).json()["access_token"]  # fmt: skip
+            await client.post(
+                "/internal/api-keys/exchange", json={"key": key["key"]}, headers=SERVICE
+            )
+        ).json()["access_token"]
         as_key = {"Authorization": f"Bearer {token}"}
         for method, path in (
-            ("POST", "/auth/api-keys"), ("GET", "/auth/api-keys"),
-            ("DELETE", f"/auth/api-keys/{key['id']}"), ("PUT", "/users/me"),
-            ("DELETE", "/users/me"), ("GET", "/users/me/profile"), ("GET", "/admin/users"),
-        ):  # fmt: skip
+            ("POST", "/auth/api-keys"),
+            ("GET", "/auth/api-keys"),
+            ("DELETE", f"/auth/api-keys/{key['id']}"),
+            ("PUT", "/users/me"),
+            ("DELETE", "/users/me"),
+            ("GET", "/users/me/profile"),
+            ("GET", "/admin/users"),
+        ):
             response = await client.request(method, path, headers=as_key, json={"name": "x"})
             assert response.status_code == 403, (method, path)
         assert (await client.get("/auth/me", headers=as_key)).status_code == 200

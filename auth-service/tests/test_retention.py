@@ -23,8 +23,13 @@ class TestRetention:
         month_ago, two_years_ago = now - timedelta(days=30), now - timedelta(days=730)
 
         def event(event_id: str, published_at: object) -> OutboxEvent:
-            return OutboxEvent(event_id=event_id, event_type="user.deleted", payload={},
-                               created_at=month_ago, published_at=published_at)  # fmt: skip
+            return OutboxEvent(
+                event_id=event_id,
+                event_type="user.deleted",
+                payload={},
+                created_at=month_ago,
+                published_at=published_at,
+            )
 
         async with app.state.sessionmaker() as session, session.begin():
             session.add_all([event(f"sent-long-ago-{i}", month_ago) for i in range(3)])

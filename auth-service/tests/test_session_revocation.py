@@ -95,9 +95,10 @@ class TestRevocationOrdering:
                     {"i": user_id},
                 )
                 demotion = asyncio.create_task(
-                    client.put(f"/admin/users/{user_id}/role", json={"role": "user"},
-                               headers=admin.headers)
-                )  # fmt: skip
+                    client.put(
+                        f"/admin/users/{user_id}/role", json={"role": "user"}, headers=admin.headers
+                    )
+                )
                 await asyncio.sleep(0.3)
                 assert not demotion.done()
                 await asyncio.sleep(0.01)

@@ -201,8 +201,10 @@ def main() -> int:
             print(f"{overlay.name}: {len(problems)} problem(s)")
             print("\n".join(f"  {p}" for p in problems))
         else:
-            print(f"{overlay.name}: {len(docs)} resources ({', '.join(kinds)}): valid for"
-                  f" Kubernetes {' and '.join(KUBERNETES_VERSIONS)} (strict); invariants hold")  # fmt: skip
+            print(
+                f"{overlay.name}: {len(docs)} resources ({', '.join(kinds)}): valid for"
+                f" Kubernetes {' and '.join(KUBERNETES_VERSIONS)} (strict); invariants hold"
+            )
     return 1 if failed else 0
 
 

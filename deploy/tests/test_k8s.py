@@ -60,8 +60,11 @@ def test_overlay_keeps_the_invariants(overlay: str) -> None:
 class TestOverlays:
     def test_prod_autoscales_the_gateway_and_ml_and_bounds_disruption(self) -> None:
         prod = docs("prod")
-        scaled = {d["spec"]["scaleTargetRef"]["name"] for d in prod
-                  if d["kind"] == "HorizontalPodAutoscaler"}  # fmt: skip
+        scaled = {
+            d["spec"]["scaleTargetRef"]["name"]
+            for d in prod
+            if d["kind"] == "HorizontalPodAutoscaler"
+        }
         assert scaled == {"gateway", "ml-service"}
         budgets = {d["metadata"]["name"] for d in prod if d["kind"] == "PodDisruptionBudget"}
         assert budgets == {"gateway", "auth-service", "profile-service", "ml-service"}
@@ -71,8 +74,9 @@ class TestOverlays:
 
     def test_dev_runs_one_replica_beside_its_own_datastores(self) -> None:
         dev = docs("dev")
-        replicas = {d["metadata"]["name"]: d["spec"]["replicas"] for d in dev
-                    if d["kind"] == "Deployment"}  # fmt: skip
+        replicas = {
+            d["metadata"]["name"]: d["spec"]["replicas"] for d in dev if d["kind"] == "Deployment"
+        }
         assert replicas == dict.fromkeys(
             ("gateway", "auth-service", "profile-service", "ml-service"), 1
         )
@@ -98,8 +102,11 @@ class TestOverlays:
         policies = {
             d["metadata"]["name"]: d["spec"] for d in docs("prod") if d["kind"] == "NetworkPolicy"
         }
-        open_to_all = [name for name, spec in policies.items()
-                       if any("from" not in rule for rule in spec.get("ingress", []))]  # fmt: skip
+        open_to_all = [
+            name
+            for name, spec in policies.items()
+            if any("from" not in rule for rule in spec.get("ingress", []))
+        ]
         assert open_to_all == ["gateway"]
 
 

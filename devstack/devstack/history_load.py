@@ -26,9 +26,16 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 COLUMNS = (
-    "event_id", "user_id", "profile_id", "customer_data", "cluster", "cluster_name",
-    "confidence", "model_version", "created_at",
-)  # fmt: skip
+    "event_id",
+    "user_id",
+    "profile_id",
+    "customer_data",
+    "cluster",
+    "cluster_name",
+    "confidence",
+    "model_version",
+    "created_at",
+)
 NAMES = ("Budget Shoppers", "Young Spenders", "Careful Savers", "Affluent Regulars", "Occasional")
 CHUNK_ROWS = 50_000
 
@@ -57,11 +64,15 @@ def _variants(rng: random.Random, now: datetime) -> tuple[list[str], list[str]]:
     pick from them, so formatting a row is one f-string (~1 µs), not a json.dumps."""
     customers = []
     for n in range(997):
-        text = json.dumps({
-            "sex": "Female" if n % 2 else "Male", "age": 18 + n % 60,
-            "annual_income": round(15 + rng.random() * 120, 1),
-            "spending_score": rng.randrange(1, 100), "purchase_frequency": rng.randrange(1, 50),
-        })  # fmt: skip
+        text = json.dumps(
+            {
+                "sex": "Female" if n % 2 else "Male",
+                "age": 18 + n % 60,
+                "annual_income": round(15 + rng.random() * 120, 1),
+                "spending_score": rng.randrange(1, 100),
+                "purchase_frequency": rng.randrange(1, 50),
+            }
+        )
         customers.append('"' + text.replace('"', '""') + '"')
     year = 365 * 24 * 3600
     times = [(now - timedelta(seconds=rng.randrange(year))).isoformat() for _ in range(100_003)]
@@ -97,13 +108,15 @@ async def _drop_secondary_indexes(conn: asyncpg.Connection) -> list[str]:
     table = "profiles.prediction_history"
     constraints = await conn.fetch(
         "SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint"
-        " WHERE conrelid = $1::regclass AND contype = 'u'", table
-    )  # fmt: skip
+        " WHERE conrelid = $1::regclass AND contype = 'u'",
+        table,
+    )
     indexes = await conn.fetch(
         "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'profiles'"
         " AND tablename = 'prediction_history' AND indexname NOT IN"
-        " (SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass)", table
-    )  # fmt: skip
+        " (SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass)",
+        table,
+    )
     for c in constraints:
         await conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{c["conname"]}"')
     for i in indexes:

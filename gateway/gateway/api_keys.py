@@ -75,8 +75,9 @@ class ApiKeyExchanger:
         )
         if response.status_code in (401, 404, 422):
             self._cache.pop(digest, None)
-            _bounded_put(self._refused, digest, time.monotonic() + self._negative_ttl,
-                         self._cache_size)  # fmt: skip
+            _bounded_put(
+                self._refused, digest, time.monotonic() + self._negative_ttl, self._cache_size
+            )
             raise Unauthorized("Invalid API key")
         if response.status_code != 200:
             raise ServiceUnavailable("auth service unavailable")

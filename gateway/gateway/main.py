@@ -213,9 +213,12 @@ def _add_gateway_routes(app: FastAPI, settings: GatewaySettings) -> None:
     async def console_file(request: Request, path: str) -> Response:
         if not console.available:
             return JSONResponse(
-                {"detail": "The web console is not built: run `make up` or `npm run build`"
-                 " in frontend/"}, 404,
-            )  # fmt: skip
+                {
+                    "detail": "The web console is not built: run `make up` or `npm run build`"
+                    " in frontend/"
+                },
+                404,
+            )
         return console.response(request, path)
 
 

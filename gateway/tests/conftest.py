@@ -41,15 +41,28 @@ def echo_app(signer: TokenSigner) -> FastAPI:
             return JSONResponse({"detail": "Invalid API key"}, 401)
         key_id, quota, scopes, allowed_ips = KEYS[key]
         token = signer.token(42, "user", akid=key_id, expires_in=300, scp=scopes)
-        return JSONResponse({"access_token": token, "expires_in": 300, "api_key_id": key_id,
-                             "user_id": 42, "daily_quota": quota, "scopes": scopes,
-                             "allowed_ips": allowed_ips})  # fmt: skip
+        return JSONResponse(
+            {
+                "access_token": token,
+                "expires_in": 300,
+                "api_key_id": key_id,
+                "user_id": 42,
+                "daily_quota": quota,
+                "scopes": scopes,
+                "allowed_ips": allowed_ips,
+            }
+        )
 
     @app.get("/ready")
     async def ready() -> dict:
-        return {"status": "ok", "components": {"postgres": {"status": "ok", "latency_ms": 1.0},
+        return {
+            "status": "ok",
+            "components": {
+                "postgres": {"status": "ok", "latency_ms": 1.0},
                 "redis": {"status": "ok", "latency_ms": 1.0},
-                "model": {"status": "ok", "latency_ms": 0.1}}}  # fmt: skip
+                "model": {"status": "ok", "latency_ms": 0.1},
+            },
+        }
 
     @app.get("/auth/register/slow")
     async def slow() -> dict:

@@ -136,14 +136,20 @@ class TestCompression:
         sent: list[Message] = []
 
         async def streaming_app(scope: Scope, receive: Receive, send: Send) -> None:
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"text/csv")]})  # fmt: skip
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"text/csv")],
+                }
+            )
             for i in range(3):
                 produced.append(i)
                 # Everything produced so far has already reached the client.
                 assert len([m for m in sent if m["type"] == "http.response.body"]) == i
-                await send({"type": "http.response.body", "body": b"a,b\n" * 500,
-                            "more_body": True})  # fmt: skip
+                await send(
+                    {"type": "http.response.body", "body": b"a,b\n" * 500, "more_body": True}
+                )
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
         async def receive() -> Message:

@@ -59,10 +59,11 @@ class TestClientAddress:
         await _flush()
         direct = behind_proxy["direct"]
         statuses = [
-            (await direct.get("/auth/register", headers={"X-Forwarded-For": f"1.2.3.{i}"}))
-            .status_code
+            (
+                await direct.get("/auth/register", headers={"X-Forwarded-For": f"1.2.3.{i}"})
+            ).status_code
             for i in range(4)
-        ]  # fmt: skip
+        ]
         assert statuses == [200, 200, 200, 429]  # one client, whatever it claims
 
     async def test_a_trusted_proxy_separates_its_clients(
@@ -146,10 +147,11 @@ class TestUnknownCredentials:
         try:
             before = echo.state.exchanges
             statuses = [
-                (await client.get("/profiles/", headers={"X-API-Key": f"seg_unknown{i:04d}"}))
-                .status_code
+                (
+                    await client.get("/profiles/", headers={"X-API-Key": f"seg_unknown{i:04d}"})
+                ).status_code
                 for i in range(8)
-            ]  # fmt: skip
+            ]
             assert statuses == [401] * 5 + [429] * 3
             assert echo.state.exchanges - before == 5
         finally:

@@ -70,8 +70,12 @@ async def test_a_warning_is_shown_but_keeps_200(client: httpx.AsyncClient) -> No
     assert body["status"] == "warning"
     ml = body["components"]["ml"]
     assert ml["status"] == "warning"
-    assert ml["model_volume"] == {"status": "warning", "latency_ms": 0.2, "free_mb": 512,
-                                  "min_free_mb": 1024}  # fmt: skip
+    assert ml["model_volume"] == {
+        "status": "warning",
+        "latency_ms": 0.2,
+        "free_mb": 512,
+        "min_free_mb": 1024,
+    }
     for name in ("auth", "profile"):
         assert body["components"][name]["status"] == "ok"
 

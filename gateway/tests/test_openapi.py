@@ -29,12 +29,23 @@ class TestMergedDocument:
         doc = merge({"paths": {}}, {"auth": service_doc()})
         # Public, with a body: rate limit, unavailable service, body limit; no auth.
         assert statuses(doc, "/auth/login", "post") == {
-            "200", "401", "413", "429", "502", "503", "504"
-        }  # fmt: skip
+            "200",
+            "401",
+            "413",
+            "429",
+            "502",
+            "503",
+            "504",
+        }
         assert doc["paths"]["/auth/login"]["post"]["responses"]["401"] == {"description": "bad"}
         assert statuses(doc, "/profiles/{profile_id}", "get") == {
-            "200", "401", "429", "502", "503", "504"
-        }  # fmt: skip
+            "200",
+            "401",
+            "429",
+            "502",
+            "503",
+            "504",
+        }
         assert "403" in statuses(doc, "/admin/stats", "get")
         assert doc["paths"]["/profiles/{profile_id}"]["parameters"] == []
         assert "/internal/predict" not in doc["paths"]

@@ -90,10 +90,17 @@ class TestEdgeAuthorization:
         response = await client.get("/profiles/", headers={"Authorization": "Bearer a.b.c"})
         assert response.status_code == 401
 
-    @pytest.mark.parametrize(("role", "path", "status"), [
-        ("user", "/users/", 403), ("analyst", "/admin/stats", 403), ("user", "/train", 403),
-        ("analyst", "/users/me", 200), ("admin", "/users/", 200), ("user", "/profiles/", 200),
-    ])  # fmt: skip
+    @pytest.mark.parametrize(
+        ("role", "path", "status"),
+        [
+            ("user", "/users/", 403),
+            ("analyst", "/admin/stats", 403),
+            ("user", "/train", 403),
+            ("analyst", "/users/me", 200),
+            ("admin", "/users/", 200),
+            ("user", "/profiles/", 200),
+        ],
+    )
     async def test_route_minimum_role(
         self, client: httpx.AsyncClient, signer: TokenSigner, role: str, path: str, status: int
     ) -> None:

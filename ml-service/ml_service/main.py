@@ -52,12 +52,17 @@ async def bootstrap_model(store: ModelStore, trainer: Trainer, retry_cap_seconds
             continue
         except Conflict:
             delay = backoff.next()
-            logger.info("another replica or job is training the first model; checking again "
-                        "in %.1fs", delay)  # fmt: skip
+            logger.info(
+                "another replica or job is training the first model; checking again in %.1fs", delay
+            )
         except Exception as exc:
             delay = backoff.next()
-            logger.warning("first-start training failed (%s: %s); retrying in %.1fs",
-                           type(exc).__name__, exc, delay)  # fmt: skip
+            logger.warning(
+                "first-start training failed (%s: %s); retrying in %.1fs",
+                type(exc).__name__,
+                exc,
+                delay,
+            )
         await asyncio.sleep(delay)
 
 
@@ -70,9 +75,13 @@ async def drift_checks(
         await asyncio.sleep(interval)
         try:
             await check_active_model(
-                redis, trainer.sessionmaker, store.model, settings.drift_check_days,
-                interval * 0.9, trainer.owner,
-            )  # fmt: skip
+                redis,
+                trainer.sessionmaker,
+                store.model,
+                settings.drift_check_days,
+                interval * 0.9,
+                trainer.owner,
+            )
         except Exception as exc:  # the next interval tries again
             logger.warning("drift check failed (%s: %s)", type(exc).__name__, exc)
 
@@ -94,10 +103,13 @@ def create_app(
                 settings.model_path, settings.model_dir_min_free_mb
             )
             consumer = StreamConsumer(
-                shared.redis, USER_EVENTS_STREAM, "ml-service",
-                user_events_handler(shared.sessionmaker), block_ms=1000,
+                shared.redis,
+                USER_EVENTS_STREAM,
+                "ml-service",
+                user_events_handler(shared.sessionmaker),
+                block_ms=1000,
                 retry=settings.stream_retry,
-            )  # fmt: skip
+            )
             consumer.start()
             trainer.start()
             deliveries = DeliveryWorker(settings, shared.sessionmaker)
@@ -140,8 +152,14 @@ def create_app(
 
     app = build_app("ml-service", __version__, settings, lifespan)
     app.user_middleware.append(Middleware(PredictFastPath))
-    for router in (predict.router, predict.internal, model_registry.router, datasets.router,
-                   reports.router, webhooks.router):  # fmt: skip
+    for router in (
+        predict.router,
+        predict.internal,
+        model_registry.router,
+        datasets.router,
+        reports.router,
+        webhooks.router,
+    ):
         app.include_router(router)
     return app
 

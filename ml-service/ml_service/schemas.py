@@ -51,9 +51,8 @@ Feature = Literal["age", "annual_income", "spending_score", "purchase_frequency"
 AlgorithmName = Literal["kmeans", "gmm", "agglomerative"]
 FeatureList = Annotated[
     list[Feature] | None,
-    Field(min_length=2, max_length=4, description="2..4 distinct features; "
-          "default all four"),
-]  # fmt: skip
+    Field(min_length=2, max_length=4, description="2..4 distinct features; default all four"),
+]
 
 
 class TrainRequest(BaseModel):

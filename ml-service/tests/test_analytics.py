@@ -38,11 +38,15 @@ def customers(rows: int, seed: int, income_shift: float = 0.0) -> list[dict[str,
     frame = generate_customers(rows, seed)
     frame["annual_income"] = frame["annual_income"] * (1 + income_shift) + 40 * income_shift
     return [
-        {"sex": row.sex, "age": int(row.age), "annual_income": float(row.annual_income),
-         "spending_score": int(row.spending_score),
-         "purchase_frequency": int(row.purchase_frequency)}
+        {
+            "sex": row.sex,
+            "age": int(row.age),
+            "annual_income": float(row.annual_income),
+            "spending_score": int(row.spending_score),
+            "purchase_frequency": int(row.purchase_frequency),
+        }
         for row in frame.itertuples()
-    ]  # fmt: skip
+    ]
 
 
 class TestAlgorithmsAndFeatures:
@@ -72,8 +76,13 @@ class TestAlgorithmsAndFeatures:
                 assert d["feature"] in features and abs(d["z_score"]) >= 0.5
 
         # The unused fields are still validated and stored; only the model's features count.
-        customer = {"sex": "Male", "age": 30, "annual_income": 120, "spending_score": 90,
-                    "purchase_frequency": 3}  # fmt: skip
+        customer = {
+            "sex": "Male",
+            "age": 30,
+            "annual_income": 120,
+            "spending_score": 90,
+            "purchase_frequency": 3,
+        }
         first = (await client.post("/predict", json=customer, headers=auth(signer))).json()
         other = {**customer, "age": 90, "purchase_frequency": 300}
         second = (await client.post("/predict", json=other, headers=auth(signer))).json()
@@ -87,14 +96,22 @@ class TestAlgorithmsAndFeatures:
         self, client: httpx.AsyncClient, signer: TokenSigner
     ) -> None:
         analyst = auth(signer, 31, "analyst")
-        for body in ({"features": ["age"]}, {"features": ["age", "age"]},
-                     {"features": ["age", "height"]}, {"algorithm": "dbscan"},
-                     {"features": [*FEATURES, "age"]}):  # fmt: skip
+        for body in (
+            {"features": ["age"]},
+            {"features": ["age", "age"]},
+            {"features": ["age", "height"]},
+            {"algorithm": "dbscan"},
+            {"features": [*FEATURES, "age"]},
+        ):
             for path in ("/train", "/train/jobs"):
                 response = await client.post(path, json=body, headers=analyst)
                 assert response.status_code == 422, (path, body, response.text)
-        for body in ({"algorithms": []}, {"algorithms": ["kmeans", "kmeans"]},
-                     {"k_min": 5, "k_max": 3}, {"algorithms": ["x"]}):  # fmt: skip
+        for body in (
+            {"algorithms": []},
+            {"algorithms": ["kmeans", "kmeans"]},
+            {"k_min": 5, "k_max": 3},
+            {"algorithms": ["x"]},
+        ):
             response = await client.post("/models/compare", json=body, headers=analyst)
             assert response.status_code == 422, (body, response.text)
 
@@ -109,8 +126,11 @@ class TestAlgorithmsAndFeatures:
         assert (
             await client.post("/models/compare", json={}, headers=auth(signer))
         ).status_code == 403
-        for path in ("/models/v9999-none", "/models/v9999-none/projection",
-                     "/models/v9999-none/drift"):  # fmt: skip
+        for path in (
+            "/models/v9999-none",
+            "/models/v9999-none/projection",
+            "/models/v9999-none/drift",
+        ):
             response = await client.get(path, headers=auth(signer, 31, "analyst"))
             assert response.status_code == 404
         for query in ("limit=5", "limit=5001", "limit=x"):
@@ -146,24 +166,30 @@ class TestCompare:
         self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI
     ) -> None:
         analyst = auth(signer, 31, "analyst")
-        points, _ = make_blobs(n_samples=600, centers=4, n_features=2, cluster_std=0.6,
-                               random_state=3)  # fmt: skip
+        points, _ = make_blobs(
+            n_samples=600, centers=4, n_features=2, cluster_std=0.6, random_state=3
+        )
         income, spending = points[:, 0] * 8 + 80, points[:, 1] * 4 + 50
         rows = ["sex,age,annual_income,spending_score,purchase_frequency"] + [
             f"Female,{30 + i % 40},{x:.1f},{y:.0f},{i % 30}"
             for i, (x, y) in enumerate(zip(income, spending.clip(1, 100), strict=True))
         ]
-        uploaded = await client.post("/datasets", files={"file": ("b.csv", "\n".join(rows), "text/csv")},
-                                     headers=analyst)  # fmt: skip
+        uploaded = await client.post(
+            "/datasets", files={"file": ("b.csv", "\n".join(rows), "text/csv")}, headers=analyst
+        )
         assert uploaded.status_code == 201, uploaded.text
         before = app.state.store.model.version
         models_before = len((await client.get("/models", headers=analyst)).json()["models"])
         accepted = await client.post(
             "/models/compare",
-            json={"dataset_id": uploaded.json()["dataset_id"], "features": ["annual_income",
-                  "spending_score"], "k_min": 2, "k_max": 6},
+            json={
+                "dataset_id": uploaded.json()["dataset_id"],
+                "features": ["annual_income", "spending_score"],
+                "k_min": 2,
+                "k_max": 6,
+            },
             headers=analyst,
-        )  # fmt: skip
+        )
         assert accepted.status_code == 202, accepted.text
         seen = await wait_job(client, analyst, accepted.json()["job_id"])
         final = seen[-1]
@@ -198,9 +224,12 @@ class TestDrift:
         assert response.status_code == 200, response.text
 
     async def test_training_distribution_is_ok_and_shifted_incomes_drift(
-        self, client: httpx.AsyncClient, signer: TokenSigner, monkeypatch: pytest.MonkeyPatch,
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        monkeypatch: pytest.MonkeyPatch,
         app: FastAPI,
-    ) -> None:  # fmt: skip
+    ) -> None:
         analyst = auth(signer, 31, "analyst")
         version = (await train(client, analyst, n_clusters=4))["model_version"]
         empty = await self._drift(client, signer, version)

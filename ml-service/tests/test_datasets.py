@@ -39,13 +39,23 @@ class TestDatasets:
         missing = await client.post("/datasets", files=files, headers=analyst)
         assert missing.status_code == 422
         assert "purchase_frequency" in missing.json()["detail"]
-        created = await client.post("/datasets?fill_purchase_frequency=12", files=files,
-                                    data={"name": "mall"}, headers=analyst)  # fmt: skip
+        created = await client.post(
+            "/datasets?fill_purchase_frequency=12",
+            files=files,
+            data={"name": "mall"},
+            headers=analyst,
+        )
         assert created.status_code == 201, created.text
         body = created.json()
         assert body["name"] == "mall" and body["rows"] == 200 and body["rejected_rows"] == 0
-        assert body["columns"] == ["customer_id", "sex", "age", "annual_income", "spending_score",
-                                   "purchase_frequency"]  # fmt: skip
+        assert body["columns"] == [
+            "customer_id",
+            "sex",
+            "age",
+            "annual_income",
+            "spending_score",
+            "purchase_frequency",
+        ]
         listed = (await client.get("/datasets", headers=analyst)).json()
         assert body["dataset_id"] in [d["dataset_id"] for d in listed]
 
@@ -55,8 +65,11 @@ class TestDatasets:
         rows = ["sex,age,annual_income,spending_score,purchase_frequency"]
         rows += [f"Female,{20 + i % 60},{40 + i},{1 + i % 100},{i % 50}" for i in range(60)]
         rows += ["Robot,30,50,50,5", "Male,12,50,50,5", "Male,30,abc,50,5", "Male,30,50,50,400"] * 4
-        response = await client.post("/datasets", files={"file": ("d.csv", "\n".join(rows), "text/csv")},
-                                     headers=auth(signer, 41, "analyst"))  # fmt: skip
+        response = await client.post(
+            "/datasets",
+            files={"file": ("d.csv", "\n".join(rows), "text/csv")},
+            headers=auth(signer, 41, "analyst"),
+        )
         body = response.json()
         assert body["rows"] == 60 and body["rejected_rows"] == 16
         assert len(body["rejected_examples"]) == 10
@@ -88,8 +101,11 @@ class TestDatasets:
         ):
             assert (await client.post("/datasets", files=files, headers=analyst)).status_code == 422
         assert (await client.post("/datasets", json={}, headers=analyst)).status_code == 422
-        assert (await client.post("/datasets", files={"file": ("x.csv", "a\n1", "text/csv")},
-                                  headers=auth(signer))).status_code == 403  # fmt: skip
+        assert (
+            await client.post(
+                "/datasets", files={"file": ("x.csv", "a\n1", "text/csv")}, headers=auth(signer)
+            )
+        ).status_code == 403
 
     async def test_training_on_too_few_rows_is_422(
         self, client: httpx.AsyncClient, signer: TokenSigner
@@ -148,9 +164,12 @@ async def orphan_files(app: FastAPI) -> set[str]:
 
 class TestDatasetQuota:
     async def test_quota_is_409_before_any_work_and_a_delete_frees_a_place(
-        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        app: FastAPI,
         monkeypatch: pytest.MonkeyPatch,
-    ) -> None:  # fmt: skip
+    ) -> None:
         monkeypatch.setattr(app.state.settings, "dataset_quota_per_user", 2)
         analyst = auth(signer, 501, "analyst")
         first, _ = [(await upload(client, analyst)).json() for _ in range(2)]
@@ -166,9 +185,12 @@ class TestDatasetQuota:
         assert await orphan_files(app) == set()
 
     async def test_simultaneous_uploads_never_pass_the_quota_or_leave_files(
-        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        app: FastAPI,
         monkeypatch: pytest.MonkeyPatch,
-    ) -> None:  # fmt: skip
+    ) -> None:
         monkeypatch.setattr(app.state.settings, "dataset_quota_per_user", 3)
         analyst = auth(signer, 503, "analyst")
         responses = await asyncio.gather(*(upload(client, analyst) for _ in range(8)))
@@ -181,9 +203,12 @@ class TestDatasetQuota:
         assert await orphan_files(app) == set()
 
     async def test_oversized_upload_is_413_and_stores_nothing(
-        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        app: FastAPI,
         monkeypatch: pytest.MonkeyPatch,
-    ) -> None:  # fmt: skip
+    ) -> None:
         monkeypatch.setattr(app.state.settings, "max_dataset_upload_bytes", 1024)
         response = await upload(client, auth(signer, 504, "analyst"), rows=200)
         assert response.status_code == 413
@@ -195,14 +220,18 @@ class TestDatasetQuota:
     ) -> None:
         """Review L4: the file was written before the insert failed and stayed forever."""
         async with app.state.sessionmaker() as session, session.begin():
-            await session.execute(text(
-                "CREATE FUNCTION ml.refuse_505() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                "IF NEW.owner_id = 505 THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$"
-            ))  # fmt: skip
-            await session.execute(text(
-                "CREATE TRIGGER refuse_505 BEFORE INSERT ON ml.datasets "
-                "FOR EACH ROW EXECUTE FUNCTION ml.refuse_505()"
-            ))  # fmt: skip
+            await session.execute(
+                text(
+                    "CREATE FUNCTION ml.refuse_505() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    "IF NEW.owner_id = 505 THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$"
+                )
+            )
+            await session.execute(
+                text(
+                    "CREATE TRIGGER refuse_505 BEFORE INSERT ON ml.datasets "
+                    "FOR EACH ROW EXECUTE FUNCTION ml.refuse_505()"
+                )
+            )
         try:
             response = await upload(client, auth(signer, 505, "analyst"))
         finally:

@@ -20,8 +20,15 @@ FEATURES = ["age", "annual_income", "spending_score", "purchase_frequency"]
 
 
 def params(**overrides: object) -> TrainingParams:
-    base = dict(n_clusters=None, k_min=2, k_max=8, seed=7, silhouette_sample_size=1000,
-                minibatch_threshold=50_000, n_init=3)  # fmt: skip
+    base = dict(
+        n_clusters=None,
+        k_min=2,
+        k_max=8,
+        seed=7,
+        silhouette_sample_size=1000,
+        minibatch_threshold=50_000,
+        n_init=3,
+    )
     return TrainingParams(**(base | overrides))  # type: ignore[arg-type]
 
 
@@ -34,10 +41,14 @@ class TestPredictor:
             "kmeans", INPUT_FEATURES, scaler.mean_, scaler.scale_, kmeans.cluster_centers_
         )
         rng = np.random.default_rng(3)
-        sample = np.column_stack([
-            rng.integers(18, 101, 100_000), rng.uniform(0, 300, 100_000),
-            rng.integers(1, 101, 100_000), rng.integers(0, 366, 100_000),
-        ]).astype(float)  # fmt: skip
+        sample = np.column_stack(
+            [
+                rng.integers(18, 101, 100_000),
+                rng.uniform(0, 300, 100_000),
+                rng.integers(1, 101, 100_000),
+                rng.integers(0, 366, 100_000),
+            ]
+        ).astype(float)
         expected = kmeans.predict(scaler.transform(sample))
         labels, confidences = model.predict_many(sample)
         assert np.array_equal(labels, expected)
@@ -74,8 +85,11 @@ class TestTraining:
 
     def test_fixed_k_still_computes_the_elbow(self) -> None:
         frame = generate_customers(1000, seed=5)
-        result = train_segments(frame[FEATURES].to_numpy(float), (frame.sex == "Female").to_numpy(),
-                                params(n_clusters=3, k_min=2, k_max=5))  # fmt: skip
+        result = train_segments(
+            frame[FEATURES].to_numpy(float),
+            (frame.sex == "Female").to_numpy(),
+            params(n_clusters=3, k_min=2, k_max=5),
+        )
         assert result.n_clusters == 3 and len(result.clusters) == 3
         assert result.elbow.k_range == (2, 3, 4, 5)
         stats = result.clusters
@@ -85,22 +99,42 @@ class TestTraining:
 
     def test_large_data_uses_minibatches(self) -> None:
         frame = generate_customers(12_000, seed=9)
-        result = train_segments(frame[FEATURES].to_numpy(float), (frame.sex == "Female").to_numpy(),
-                                params(minibatch_threshold=10_000, k_max=6))  # fmt: skip
+        result = train_segments(
+            frame[FEATURES].to_numpy(float),
+            (frame.sex == "Female").to_numpy(),
+            params(minibatch_threshold=10_000, k_max=6),
+        )
         assert result.n_samples == 12_000 and 2 <= result.n_clusters <= 6
 
 
 class TestNaming:
     def test_names_are_unique_and_follow_the_rule(self) -> None:
         mean, std = np.array([40, 60, 50, 30.0]), np.array([10, 20, 20, 15.0])
-        centers = np.array([
-            [40, 100, 90, 30], [40, 100, 10, 30], [40, 20, 10, 30], [22, 60, 90, 30],
-            [40, 60, 50, 90], [40, 60, 50, 2], [40, 20, 90, 30], [70, 60, 10, 30],
-            [40, 60, 50, 30], [41, 61, 51, 31], [39, 59, 49, 29],
-        ], dtype=float)  # fmt: skip
+        centers = np.array(
+            [
+                [40, 100, 90, 30],
+                [40, 100, 10, 30],
+                [40, 20, 10, 30],
+                [22, 60, 90, 30],
+                [40, 60, 50, 90],
+                [40, 60, 50, 2],
+                [40, 20, 90, 30],
+                [70, 60, 10, 30],
+                [40, 60, 50, 30],
+                [41, 61, 51, 31],
+                [39, 59, 49, 29],
+            ],
+            dtype=float,
+        )
         names = [n for n, _ in name_clusters(centers, mean, std)]
-        assert names[:6] == ["High Value Customers", "Potential Growth", "Budget Conscious",
-                             "Young Enthusiasts", "Loyal Customers", "Occasional Buyers"]  # fmt: skip
+        assert names[:6] == [
+            "High Value Customers",
+            "Potential Growth",
+            "Budget Conscious",
+            "Young Enthusiasts",
+            "Loyal Customers",
+            "Occasional Buyers",
+        ]
         assert len(set(names)) == len(names)
         assert sum(n.startswith("Mixed Segment") for n in names) == 2
 
@@ -112,7 +146,13 @@ class TestGeneratorCli:
         assert main(["generate", "--rows", "300", "--seed", "3", "--out", str(first)]) == 0
         main(["generate", "--rows", "300", "--seed", "3", "--out", str(second)])
         frame = pd.read_csv(first)
-        assert list(frame.columns) == ["customer_id", "sex", "age", "annual_income",
-                                       "spending_score", "purchase_frequency"]  # fmt: skip
+        assert list(frame.columns) == [
+            "customer_id",
+            "sex",
+            "age",
+            "annual_income",
+            "spending_score",
+            "purchase_frequency",
+        ]
         assert len(frame) == 300 and first.read_bytes() == second.read_bytes()
         assert frame.age.between(18, 100).all() and frame.spending_score.between(1, 100).all()

@@ -23,8 +23,15 @@ from sklearn.mixture import GaussianMixture
 
 
 def params(**overrides: object) -> TrainingParams:
-    base = dict(n_clusters=None, k_min=2, k_max=8, seed=7, silhouette_sample_size=1000,
-                minibatch_threshold=50_000, n_init=3)  # fmt: skip
+    base = dict(
+        n_clusters=None,
+        k_min=2,
+        k_max=8,
+        seed=7,
+        silhouette_sample_size=1000,
+        minibatch_threshold=50_000,
+        n_init=3,
+    )
     return TrainingParams(**(base | overrides))  # type: ignore[arg-type]
 
 
@@ -37,10 +44,14 @@ def train(rows: int = 3000, seed: int = 1, **overrides: object) -> tuple[Trained
 def random_customers(rows: int, seed: int) -> np.ndarray:
     """Rows spread over the whole input ranges, far outliers included."""
     rng = np.random.default_rng(seed)
-    return np.column_stack([
-        rng.integers(18, 101, rows), rng.uniform(0, 300, rows),
-        rng.integers(1, 101, rows), rng.integers(0, 366, rows),
-    ]).astype(float)  # fmt: skip
+    return np.column_stack(
+        [
+            rng.integers(18, 101, rows),
+            rng.uniform(0, 300, rows),
+            rng.integers(1, 101, rows),
+            rng.integers(0, 366, rows),
+        ]
+    ).astype(float)
 
 
 def sklearn_mixture(model: TrainedModel) -> GaussianMixture:

@@ -26,8 +26,15 @@ from sklearn.decomposition import PCA
 def trained(
     rows: int = 4000, seed: int = 1, **overrides: object
 ) -> tuple[TrainedModel, np.ndarray]:
-    base = dict(n_clusters=5, k_min=2, k_max=6, seed=7, silhouette_sample_size=1000,
-                minibatch_threshold=50_000, n_init=3)  # fmt: skip
+    base = dict(
+        n_clusters=5,
+        k_min=2,
+        k_max=6,
+        seed=7,
+        silhouette_sample_size=1000,
+        minibatch_threshold=50_000,
+        n_init=3,
+    )
     frame = generate_customers(rows, seed=seed)
     data = frame[list(FEATURES)].to_numpy(float)
     params = TrainingParams(**(base | overrides))  # type: ignore[arg-type]
@@ -46,8 +53,10 @@ class TestExplain:
         eta = []
         for j in range(4):
             column = data[:, j]
-            within = sum(((column[labels == c] - column[labels == c].mean()) ** 2).sum()
-                         for c in np.unique(labels))  # fmt: skip
+            within = sum(
+                ((column[labels == c] - column[labels == c].mean()) ** 2).sum()
+                for c in np.unique(labels)
+            )
             eta.append(1 - within / ((column - column.mean()) ** 2).sum())
         expected = np.array(eta) / sum(eta)
         assert list(model.feature_importance) == list(FEATURES)
@@ -96,8 +105,9 @@ class TestProjection:
         x = (data - model.mean) / model.scale
         pca = PCA(n_components=2).fit(x)
         np.testing.assert_allclose(model.projection.transform(x), pca.transform(x), atol=1e-9)
-        np.testing.assert_allclose(model.projection.explained_variance_ratio,
-                                   pca.explained_variance_ratio_)  # fmt: skip
+        np.testing.assert_allclose(
+            model.projection.explained_variance_ratio, pca.explained_variance_ratio_
+        )
         assert len(model.projection.points) == 1000
         view = model.projection_view(limit=200)
         assert view is not None
@@ -172,7 +182,13 @@ class TestDrift:
             0.5 * np.log(1 / 0.5) + (1e-4 - 0.5) * np.log(1e-4 / 0.5)
         )
         assert [psi_status(v) for v in (0.0, 0.0999, 0.1, 0.2499, 0.25, 3)] == [
-            "ok", "ok", "warning", "warning", "drift", "drift"]  # fmt: skip
+            "ok",
+            "ok",
+            "warning",
+            "warning",
+            "drift",
+            "drift",
+        ]
         assert low_confidence_share(np.array([5.0, 19.99, 20.0, 80.0])) == 0.5
         assert low_confidence_share(np.array([])) == 0.0
 
@@ -187,8 +203,7 @@ class TestDrift:
 
 
 def blobs(k: int, rows: int = 900) -> np.ndarray:
-    points, _ = make_blobs(n_samples=rows, centers=k, n_features=4, cluster_std=0.5,
-                           random_state=4)  # fmt: skip
+    points, _ = make_blobs(n_samples=rows, centers=k, n_features=4, cluster_std=0.5, random_state=4)
     return points * [5, 10, 5, 10] + [50, 100, 50, 100]
 
 
@@ -197,9 +212,10 @@ class TestCompare:
     def test_blobs_recommend_the_true_k(self, true_k: int) -> None:
         seen: list[float] = []
         comparison = compare_models(
-            blobs(true_k), CompareParams(k_min=2, k_max=7),
+            blobs(true_k),
+            CompareParams(k_min=2, k_max=7),
             lambda fraction, _stage: seen.append(fraction),
-        )  # fmt: skip
+        )
         assert comparison.recommended.k == true_k
         assert len(comparison.candidates) == 3 * 6
         assert [(c.algorithm, c.k) for c in comparison.candidates[:2]] == [

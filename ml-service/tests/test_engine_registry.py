@@ -28,9 +28,17 @@ PUBLICATION = registry.Publication(
 
 def train(algorithm: str, features: tuple[str, ...] = FEATURES) -> TrainedModel:
     frame = generate_customers(2000, seed=4)
-    params = TrainingParams(n_clusters=4, k_min=2, k_max=5, seed=1, silhouette_sample_size=500,
-                            minibatch_threshold=50_000, n_init=2, algorithm=algorithm,
-                            features=features)  # fmt: skip
+    params = TrainingParams(
+        n_clusters=4,
+        k_min=2,
+        k_max=5,
+        seed=1,
+        silhouette_sample_size=500,
+        minibatch_threshold=50_000,
+        n_init=2,
+        algorithm=algorithm,
+        features=features,
+    )
     return train_segments(
         frame[list(FEATURES)].to_numpy(float), (frame.sex == "Female").to_numpy(), params
     )
@@ -52,31 +60,52 @@ def write_legacy_version(
     for cluster, (name, description) in enumerate(names):
         mask = labels == cluster
         means = features[mask].mean(axis=0)
-        clusters.append({
-            "cluster_id": cluster, "cluster_name": name, "description": description,
-            "size": int(mask.sum()), "percentage": round(mask.sum() / rows * 100, 2),
-            "avg_age": round(float(means[0]), 2), "avg_income": round(float(means[1]), 2),
-            "avg_spending_score": round(float(means[2]), 2),
-            "avg_purchase_frequency": round(float(means[3]), 2),
-            "sex_ratio": {"Female": round(float(female[mask].mean()), 4),
-                          "Male": round(1 - float(female[mask].mean()), 4)},
-        })  # fmt: skip
+        clusters.append(
+            {
+                "cluster_id": cluster,
+                "cluster_name": name,
+                "description": description,
+                "size": int(mask.sum()),
+                "percentage": round(mask.sum() / rows * 100, 2),
+                "avg_age": round(float(means[0]), 2),
+                "avg_income": round(float(means[1]), 2),
+                "avg_spending_score": round(float(means[2]), 2),
+                "avg_purchase_frequency": round(float(means[3]), 2),
+                "sex_ratio": {
+                    "Female": round(float(female[mask].mean()), 4),
+                    "Male": round(1 - float(female[mask].mean()), 4),
+                },
+            }
+        )
     buffer = io.BytesIO()
     np.savez(buffer, mean=scaler.mean_, scale=scaler.scale_, centers=kmeans.cluster_centers_)
     payload = buffer.getvalue()
     metadata = {
-        "n_clusters": 4, "silhouette_score": 0.41, "inertia": float(kmeans.inertia_),
-        "n_samples": rows, "clusters": clusters,
-        "elbow": {"optimal_k": 4, "k_range": [2, 3, 4], "inertias": [3.0, 2.0, 1.0],
-                  "silhouette_scores": [0.3, 0.35, 0.41]},
-        "dataset_id": None, "trained_by": 1, "trained_at": "2025-12-01T00:00:00+00:00",
+        "n_clusters": 4,
+        "silhouette_score": 0.41,
+        "inertia": float(kmeans.inertia_),
+        "n_samples": rows,
+        "clusters": clusters,
+        "elbow": {
+            "optimal_k": 4,
+            "k_range": [2, 3, 4],
+            "inertias": [3.0, 2.0, 1.0],
+            "silhouette_scores": [0.3, 0.35, 0.41],
+        },
+        "dataset_id": None,
+        "trained_by": 1,
+        "trained_at": "2025-12-01T00:00:00+00:00",
         "duration_seconds": 0.5,
-    }  # fmt: skip
+    }
     target = registry.versions_dir(root) / version
     target.mkdir(parents=True)
     (target / registry.ARRAYS).write_bytes(payload)
-    document = {**metadata, "version": version, "sha256": hashlib.sha256(payload).hexdigest(),
-                "names": [n for n, _ in names]}  # fmt: skip
+    document = {
+        **metadata,
+        "version": version,
+        "sha256": hashlib.sha256(payload).hexdigest(),
+        "names": [n for n, _ in names],
+    }
     (target / registry.METADATA).write_text(json.dumps(document, default=str))
     return kmeans, scaler
 
@@ -114,11 +143,15 @@ class TestRoundTrip:
         assert model.clusters == trained.clusters and model.elbow == trained.elbow
         assert model.feature_importance == trained.feature_importance
         assert (model.silhouette_score, model.inertia, model.n_samples) == (
-            trained.silhouette_score, trained.inertia, trained.n_samples)  # fmt: skip
+            trained.silhouette_score,
+            trained.inertia,
+            trained.n_samples,
+        )
         assert model.projection is not None and trained.projection is not None
         for field in dataclasses.fields(model.projection):
-            assert np.array_equal(getattr(model.projection, field.name),
-                                  getattr(trained.projection, field.name))  # fmt: skip
+            assert np.array_equal(
+                getattr(model.projection, field.name), getattr(trained.projection, field.name)
+            )
         assert model.drift_reference is not None and trained.drift_reference is not None
         assert np.array_equal(model.drift_reference.edges, trained.drift_reference.edges)
         assert np.array_equal(
@@ -179,8 +212,17 @@ class TestOldArtifacts:
             assert stats.size == item["size"] and stats.avg_income == item["avg_income"]
             centroid = scaler.inverse_transform(kmeans.cluster_centers_)[stats.cluster_id]
             assert list(stats.centroid.values()) == pytest.approx(centroid, abs=1e-4)
-            z = (np.array([item["avg_age"], item["avg_income"], item["avg_spending_score"],
-                           item["avg_purchase_frequency"]]) - scaler.mean_) / scaler.scale_  # fmt: skip
+            z = (
+                np.array(
+                    [
+                        item["avg_age"],
+                        item["avg_income"],
+                        item["avg_spending_score"],
+                        item["avg_purchase_frequency"],
+                    ]
+                )
+                - scaler.mean_
+            ) / scaler.scale_
             assert {d.feature: d.z_score for d in stats.distinctive} == {
                 f: round(float(v), 2) for f, v in zip(FEATURES, z, strict=True) if abs(v) >= 0.5
             }

@@ -51,10 +51,19 @@ class TestPredict:
 
     @pytest.mark.parametrize(
         "bad",
-        [{"age": 17}, {"age": 101}, {"annual_income": -0.1}, {"annual_income": 10000.5},
-         {"spending_score": 0}, {"spending_score": 101}, {"purchase_frequency": -1},
-         {"purchase_frequency": 366}, {"sex": "x"}, {"age": "old"}],
-    )  # fmt: skip
+        [
+            {"age": 17},
+            {"age": 101},
+            {"annual_income": -0.1},
+            {"annual_income": 10000.5},
+            {"spending_score": 0},
+            {"spending_score": 101},
+            {"purchase_frequency": -1},
+            {"purchase_frequency": 366},
+            {"sex": "x"},
+            {"age": "old"},
+        ],
+    )
     async def test_out_of_range_input_is_422(
         self, client: httpx.AsyncClient, signer: TokenSigner, bad: dict
     ) -> None:
@@ -69,8 +78,11 @@ class TestPredict:
         self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI
     ) -> None:
         app.state.store.model = None  # the `app` fixture serves the first model again
-        for method, path, body in (("POST", "/predict", CUSTOMER), ("GET", "/clusters", None),
-                                   ("POST", "/predict/batch", {"customers": [CUSTOMER]})):  # fmt: skip
+        for method, path, body in (
+            ("POST", "/predict", CUSTOMER),
+            ("GET", "/clusters", None),
+            ("POST", "/predict/batch", {"customers": [CUSTOMER]}),
+        ):
             response = await client.request(method, path, json=body, headers=auth(signer))
             assert response.status_code == 503
             assert response.json() == {"detail": "Model not trained. Please train the model first"}
@@ -167,15 +179,20 @@ class TestBatch:
         self, client: httpx.AsyncClient, signer: TokenSigner
     ) -> None:
         for content in (b"{", b'{"rows": []}', b"[]"):
-            response = await client.post("/predict/batch", content=content, headers={
-                **auth(signer), "Content-Type": "application/json"})  # fmt: skip
+            response = await client.post(
+                "/predict/batch",
+                content=content,
+                headers={**auth(signer), "Content-Type": "application/json"},
+            )
             assert response.status_code == 422
 
     async def test_csv_upload_answers_json(
         self, client: httpx.AsyncClient, signer: TokenSigner
     ) -> None:
-        data = "Gender,Age,Annual Income (k$),Spending Score (1-100),purchase_frequency\n" \
-               "Male,30,50,60,12\nFemale,17,50,60,12\nFemale,44,90.5,20,3\n"  # fmt: skip
+        data = (
+            "Gender,Age,Annual Income (k$),Spending Score (1-100),purchase_frequency\n"
+            "Male,30,50,60,12\nFemale,17,50,60,12\nFemale,44,90.5,20,3\n"
+        )
         response = await client.post(
             "/predict/batch", files={"file": ("c.csv", data, "text/csv")}, headers=auth(signer)
         )
@@ -188,24 +205,40 @@ class TestBatch:
     async def test_csv_upload_answers_csv_with_columns_appended(
         self, client: httpx.AsyncClient, signer: TokenSigner
     ) -> None:
-        data = "id,note,sex,age,annual_income,spending_score,purchase_frequency\n" \
-               "a,x,Male,30,50,60,12\nb,y,Female,200,50,60,12\n"  # fmt: skip
+        data = (
+            "id,note,sex,age,annual_income,spending_score,purchase_frequency\n"
+            "a,x,Male,30,50,60,12\nb,y,Female,200,50,60,12\n"
+        )
         response = await client.post(
-            "/predict/batch", files={"file": ("c.csv", data, "text/csv")},
+            "/predict/batch",
+            files={"file": ("c.csv", data, "text/csv")},
             headers={**auth(signer), "Accept": "text/csv"},
-        )  # fmt: skip
+        )
         assert response.headers["content-type"].startswith("text/csv")
         rows = list(csv.reader(io.StringIO(response.text)))
-        assert rows[0] == ["id", "note", "sex", "age", "annual_income", "spending_score",
-                           "purchase_frequency", "cluster", "cluster_name", "confidence"]  # fmt: skip
+        assert rows[0] == [
+            "id",
+            "note",
+            "sex",
+            "age",
+            "annual_income",
+            "spending_score",
+            "purchase_frequency",
+            "cluster",
+            "cluster_name",
+            "confidence",
+        ]
         assert rows[1][:2] == ["a", "x"] and rows[1][7] != ""
         assert rows[2][7:] == ["", "", ""]
 
     async def test_json_batch_as_csv(
         self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI
     ) -> None:
-        response = await client.post("/predict/batch", json={"customers": [CUSTOMER]},
-                                     headers={**auth(signer), "Accept": "text/csv"})  # fmt: skip
+        response = await client.post(
+            "/predict/batch",
+            json={"customers": [CUSTOMER]},
+            headers={**auth(signer), "Accept": "text/csv"},
+        )
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(response.text)))
@@ -270,12 +303,15 @@ class TestBatchLimits:
     async def test_csv_answer_quotes_only_values_that_need_it(
         self, client: httpx.AsyncClient, signer: TokenSigner
     ) -> None:
-        data = 'note,sex,age,annual_income,spending_score,purchase_frequency\n' \
-               '"a, b",Male,30,50,60,12\nplain, Female , 31 ,50,60,12\n'  # fmt: skip
+        data = (
+            "note,sex,age,annual_income,spending_score,purchase_frequency\n"
+            '"a, b",Male,30,50,60,12\nplain, Female , 31 ,50,60,12\n'
+        )
         response = await client.post(
-            "/predict/batch", files={"file": ("c.csv", data, "text/csv")},
+            "/predict/batch",
+            files={"file": ("c.csv", data, "text/csv")},
             headers={**auth(signer), "Accept": "text/csv"},
-        )  # fmt: skip
+        )
         rows = list(csv.reader(io.StringIO(response.text)))
         assert rows[1][0] == "a, b" and rows[1][6] != ""
         assert rows[2][:3] == ["plain", " Female ", " 31 "] and rows[2][6] != ""
@@ -307,12 +343,19 @@ class TestBatchAnswerFiles:
         """Run `request` through the app while the client has gone before the answer starts."""
         body = request.read()
         scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": request.method, "scheme": "http", "path": request.url.path,
-            "raw_path": request.url.raw_path, "query_string": b"", "root_path": "",
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "scheme": "http",
+            "path": request.url.path,
+            "raw_path": request.url.raw_path,
+            "query_string": b"",
+            "root_path": "",
             "headers": [(k.lower(), v) for k, v in request.headers.raw],
-            "client": ("127.0.0.1", 50000), "server": ("ml", 80),
-        }  # fmt: skip
+            "client": ("127.0.0.1", 50000),
+            "server": ("ml", 80),
+        }
         messages = [{"type": "http.request", "body": body, "more_body": False}]
 
         async def receive() -> dict:
@@ -326,31 +369,47 @@ class TestBatchAnswerFiles:
             await app(scope, receive, send)
 
     async def test_an_answer_nobody_reads_leaves_no_file(
-        self, app: FastAPI, signer: TokenSigner, tmp_path: Path,
+        self,
+        app: FastAPI,
+        signer: TokenSigner,
+        tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch,
-    ) -> None:  # fmt: skip
+    ) -> None:
         monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
         data = "sex,age,annual_income,spending_score,purchase_frequency\n" + (
             "Male,30,50,60,12\n" * 2_000
         )
         headers = auth(signer)
         for request in (
-            httpx.Request("POST", "http://ml/predict/batch", files={"file": ("c.csv", data)},
-                          headers={**headers, "Accept": "text/csv"}),
-            httpx.Request("POST", "http://ml/predict/batch", files={"file": ("c.csv", data)},
-                          headers=headers),
-            httpx.Request("POST", "http://ml/predict/batch", json={"customers": [CUSTOMER] * 50},
-                          headers={**headers, "Accept": "text/csv"}),
-        ):  # fmt: skip
+            httpx.Request(
+                "POST",
+                "http://ml/predict/batch",
+                files={"file": ("c.csv", data)},
+                headers={**headers, "Accept": "text/csv"},
+            ),
+            httpx.Request(
+                "POST", "http://ml/predict/batch", files={"file": ("c.csv", data)}, headers=headers
+            ),
+            httpx.Request(
+                "POST",
+                "http://ml/predict/batch",
+                json={"customers": [CUSTOMER] * 50},
+                headers={**headers, "Accept": "text/csv"},
+            ),
+        ):
             await self.call_with_client_gone(app, request)
             gc.collect()
             await asyncio.sleep(0.05)  # finalisers of abandoned generators, if any, run
             assert await asyncio.to_thread(os.listdir, tmp_path) == []
 
     async def test_a_failed_history_record_leaves_no_file(
-        self, client: httpx.AsyncClient, app: FastAPI, signer: TokenSigner, tmp_path: Path,
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        signer: TokenSigner,
+        tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch,
-    ) -> None:  # fmt: skip
+    ) -> None:
         monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
         state, unreachable = app.state, make_redis(f"redis://127.0.0.1:{free_port()}/0")
         app.state = dataclasses.replace(state, redis=unreachable)
@@ -358,9 +417,10 @@ class TestBatchAnswerFiles:
         try:
             for accept in ("text/csv", "application/json"):
                 response = await client.post(
-                    "/predict/batch", files={"file": ("c.csv", data)},
+                    "/predict/batch",
+                    files={"file": ("c.csv", data)},
                     headers={**auth(signer), "Accept": accept},
-                )  # fmt: skip
+                )
                 assert response.status_code == 503, response.text
                 assert await asyncio.to_thread(os.listdir, tmp_path) == []
         finally:

@@ -28,14 +28,30 @@ from .helpers import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, auth
 def replica(settings: MlSettings) -> Iterator[str]:
     """A second ml-service process sharing MODEL_DIR and Redis."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL,
-           "MODEL_DIR": settings.model_dir, "SERVICE_TOKEN": SERVICE_TOKEN,
-           "RELOAD_POLL_SECONDS": "5"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "MODEL_DIR": settings.model_dir,
+        "SERVICE_TOKEN": SERVICE_TOKEN,
+        "RELOAD_POLL_SECONDS": "5",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "ml_service.main:create_app", "--factory",
-         "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "ml_service.main:create_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -74,8 +90,17 @@ class TestHotReload:
         try:
             assert await store.sync() is False
             assert store.model.version == serving
-            response = await client.post("/predict", json={"sex": "Male", "age": 30, "annual_income": 40,
-                                         "spending_score": 50, "purchase_frequency": 5}, headers=auth(signer))  # fmt: skip
+            response = await client.post(
+                "/predict",
+                json={
+                    "sex": "Male",
+                    "age": 30,
+                    "annual_income": 40,
+                    "spending_score": 50,
+                    "purchase_frequency": 5,
+                },
+                headers=auth(signer),
+            )
             assert response.status_code == 200 and response.json()["model_version"] == serving
         finally:
             registry.write_pointer(root, serving)
@@ -103,8 +128,15 @@ class TestUserDeleted:
         analyst = auth(signer, 77, "analyst")
         trained = await client.post("/train", json={"n_clusters": 2, "k_max": 3}, headers=analyst)
         assert trained.status_code == 200, trained.text
-        await redis.xadd(USER_EVENTS_STREAM, {"event_id": uuid.uuid4().hex, "type": "user.deleted",
-                                              "user_id": "77", "occurred_at": "2026-01-01T00:00:00Z"})  # fmt: skip
+        await redis.xadd(
+            USER_EVENTS_STREAM,
+            {
+                "event_id": uuid.uuid4().hex,
+                "type": "user.deleted",
+                "user_id": "77",
+                "occurred_at": "2026-01-01T00:00:00Z",
+            },
+        )
         for _ in range(100):
             models = (await client.get("/models", headers=analyst)).json()["models"]
             if all(m["trained_by"] != 77 for m in models):

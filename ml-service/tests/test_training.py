@@ -21,9 +21,18 @@ class TestTrain:
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["message"] == "Model trained successfully" and body["n_clusters"] == 3
-        assert set(body) == {"message", "model_version", "n_clusters", "silhouette_score", "inertia",
-                             "n_samples", "trained_at", "duration_seconds", "algorithm",
-                             "features"}  # fmt: skip
+        assert set(body) == {
+            "message",
+            "model_version",
+            "n_clusters",
+            "silhouette_score",
+            "inertia",
+            "n_samples",
+            "trained_at",
+            "duration_seconds",
+            "algorithm",
+            "features",
+        }
         assert body["algorithm"] == "kmeans" and len(body["features"]) == 4
         assert app.state.store.model.version == body["model_version"]
         elbow = (await client.get("/elbow", headers=auth(signer))).json()
@@ -89,8 +98,19 @@ class TestRegistry:
         assert response.status_code == 200
         assert response.json()["version"] == first and response.json()["active"] is True
         assert app.state.store.model.version == first
-        predicted = (await client.post("/predict", json={"sex": "Male", "age": 40, "annual_income": 50,
-                     "spending_score": 50, "purchase_frequency": 10}, headers=auth(signer))).json()  # fmt: skip
+        predicted = (
+            await client.post(
+                "/predict",
+                json={
+                    "sex": "Male",
+                    "age": 40,
+                    "annual_income": 50,
+                    "spending_score": 50,
+                    "purchase_frequency": 10,
+                },
+                headers=auth(signer),
+            )
+        ).json()
         assert predicted["model_version"] == first
         assert (
             await client.post("/models/v999-nothing/activate", headers=admin)

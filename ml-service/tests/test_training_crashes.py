@@ -39,8 +39,11 @@ async def big_upload(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ml", timeout=120) as http:
         with path.open("rb") as handle:
-            created = await http.post("/datasets", files={"file": ("big.csv", handle, "text/csv")},
-                                      headers=auth(signer, 41, "analyst"))  # fmt: skip
+            created = await http.post(
+                "/datasets",
+                files={"file": ("big.csv", handle, "text/csv")},
+                headers=auth(signer, 41, "analyst"),
+            )
     assert created.status_code == 201, created.text
     async with app.state.sessionmaker() as session:
         row = await session.get(Dataset, created.json()["dataset_id"])
@@ -81,14 +84,19 @@ async def spare_trainer(
 
 class TestWorkerDeath:
     async def test_killed_worker_fails_the_job_and_the_next_training_succeeds(
-        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI, redis: Redis,
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        app: FastAPI,
+        redis: Redis,
         big_dataset: int,
-    ) -> None:  # fmt: skip
+    ) -> None:
         analyst = auth(signer, 31, "analyst")
         accepted = await client.post(
-            "/train/jobs", json={"dataset_id": big_dataset, "k_min": 2, "k_max": 10},
+            "/train/jobs",
+            json={"dataset_id": big_dataset, "k_min": 2, "k_max": 10},
             headers=analyst,
-        )  # fmt: skip
+        )
         assert accepted.status_code == 202, accepted.text
         job_id = accepted.json()["job_id"]
         await eventually(lambda: worker_is_training(redis, job_id), "worker started")
@@ -143,14 +151,32 @@ class TestDeadProcesses:
         now = datetime.now(UTC)
         dead, alive, queued_long_ago = (uuid.uuid4().hex for _ in range(3))
         async with app.state.sessionmaker() as session, session.begin():
-            session.add_all([
-                TrainingJob(id=dead, status="running", params={}, owner="gone-1",
-                            heartbeat_at=now - timedelta(minutes=10)),
-                TrainingJob(id=alive, status="running", params={}, owner="other-replica-2",
-                            heartbeat_at=now),
-                TrainingJob(id=queued_long_ago, status="queued", params={}, owner=None,
-                            heartbeat_at=None, created_at=now - timedelta(hours=1)),
-            ])  # fmt: skip
+            session.add_all(
+                [
+                    TrainingJob(
+                        id=dead,
+                        status="running",
+                        params={},
+                        owner="gone-1",
+                        heartbeat_at=now - timedelta(minutes=10),
+                    ),
+                    TrainingJob(
+                        id=alive,
+                        status="running",
+                        params={},
+                        owner="other-replica-2",
+                        heartbeat_at=now,
+                    ),
+                    TrainingJob(
+                        id=queued_long_ago,
+                        status="queued",
+                        params={},
+                        owner=None,
+                        heartbeat_at=None,
+                        created_at=now - timedelta(hours=1),
+                    ),
+                ]
+            )
         failed = await reaper.fail_stale_jobs()
         assert set(failed) >= {dead, queued_long_ago} and alive not in failed
         async with app.state.sessionmaker() as session, session.begin():
@@ -176,9 +202,12 @@ class TestDeadProcesses:
 
 class TestShutdown:
     async def test_shutdown_marks_the_running_job_failed(
-        self, spare_trainer: tuple[Trainer, ModelStore], app: FastAPI, redis: Redis,
+        self,
+        spare_trainer: tuple[Trainer, ModelStore],
+        app: FastAPI,
+        redis: Redis,
         big_dataset: int,
-    ) -> None:  # fmt: skip
+    ) -> None:
         trainer, _ = spare_trainer
         job_id, task = await trainer.submit(TrainRequest(dataset_id=big_dataset), None)
         await eventually(lambda: worker_is_training(redis, job_id), "worker started")

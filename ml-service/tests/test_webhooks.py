@@ -88,9 +88,10 @@ class TestSubscriptions:
         self, client: httpx.AsyncClient, signer: TokenSigner, url: str
     ) -> None:
         response = await client.post(
-            "/webhooks", json={"url": url, "events": ["training.succeeded"]},
+            "/webhooks",
+            json={"url": url, "events": ["training.succeeded"]},
             headers=auth(signer, ANALYST, "analyst"),
-        )  # fmt: skip
+        )
         assert response.status_code == 422, response.text
         assert response.json()["detail"][0]["loc"] == ["body", "url"]
 
@@ -98,26 +99,35 @@ class TestSubscriptions:
         self, client: httpx.AsyncClient, signer: TokenSigner
     ) -> None:
         analyst = auth(signer, ANALYST, "analyst")
-        for body in ({"url": "https://example.com/h", "events": []},
-                     {"url": "https://example.com/h", "events": ["model.deleted"]},
-                     {"url": "https://example.com/h", "events": ["drift.detected"], "description": "x" * 501}):  # fmt: skip
+        for body in (
+            {"url": "https://example.com/h", "events": []},
+            {"url": "https://example.com/h", "events": ["model.deleted"]},
+            {
+                "url": "https://example.com/h",
+                "events": ["drift.detected"],
+                "description": "x" * 501,
+            },
+        ):
             assert (await client.post("/webhooks", json=body, headers=analyst)).status_code == 422
         user = auth(signer, 5, "user")
         assert (await client.get("/webhooks", headers=user)).status_code == 403
         assert (await client.get("/webhooks")).status_code == 401
 
     async def test_secret_shown_once_encrypted_at_rest_and_objects_per_user(
-        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        app: FastAPI,
         allow_private: None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         created = await subscribe(client, signer, "http://127.0.0.1:9/hook", ["model.activated"])
         assert created["secret"].startswith("whsec_") and created["events"] == ["model.activated"]
         listed = (await client.get("/webhooks", headers=auth(signer, ANALYST, "analyst"))).json()
         assert [h["id"] for h in listed] == [created["id"]] and "secret" not in listed[0]
         async with app.state.sessionmaker() as session:
-            row = (await session.execute(
-                select(Subscription).where(Subscription.id == created["id"])
-            )).scalar_one()  # fmt: skip
+            row = (
+                await session.execute(select(Subscription).where(Subscription.id == created["id"]))
+            ).scalar_one()
         assert created["secret"] not in row.secret_encrypted
         assert (
             SecretBox(app.state.settings.webhook_secret_keys).decrypt(row.secret_encrypted)
@@ -137,9 +147,12 @@ class TestSubscriptions:
 
 class TestDelivery:
     async def test_training_job_delivers_a_signed_training_succeeded(
-        self, client: httpx.AsyncClient, signer: TokenSigner, receiver: WebhookReceiver,
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        receiver: WebhookReceiver,
         allow_private: None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         receiver.start()
         hook = await subscribe(client, signer, receiver.url, ["training.succeeded"])
         analyst = auth(signer, ANALYST, "analyst")
@@ -152,9 +165,11 @@ class TestDelivery:
         assert len(items) == 1 and items[0]["event"] == "training.succeeded"
         assert items[0]["attempts"] == 1 and items[0]["last_status_code"] == 200
         [(headers, body)] = receiver.received
-        expected = hmac.new(hook["secret"].encode(),
-                           headers["X-Webhook-Timestamp"].encode() + b"." + body,
-                           hashlib.sha256).hexdigest()  # fmt: skip
+        expected = hmac.new(
+            hook["secret"].encode(),
+            headers["X-Webhook-Timestamp"].encode() + b"." + body,
+            hashlib.sha256,
+        ).hexdigest()
         assert headers["X-Webhook-Signature"] == f"v1={expected}"
         document = receiver.bodies()[0]
         assert document["id"] == headers["X-Webhook-Id"] == items[0]["id"]
@@ -164,9 +179,12 @@ class TestDelivery:
         assert document["data"]["model_version"] == job["result"]["model_version"]
 
     async def test_500_500_200_makes_three_attempts_and_one_success(
-        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        app: FastAPI,
         allow_private: None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         receiver = WebhookReceiver(statuses=(500, 500)).start()
         try:
             hook = await subscribe(client, signer, receiver.url, ["model.activated"])
@@ -183,9 +201,13 @@ class TestDelivery:
         assert len({h["X-Webhook-Id"] for h, _ in receiver.received}) == 1
 
     async def test_receiver_down_then_back_loses_nothing(
-        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
-        receiver: WebhookReceiver, allow_private: None,
-    ) -> None:  # fmt: skip
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        app: FastAPI,
+        receiver: WebhookReceiver,
+        allow_private: None,
+    ) -> None:
         hook = await subscribe(client, signer, receiver.url, ["model.activated"])
         await activate_active(client, signer, app)
         await activate_active(client, signer, app)
@@ -203,9 +225,13 @@ class TestDelivery:
         assert len(receiver.received) == 2
 
     async def test_out_of_attempts_is_failed(
-        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
-        receiver: WebhookReceiver, allow_private: None,
-    ) -> None:  # fmt: skip
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        app: FastAPI,
+        receiver: WebhookReceiver,
+        allow_private: None,
+    ) -> None:
         hook = await subscribe(client, signer, receiver.url, ["model.activated"])
         await activate_active(client, signer, app)
         [delivery] = await deliveries_when(
@@ -215,24 +241,31 @@ class TestDelivery:
         assert len(delivery["attempt_log"]) == delivery["attempts"]
 
     async def test_address_checked_again_at_delivery(
-        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
-        receiver: WebhookReceiver, allow_private: None,
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        app: FastAPI,
+        receiver: WebhookReceiver,
+        allow_private: None,
         monkeypatch: pytest.MonkeyPatch,
-    ) -> None:  # fmt: skip
+    ) -> None:
         receiver.start()
         hook = await subscribe(client, signer, receiver.url, ["model.activated"])
         monkeypatch.setattr(app.state.settings, "webhook_allow_private", False)
         await activate_active(client, signer, app)
-        delivery = (await deliveries_when(
-            client, signer, hook["id"], lambda d: d and d[0]["attempts"] >= 1
-        ))[0]  # fmt: skip
+        delivery = (
+            await deliveries_when(client, signer, hook["id"], lambda d: d and d[0]["attempts"] >= 1)
+        )[0]
         assert "refused" in delivery["attempt_log"][0]["error"]
         assert receiver.received == []
 
     async def test_each_delivery_sent_once_across_two_workers(
-        self, client: httpx.AsyncClient, signer: TokenSigner, app: FastAPI,
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        app: FastAPI,
         allow_private: None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         receiver = WebhookReceiver(delay=0.05).start()
         try:
             hook = await subscribe(client, signer, receiver.url, ["model.activated"])
@@ -269,8 +302,14 @@ class TestSettings:
         assert defaults.webhook_max_attempts >= 5 and defaults.webhook_timeout_seconds == 5
         gaps = range(1, defaults.webhook_max_attempts)
         # retry_delay is at least half the nominal delay (the jitter's floor).
-        shortest = sum(min(defaults.webhook_backoff_cap_seconds,
-                           defaults.webhook_backoff_base_seconds * 2 ** (n - 1)) / 2 for n in gaps)  # fmt: skip
+        shortest = sum(
+            min(
+                defaults.webhook_backoff_cap_seconds,
+                defaults.webhook_backoff_base_seconds * 2 ** (n - 1),
+            )
+            / 2
+            for n in gaps
+        )
         assert shortest >= 3600
         for n in gaps:
             delay = retry_delay(n, 60, 3600)

@@ -38,17 +38,24 @@ def create_app(
             )
             consumers = [
                 StreamConsumer(
-                    shared.redis, HISTORY_STREAM, CONSUMER_GROUP,
+                    shared.redis,
+                    HISTORY_STREAM,
+                    CONSUMER_GROUP,
                     history_handler(shared.sessionmaker),
-                    batch_size=settings.history_batch_size, block_ms=settings.history_block_ms,
-                    gather_seconds=settings.history_gather_seconds, retry=settings.stream_retry,
-                ),
-                StreamConsumer(
-                    shared.redis, USER_EVENTS_STREAM, CONSUMER_GROUP,
-                    user_events_handler(shared.sessionmaker), block_ms=1000,
+                    batch_size=settings.history_batch_size,
+                    block_ms=settings.history_block_ms,
+                    gather_seconds=settings.history_gather_seconds,
                     retry=settings.stream_retry,
                 ),
-            ]  # fmt: skip
+                StreamConsumer(
+                    shared.redis,
+                    USER_EVENTS_STREAM,
+                    CONSUMER_GROUP,
+                    user_events_handler(shared.sessionmaker),
+                    block_ms=1000,
+                    retry=settings.stream_retry,
+                ),
+            ]
             for consumer in consumers:
                 consumer.start()
             try:

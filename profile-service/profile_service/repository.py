@@ -72,10 +72,15 @@ _NEWEST_FIRST = (col(PredictionHistory.created_at).desc(), col(PredictionHistory
 
 # A listed entry: plain columns, no ORM object per row (the page is read, never changed).
 _ENTRY_COLUMNS: tuple[Any, ...] = (
-    PredictionHistory.id, PredictionHistory.customer_data, PredictionHistory.cluster,
-    PredictionHistory.cluster_name, PredictionHistory.confidence, PredictionHistory.model_version,
-    PredictionHistory.profile_id, PredictionHistory.created_at,
-)  # fmt: skip
+    PredictionHistory.id,
+    PredictionHistory.customer_data,
+    PredictionHistory.cluster,
+    PredictionHistory.cluster_name,
+    PredictionHistory.confidence,
+    PredictionHistory.model_version,
+    PredictionHistory.profile_id,
+    PredictionHistory.created_at,
+)
 
 
 async def list_history(
@@ -108,17 +113,28 @@ async def list_history(
 # An export row, as CSV by COPY: PostgreSQL formats every field (created_at as ISO 8601
 # UTC, the customer fields read out of the JSON), so Python only moves bytes.
 EXPORT_COLUMNS = (
-    "id", "created_at", "cluster", "cluster_name", "confidence", "model_version", "profile_id",
-    *CUSTOMER_FIELDS, "batch_size",
-)  # fmt: skip
+    "id",
+    "created_at",
+    "cluster",
+    "cluster_name",
+    "confidence",
+    "model_version",
+    "profile_id",
+    *CUSTOMER_FIELDS,
+    "batch_size",
+)
 _EXPORT_SELECT: tuple[Any, ...] = (
     PredictionHistory.id,
-    func.to_char(func.timezone("UTC", PredictionHistory.created_at),
-                 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
-    PredictionHistory.cluster, PredictionHistory.cluster_name, PredictionHistory.confidence,
-    PredictionHistory.model_version, PredictionHistory.profile_id,
+    func.to_char(
+        func.timezone("UTC", PredictionHistory.created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
+    ),
+    PredictionHistory.cluster,
+    PredictionHistory.cluster_name,
+    PredictionHistory.confidence,
+    PredictionHistory.model_version,
+    PredictionHistory.profile_id,
     *(PredictionHistory.customer_data[name].astext for name in EXPORT_COLUMNS[7:]),
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -168,9 +184,11 @@ async def history_csv_page(
     driver = (await (await session.connection()).get_raw_connection()).driver_connection
     assert driver is not None  # an asyncpg connection
     await driver.copy_from_query(
-        compiled.string, *(params[name] for name in compiled.positiontup or ()),
-        output=collect, format="csv",
-    )  # fmt: skip
+        compiled.string,
+        *(params[name] for name in compiled.positiontup or ()),
+        output=collect,
+        format="csv",
+    )
     data = b"".join(chunks)
     if not data:
         return CsvPage(data, None)
@@ -216,9 +234,16 @@ _TOMBSTONE = text(
     "ON CONFLICT (user_id) DO NOTHING"
 )
 _HISTORY_COLUMNS = (
-    "event_id", "user_id", "profile_id", "customer_data", "cluster", "cluster_name",
-    "confidence", "model_version", "created_at",
-)  # fmt: skip
+    "event_id",
+    "user_id",
+    "profile_id",
+    "customer_data",
+    "cluster",
+    "cluster_name",
+    "confidence",
+    "model_version",
+    "created_at",
+)
 
 
 async def insert_history(session: AsyncSession, events: list[HistoryEvent]) -> int:

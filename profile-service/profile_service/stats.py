@@ -78,9 +78,13 @@ async def overall(session: AsyncSession, days: int = 7, bucket: Bucket = "day") 
 
 
 async def overall_bounded(
-    session: AsyncSession, redis: Redis, days: int, bucket: Bucket, exact_rows: int,
+    session: AsyncSession,
+    redis: Redis,
+    days: int,
+    bucket: Bucket,
+    exact_rows: int,
     cache_seconds: float,
-) -> OverallStats:  # fmt: skip
+) -> OverallStats:
     """`overall`, exact on a small history; on a larger one (more than `exact_rows` rows,
     estimated) computed at most once per `cache_seconds` by all replicas together, so
     admin dashboards don't count every history row on each call."""

@@ -42,8 +42,13 @@ def ml_stub() -> FastAPI:
     async def predict(request: Request) -> dict[str, Any]:
         body = await request.json()
         app.state.calls.append({"body": body, "token": request.headers.get("x-service-token")})
-        return {"cluster": 1, "cluster_name": "High Value Customers", "confidence": 88.5,
-                "model_version": "v1-test", "customer_data": body["customer"]}  # fmt: skip
+        return {
+            "cluster": 1,
+            "cluster_name": "High Value Customers",
+            "confidence": 88.5,
+            "model_version": "v1-test",
+            "customer_data": body["customer"],
+        }
 
     return app
 

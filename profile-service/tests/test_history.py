@@ -27,12 +27,20 @@ from .helpers import CUSTOMER, SERVICE_TOKEN, auth
 INTERNAL = {"X-Service-Token": SERVICE_TOKEN}
 
 
-def event(user_id: int, created_at: datetime, cluster: int = 1, confidence: float = 80.0,
-          **extra: Any) -> dict[str, str]:  # fmt: skip
+def event(
+    user_id: int, created_at: datetime, cluster: int = 1, confidence: float = 80.0, **extra: Any
+) -> dict[str, str]:
     fields = HistoryEvent(
-        uuid.uuid4().hex, user_id, None, json.dumps(CUSTOMER), cluster, f"Segment {cluster}",
-        confidence, "v1-test", created_at,
-    ).to_fields()  # fmt: skip
+        uuid.uuid4().hex,
+        user_id,
+        None,
+        json.dumps(CUSTOMER),
+        cluster,
+        f"Segment {cluster}",
+        confidence,
+        "v1-test",
+        created_at,
+    ).to_fields()
     fields.update(extra)
     return fields
 
@@ -66,8 +74,16 @@ class TestHistoryEvents:
         first = body["history"][0]
         assert first["created_at"] > body["history"][1]["created_at"]
         assert first["customer_data"] == CUSTOMER and first["cluster"] == 1
-        assert set(first) == {"id", "customer_data", "cluster", "cluster_name", "confidence",
-                              "model_version", "profile_id", "created_at"}  # fmt: skip
+        assert set(first) == {
+            "id",
+            "customer_data",
+            "cluster",
+            "cluster_name",
+            "confidence",
+            "model_version",
+            "profile_id",
+            "created_at",
+        }
 
     async def test_duplicate_events_are_stored_once(
         self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
@@ -119,8 +135,17 @@ class TestHistoryEvents:
         self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         summary = {"batch_size": 3, "cluster_counts": {"Segment 1": 2, "Segment 2": 1}}
-        await publish(redis, event(4, NOW, cluster_name="", cluster="", confidence="",
-                                   customer_data=json.dumps(summary)))  # fmt: skip
+        await publish(
+            redis,
+            event(
+                4,
+                NOW,
+                cluster_name="",
+                cluster="",
+                confidence="",
+                customer_data=json.dumps(summary),
+            ),
+        )
         entry = (await wait_for_total(client, auth(signer, 4), 1))["history"][0]
         assert entry["cluster"] is None and entry["customer_data"] == summary
 
@@ -140,11 +165,17 @@ class TestHistoryQueries:
 
     @pytest.mark.parametrize(
         ("query", "expected"),
-        [("", 3), ("cluster=1", 2), ("min_confidence=70", 2), ("date_from=2026-03-02", 2),
-         ("date_to=2026-03-02", 2), ("date_from=2026-03-02&date_to=2026-03-02", 1),
-         ("date_from=2026-03-02T23:00:00Z&date_to=2026-03-03T00:00:00%2B00:00", 2),
-         ("cluster=1&min_confidence=80", 1)],
-    )  # fmt: skip
+        [
+            ("", 3),
+            ("cluster=1", 2),
+            ("min_confidence=70", 2),
+            ("date_from=2026-03-02", 2),
+            ("date_to=2026-03-02", 2),
+            ("date_from=2026-03-02&date_to=2026-03-02", 1),
+            ("date_from=2026-03-02T23:00:00Z&date_to=2026-03-03T00:00:00%2B00:00", 2),
+            ("cluster=1&min_confidence=80", 1),
+        ],
+    )
     async def test_filters(
         self,
         client: httpx.AsyncClient,
@@ -203,8 +234,18 @@ class TestHistoryQueries:
         assert response.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(response.text)))
         assert [int(r["id"]) for r in rows] == [e["id"] for e in listed]
-        assert {"id", "created_at", "cluster", "cluster_name", "confidence", "sex", "age",
-                "annual_income", "spending_score", "purchase_frequency"} <= set(rows[0])  # fmt: skip
+        assert {
+            "id",
+            "created_at",
+            "cluster",
+            "cluster_name",
+            "confidence",
+            "sex",
+            "age",
+            "annual_income",
+            "spending_score",
+            "purchase_frequency",
+        } <= set(rows[0])
         assert rows[0]["age"] == "31"
 
     async def test_export_pages_through_large_histories(
@@ -316,8 +357,15 @@ class TestUserDeletionAndStats:
         await wait_for_total(client, auth(signer, 9), 1)
         await wait_for_total(client, auth(signer, 10), 1)
         for _ in range(2):  # idempotent
-            await redis.xadd(USER_EVENTS_STREAM, {"event_id": uuid.uuid4().hex, "type": "user.deleted",
-                                                  "user_id": "9", "occurred_at": NOW.isoformat()})  # fmt: skip
+            await redis.xadd(
+                USER_EVENTS_STREAM,
+                {
+                    "event_id": uuid.uuid4().hex,
+                    "type": "user.deleted",
+                    "user_id": "9",
+                    "occurred_at": NOW.isoformat(),
+                },
+            )
         for _ in range(150):
             stats = (await client.get("/internal/users/9/stats", headers=INTERNAL)).json()
             if stats == {"total_predictions": 0, "total_saved_profiles": 0}:
@@ -333,8 +381,15 @@ class TestUserDeletionAndStats:
     ) -> None:
         """Review L2: events from before the deletion, consumed after it (a backlog)."""
         await client.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=auth(signer, 13))
-        await redis.xadd(USER_EVENTS_STREAM, {"event_id": uuid.uuid4().hex, "type": "user.deleted",
-                                              "user_id": "13", "occurred_at": NOW.isoformat()})  # fmt: skip
+        await redis.xadd(
+            USER_EVENTS_STREAM,
+            {
+                "event_id": uuid.uuid4().hex,
+                "type": "user.deleted",
+                "user_id": "13",
+                "occurred_at": NOW.isoformat(),
+            },
+        )
         for _ in range(150):
             stats = (await client.get("/internal/users/13/stats", headers=INTERNAL)).json()
             if stats["total_saved_profiles"] == 0:
@@ -351,9 +406,19 @@ class TestUserDeletionAndStats:
         self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         await client.post("/profiles/", json={"name": "x", **CUSTOMER}, headers=auth(signer, 11))
-        await publish(redis, event(11, NOW, cluster=2), event(12, NOW - timedelta(days=10), cluster=2),
-                      event(11, NOW, cluster="", cluster_name="", confidence="",
-                            customer_data=json.dumps({"batch_size": 2, "cluster_counts": {}})))  # fmt: skip
+        await publish(
+            redis,
+            event(11, NOW, cluster=2),
+            event(12, NOW - timedelta(days=10), cluster=2),
+            event(
+                11,
+                NOW,
+                cluster="",
+                cluster_name="",
+                confidence="",
+                customer_data=json.dumps({"batch_size": 2, "cluster_counts": {}}),
+            ),
+        )
         await wait_for_total(client, auth(signer, 11), 2)
         await wait_for_total(client, auth(signer, 12), 1)
         overall = (await client.get("/internal/stats", headers=INTERNAL)).json()
@@ -373,8 +438,14 @@ class TestUserDeletionAndStats:
         self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
     ) -> None:
         today = NOW.date()
-        await publish(redis, event(13, NOW), event(13, NOW), event(13, NOW - timedelta(days=3)),
-                      event(13, NOW - timedelta(days=40)), event(13, NOW - timedelta(days=400)))  # fmt: skip
+        await publish(
+            redis,
+            event(13, NOW),
+            event(13, NOW),
+            event(13, NOW - timedelta(days=3)),
+            event(13, NOW - timedelta(days=40)),
+            event(13, NOW - timedelta(days=400)),
+        )
         await wait_for_total(client, auth(signer, 13), 5)
 
         async def over_time(**params: Any) -> list[dict[str, Any]]:
@@ -423,9 +494,13 @@ class TestAdminStatsCost:
     """Review L13: /admin/stats must not count every history row on each call."""
 
     async def test_large_history_totals_are_computed_once_per_interval(
-        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Any, app: FastAPI,
+        self,
+        client: httpx.AsyncClient,
+        signer: TokenSigner,
+        redis: Any,
+        app: FastAPI,
         monkeypatch: pytest.MonkeyPatch,
-    ) -> None:  # fmt: skip
+    ) -> None:
         # One analysed row counts as large here; totals live 1 s.
         monkeypatch.setattr(app.state.settings, "stats_exact_rows", 1)
         monkeypatch.setattr(app.state.settings, "stats_cache_seconds", 1.0)

@@ -28,15 +28,35 @@ class TestProfileCrud:
     ) -> None:
         body = await create(client, auth(signer, 1), sex="female", notes="VIP")
         assert body["user_id"] == 1 and body["sex"] == "Female" and body["notes"] == "VIP"
-        assert set(body) == {"id", "user_id", "name", "notes", "sex", "age", "annual_income",
-                             "spending_score", "purchase_frequency", "created_at", "updated_at"}  # fmt: skip
+        assert set(body) == {
+            "id",
+            "user_id",
+            "name",
+            "notes",
+            "sex",
+            "age",
+            "annual_income",
+            "spending_score",
+            "purchase_frequency",
+            "created_at",
+            "updated_at",
+        }
 
     @pytest.mark.parametrize(
         "bad",
-        [{"name": ""}, {"name": "x" * 256}, {"notes": "x" * 2001}, {"age": 17}, {"age": 101},
-         {"annual_income": -1}, {"annual_income": 10001}, {"spending_score": 0},
-         {"purchase_frequency": 366}, {"sex": "other"}],
-    )  # fmt: skip
+        [
+            {"name": ""},
+            {"name": "x" * 256},
+            {"notes": "x" * 2001},
+            {"age": 17},
+            {"age": 101},
+            {"annual_income": -1},
+            {"annual_income": 10001},
+            {"spending_score": 0},
+            {"purchase_frequency": 366},
+            {"sex": "other"},
+        ],
+    )
     async def test_out_of_range_fields_are_422(
         self, client: httpx.AsyncClient, signer: TokenSigner, bad: dict
     ) -> None:

@@ -106,8 +106,10 @@ def wait_for_head(alembic_ini: Path, database_url: str, schema: str, timeout: fl
             return True
         if time.monotonic() > deadline:
             return False
-        print(f"waiting for migrations of {schema}: at {sorted(applied)}, head {sorted(heads)}",
-              flush=True)  # fmt: skip
+        print(
+            f"waiting for migrations of {schema}: at {sorted(applied)}, head {sorted(heads)}",
+            flush=True,
+        )
         time.sleep(5)
 
 

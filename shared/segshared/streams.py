@@ -147,8 +147,12 @@ class StreamConsumer:
         if missing:
             # Pending but deleted from the stream (trimmed or XDEL'd by someone): nothing
             # can be done with them any more; say so loudly and stop redelivering them.
-            logger.error("stream %s: %d pending entries were deleted before being handled: %s",
-                         self.stream, len(missing), missing[:10])  # fmt: skip
+            logger.error(
+                "stream %s: %d pending entries were deleted before being handled: %s",
+                self.stream,
+                len(missing),
+                missing[:10],
+            )
             MISSING_ENTRIES.labels(self.stream, self.group).inc(len(missing))
             await self.redis.xack(self.stream, self.group, *missing)
         self._held = [entry for entry in entries if entry[1]]
@@ -188,9 +192,15 @@ class StreamConsumer:
         error = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"[:1000]
         if deliveries < self.retry.max_deliveries:
             delay = self.retry.delay(deliveries)
-            logger.warning("stream %s: entry %s failed (delivery %d of %d), retrying in %.1fs: %s",
-                           self.stream, entry_id, deliveries, self.retry.max_deliveries, delay,
-                           error)  # fmt: skip
+            logger.warning(
+                "stream %s: entry %s failed (delivery %d of %d), retrying in %.1fs: %s",
+                self.stream,
+                entry_id,
+                deliveries,
+                self.retry.max_deliveries,
+                delay,
+                error,
+            )
             due = time.monotonic() + delay
             self._retry_at = due if self._retry_at is None else min(self._retry_at, due)
             return
@@ -204,13 +214,23 @@ class StreamConsumer:
             "dead.at": datetime.now(UTC).isoformat(),
         }
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(dead_letter_stream(self.stream), dead, maxlen=DEAD_LETTER_MAX_LENGTH,
-                      approximate=True)  # fmt: skip
+            pipe.xadd(
+                dead_letter_stream(self.stream),
+                dead,
+                maxlen=DEAD_LETTER_MAX_LENGTH,
+                approximate=True,
+            )
             pipe.xack(self.stream, self.group, entry_id)
             await pipe.execute()
         DEAD_LETTERS.labels(self.stream, self.group).inc()
-        logger.error("stream %s: entry %s failed %d times, moved to %s: %s", self.stream,
-                     entry_id, deliveries, dead_letter_stream(self.stream), error)  # fmt: skip
+        logger.error(
+            "stream %s: entry %s failed %d times, moved to %s: %s",
+            self.stream,
+            entry_id,
+            deliveries,
+            dead_letter_stream(self.stream),
+            error,
+        )
 
     async def retry_own_pending(self) -> int:
         """Deliver this consumer's failed entries again (each delivery is counted)."""
@@ -228,14 +248,21 @@ class StreamConsumer:
         cursor = "0-0"
         while True:
             result: Any = await self.redis.xautoclaim(
-                self.stream, self.group, self.consumer, self.reclaim_idle_ms, cursor,
+                self.stream,
+                self.group,
+                self.consumer,
+                self.reclaim_idle_ms,
+                cursor,
                 count=self.batch_size,
-            )  # fmt: skip
+            )
             cursor, entries = result[0], [e for e in result[1] if e[0] is not None]
             deleted = result[2] if len(result) > 2 else []
             if deleted:
-                logger.error("stream %s: %d pending entries were deleted before being handled",
-                             self.stream, len(deleted))  # fmt: skip
+                logger.error(
+                    "stream %s: %d pending entries were deleted before being handled",
+                    self.stream,
+                    len(deleted),
+                )
                 MISSING_ENTRIES.labels(self.stream, self.group).inc(len(deleted))
             await self._process(entries)
             handled += len(entries)
@@ -255,9 +282,12 @@ class StreamConsumer:
     async def poll_once(self) -> int:
         """Read and handle one batch of new entries; return its size."""
         response: Any = await self.redis.xreadgroup(
-            self.group, self.consumer, {self.stream: ">"}, count=self.batch_size,
+            self.group,
+            self.consumer,
+            {self.stream: ">"},
+            count=self.batch_size,
             block=self.block_ms,
-        )  # fmt: skip
+        )
         entries: list[Entry] = [e for _, batch in response or [] for e in batch]
         await self._process(entries)
         return len(entries)
@@ -303,15 +333,21 @@ class StreamConsumer:
                     # Redis lost the group (restart without persistence, failover, FLUSH):
                     # recreate it; entries of the old one are redelivered, handlers are
                     # idempotent.
-                    logger.warning("stream %s: group %s is gone; recreating it",
-                                   self.stream, self.group)  # fmt: skip
+                    logger.warning(
+                        "stream %s: group %s is gone; recreating it", self.stream, self.group
+                    )
                     self._group_ready, self._held, self._retry_at = False, [], None
                 delay = backoff.next()
                 kind = "transient" if is_transient(exc) or _is_nogroup(exc) else "entry"
                 CONSUMER_FAILURES.labels(self.stream, self.group, kind).inc()
                 log = logger.warning if kind == "transient" else logger.exception
-                log("stream %s: consumer step failed (%s: %s); retrying in %.1fs",
-                    self.stream, type(exc).__name__, exc, delay)  # fmt: skip
+                log(
+                    "stream %s: consumer step failed (%s: %s); retrying in %.1fs",
+                    self.stream,
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                )
                 await sleep_unless(self._stopping, delay)
                 continue
             backoff.reset()
@@ -412,14 +448,19 @@ async def trim_loop(
                 result = await trim_acknowledged(redis, stream)
                 STREAM_BACKLOG.labels(stream).set(result.backlog)
                 if result.backlog > backlog_alarm:
-                    logger.warning("stream %s: %d entries not yet acked by every consumer group "
-                                   "(alarm at %d); is a consumer down?", stream, result.backlog,
-                                   backlog_alarm)  # fmt: skip
+                    logger.warning(
+                        "stream %s: %d entries not yet acked by every consumer group "
+                        "(alarm at %d); is a consumer down?",
+                        stream,
+                        result.backlog,
+                        backlog_alarm,
+                    )
             backoff.reset()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             delay = backoff.next()
-            logger.warning("stream trimming failed (%s: %s); retrying in %.1fs",
-                           type(exc).__name__, exc, delay)  # fmt: skip
+            logger.warning(
+                "stream trimming failed (%s: %s); retrying in %.1fs", type(exc).__name__, exc, delay
+            )
         await sleep_unless(stop, delay)

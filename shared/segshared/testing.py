@@ -160,8 +160,14 @@ class TokenSigner:
 
         return TokenVerifier(load, self.issuer, self.audience)
 
-    def token(self, user_id: int, role: str = "user", username: str | None = None,
-              expires_in: int = 1800, **extra: Any) -> str:  # fmt: skip
+    def token(
+        self,
+        user_id: int,
+        role: str = "user",
+        username: str | None = None,
+        expires_in: int = 1800,
+        **extra: Any,
+    ) -> str:
         """A signed access token for `user_id` with `role`."""
         now = time.time()
         payload = {

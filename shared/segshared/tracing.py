@@ -112,9 +112,15 @@ class ArrivingWorkOnly(Sampler):
         self._ratio = TraceIdRatioBased(ratio)
 
     def should_sample(  # type: ignore[no-untyped-def]
-        self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
+        self,
+        parent_context,
+        trace_id,
+        name,
+        kind=None,
+        attributes=None,
+        links=None,
         trace_state=None,
-    ) -> SamplingResult:  # fmt: skip
+    ) -> SamplingResult:
         if kind not in (SpanKind.SERVER, SpanKind.CONSUMER):
             return SamplingResult(Decision.DROP)
         return self._ratio.should_sample(

@@ -16,8 +16,11 @@ from segshared.testing import database_url_for_tests, recreate_database
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
-DIRECTORIES = {"auth_service": "auth-service", "profile_service": "profile-service",
-               "ml_service": "ml-service"}  # fmt: skip
+DIRECTORIES = {
+    "auth_service": "auth-service",
+    "profile_service": "profile-service",
+    "ml_service": "ml-service",
+}
 
 
 def _dsn(url: str) -> str:
@@ -152,12 +155,16 @@ class TestCommand:
         assert "real passwords: AUTH, ML, DATABASE_ADMIN_URL" in capsys.readouterr().err
 
     def test_passwords_come_from_the_services_urls(self) -> None:
-        env = {"AUTH_DATABASE_URL": "postgresql+asyncpg://auth_service:s3cret@db:5432/seg",
-               "PROFILE_DB_PASSWORD": "p4ss",
-               "PROFILE_DATABASE_URL": "postgresql://profile_service:other@db/seg"}  # fmt: skip
+        env = {
+            "AUTH_DATABASE_URL": "postgresql+asyncpg://auth_service:s3cret@db:5432/seg",
+            "PROFILE_DB_PASSWORD": "p4ss",
+            "PROFILE_DATABASE_URL": "postgresql://profile_service:other@db/seg",
+        }
         assert dbroles.passwords_from(env) == {
-            "auth_service": "s3cret", "profile_service": "p4ss", "ml_service": None,
-        }  # fmt: skip
+            "auth_service": "s3cret",
+            "profile_service": "p4ss",
+            "ml_service": None,
+        }
 
     def test_a_url_of_another_user_is_refused(self) -> None:
         with pytest.raises(dbroles.RoleSetupError, match="logs in as 'postgres'"):

@@ -48,9 +48,14 @@ class TestFigures:
 
     @pytest.mark.parametrize(
         ("statuses", "expected"),
-        [(["ok", "ok"], "ok"), (["ok", "warning"], "warning"), (["warning", "error"], "error"),
-         (["ok", "unknown"], "error"), ([], "ok")],
-    )  # fmt: skip
+        [
+            (["ok", "ok"], "ok"),
+            (["ok", "warning"], "warning"),
+            (["warning", "error"], "error"),
+            (["ok", "unknown"], "error"),
+            ([], "ok"),
+        ],
+    )
     def test_overall_status(self, statuses: list[str], expected: str) -> None:
         assert overall_status(statuses) == expected
 
@@ -77,6 +82,7 @@ class TestEndpoints:
         body = response.json()
         assert body["status"] == "error"
         assert body["components"]["postgres"] == {
-            "status": "error", "latency_ms": body["components"]["postgres"]["latency_ms"],
+            "status": "error",
+            "latency_ms": body["components"]["postgres"]["latency_ms"],
             "detail": "database is down",
-        }  # fmt: skip
+        }

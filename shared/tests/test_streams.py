@@ -197,9 +197,19 @@ class TestSelfHealing:
             await asyncio.sleep(0.5)  # several failed attempts while nothing listens
             assert consumer.running
             server = await asyncio.create_subprocess_exec(
-                "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--dir", str(tmp_path), stdout=subprocess.DEVNULL,
-            )  # fmt: skip
+                "redis-server",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(tmp_path),
+                stdout=subprocess.DEVNULL,
+            )
             await eventually(lambda: _answers(client))
             await client.xadd(STREAM, {"n": "1"})
             await eventually(lambda: asyncio.sleep(0, seen == ["1"]))

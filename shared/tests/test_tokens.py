@@ -44,10 +44,19 @@ class TestTokenVerifier:
     async def test_alg_none_is_refused(self, signer: TokenSigner) -> None:
         now = int(time.time())
         token = jwt.encode(
-            {"sub": "1", "role": "admin", "jti": "j", "iat": now, "exp": now + 60,
-             "iss": signer.issuer, "aud": signer.audience},
-            key=None, algorithm="none", headers={"kid": signer.kid},
-        )  # fmt: skip
+            {
+                "sub": "1",
+                "role": "admin",
+                "jti": "j",
+                "iat": now,
+                "exp": now + 60,
+                "iss": signer.issuer,
+                "aud": signer.audience,
+            },
+            key=None,
+            algorithm="none",
+            headers={"kid": signer.kid},
+        )
         with pytest.raises(Unauthorized):
             await signer.verifier().verify(token)
 
@@ -55,10 +64,19 @@ class TestTokenVerifier:
         public_jwk = signer.jwks()["keys"][0]["x"]
         now = int(time.time())
         token = jwt.encode(
-            {"sub": "1", "role": "admin", "jti": "j", "iat": now, "exp": now + 60,
-             "iss": signer.issuer, "aud": signer.audience},
-            key=public_jwk, algorithm="HS256", headers={"kid": signer.kid},
-        )  # fmt: skip
+            {
+                "sub": "1",
+                "role": "admin",
+                "jti": "j",
+                "iat": now,
+                "exp": now + 60,
+                "iss": signer.issuer,
+                "aud": signer.audience,
+            },
+            key=public_jwk,
+            algorithm="HS256",
+            headers={"kid": signer.kid},
+        )
         with pytest.raises(Unauthorized):
             await signer.verifier().verify(token)
 

@@ -54,17 +54,45 @@ class PrivatePostgres:
         if self._as:
             shutil.chown(self.root, "postgres")
             shutil.chown(self.sockets, "postgres")
-        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
-                  "--auth=trust", "-E", "UTF8", "--no-sync")  # fmt: skip
+        self._run(
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
         self.start()
-        self._run(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
-                  "postgres", "seg_test_faults")  # fmt: skip
+        self._run(
+            str(PG_BIN / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "seg_test_faults",
+        )
 
     def start(self) -> None:
-        options = (f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c max_connections=200")  # fmt: skip
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-w",
-                  "-l", str(self.root / "postgres.log"), "start")  # fmt: skip
+        options = (
+            f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c max_connections=200"
+        )
+        self._run(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(self.root / "postgres.log"),
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
@@ -81,15 +109,29 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.dir)],
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--dir",
+                str(self.dir),
+            ],
             stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         wait_until(self._answers, 10, "private redis up")
 
     def _answers(self) -> bool:
-        result = subprocess.run(["redis-cli", "-p", str(self.port), "ping"],
-                                capture_output=True, text=True)  # fmt: skip
+        result = subprocess.run(
+            ["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True
+        )
         return result.stdout.strip() == "PONG"
 
     def stop(self) -> None:
@@ -134,8 +176,13 @@ class PredictLoad:
         with httpx.Client(base_url=self.base_url, timeout=self.timeout) as client:
             while not self._stop.is_set():
                 income = self._income()
-                body = {"sex": "Female", "age": 30, "annual_income": income,
-                        "spending_score": 50, "purchase_frequency": 12}  # fmt: skip
+                body = {
+                    "sex": "Female",
+                    "age": 30,
+                    "annual_income": income,
+                    "spending_score": 50,
+                    "purchase_frequency": 12,
+                }
                 started = time.monotonic()
                 error = ""
                 try:

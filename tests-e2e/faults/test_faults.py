@@ -101,8 +101,11 @@ def url(fault_stack: Stack) -> str:
 @pytest.fixture(scope="module")
 def admin(url: str, fault_stack: Stack) -> dict[str, str]:
     env = fault_stack.env
-    login = httpx.post(url + "/auth/login", timeout=30, json={
-        "username": env["ADMIN_USERNAME"], "password": env["ADMIN_PASSWORD"]})  # fmt: skip
+    login = httpx.post(
+        url + "/auth/login",
+        timeout=30,
+        json={"username": env["ADMIN_USERNAME"], "password": env["ADMIN_PASSWORD"]},
+    )
     assert login.status_code == 200, login.text
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
@@ -111,16 +114,28 @@ def new_user(url: str, admin: dict[str, str], role: str = "user") -> dict[str, s
     """Register (and promote) a user; their bearer headers."""
     name = f"f_{secrets.token_hex(4)}"
     password = f"Passw0rd-{name}"
-    created = httpx.post(url + "/auth/register", timeout=30, json={
-        "email": f"{name}@example.com", "username": name, "full_name": name,
-        "password": password})  # fmt: skip
+    created = httpx.post(
+        url + "/auth/register",
+        timeout=30,
+        json={
+            "email": f"{name}@example.com",
+            "username": name,
+            "full_name": name,
+            "password": password,
+        },
+    )
     assert created.status_code == 201, created.text
     if role != "user":
-        promoted = httpx.put(f"{url}/users/{created.json()['id']}/role", json={"role": role},
-                             headers=admin, timeout=30)  # fmt: skip
+        promoted = httpx.put(
+            f"{url}/users/{created.json()['id']}/role",
+            json={"role": role},
+            headers=admin,
+            timeout=30,
+        )
         assert promoted.status_code == 200, promoted.text
-    login = httpx.post(url + "/auth/login", timeout=30,
-                       json={"username": name, "password": password})  # fmt: skip
+    login = httpx.post(
+        url + "/auth/login", timeout=30, json={"username": name, "password": password}
+    )
     assert login.status_code == 200, login.text
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
@@ -128,8 +143,13 @@ def new_user(url: str, admin: dict[str, str], role: str = "user") -> dict[str, s
 def settle(url: str, headers: dict[str, str], seconds: float = 120) -> float:
     """Wait until a prediction answers 200 again; return how long that took."""
     with httpx.Client(base_url=url, timeout=10) as client:
-        body = {"sex": "Male", "age": 40, "annual_income": 0.5, "spending_score": 40,
-                "purchase_frequency": 3}  # fmt: skip
+        body = {
+            "sex": "Male",
+            "age": 40,
+            "annual_income": 0.5,
+            "spending_score": 40,
+            "purchase_frequency": 3,
+        }
 
         def ok() -> bool:
             try:
@@ -149,13 +169,19 @@ class TestFaults:
             wait_until(lambda: len(load.answered()) >= 50, 60, "load running")
             killed_at = time.monotonic()
             fault_stack.kill("ml")
-            first_503 = wait_until(lambda: any(o.status == 503 for o in load.since(killed_at)),
-                                   10, "503 after the kill")  # fmt: skip
+            first_503 = wait_until(
+                lambda: any(o.status == 503 for o in load.since(killed_at)),
+                10,
+                "503 after the kill",
+            )
             time.sleep(2)
             restarted_at = time.monotonic()
             fault_stack.start("ml")
-            wait_until(lambda: any(o.status == 200 for o in load.since(restarted_at)), 120,
-                       "200 after the restart")  # fmt: skip
+            wait_until(
+                lambda: any(o.status == 200 for o in load.since(restarted_at)),
+                120,
+                "200 after the restart",
+            )
             recovery = time.monotonic() - restarted_at
             time.sleep(2)
         statuses = load.statuses()
@@ -165,16 +191,22 @@ class TestFaults:
         assert set(statuses) <= {200, 502, 503}, (statuses, errors)
         assert max(o.seconds for o in load.outcomes) < 35  # answered within the timeout
         tally, _ = converged_history(url, user, load.answered(), 60)
-        report(request, "kill -9 ml-service under predict load",
-               f"{tally.operations} operations, {tally.lost} lost, {tally.duplicated} "
-               f"duplicated, recovery in {recovery:.1f} s (first 503 {first_503:.2f} s after "
-               f"the kill, {statuses[503]} answers 503)")  # fmt: skip
+        report(
+            request,
+            "kill -9 ml-service under predict load",
+            f"{tally.operations} operations, {tally.lost} lost, {tally.duplicated} "
+            f"duplicated, recovery in {recovery:.1f} s (first 503 {first_503:.2f} s after "
+            f"the kill, {statuses[503]} answers 503)",
+        )
         assert tally.lost == 0 and tally.duplicated == 0
 
     def test_postgres_restarted_under_predict_load(
-        self, request: pytest.FixtureRequest, infra: tuple[PrivatePostgres, PrivateRedis],
-        url: str, admin: dict[str, str],
-    ) -> None:  # fmt: skip
+        self,
+        request: pytest.FixtureRequest,
+        infra: tuple[PrivatePostgres, PrivateRedis],
+        url: str,
+        admin: dict[str, str],
+    ) -> None:
         postgres, _ = infra
         user = new_user(url, admin)
         with PredictLoad(url, user) as load:
@@ -188,26 +220,38 @@ class TestFaults:
         assert set(statuses) <= {200, 503}, statuses
         tally, _ = converged_history(url, user, load.answered(), 90)
         recovery = time.monotonic() - back_at if tally.lost == 0 else float("inf")
-        report(request, "restart PostgreSQL under predict load",
-               f"{tally.operations} operations, {tally.lost} lost, {tally.duplicated} "
-               f"duplicated, recovery in {recovery:.1f} s (history complete after the "
-               f"restart; answers {dict(statuses)})")  # fmt: skip
+        report(
+            request,
+            "restart PostgreSQL under predict load",
+            f"{tally.operations} operations, {tally.lost} lost, {tally.duplicated} "
+            f"duplicated, recovery in {recovery:.1f} s (history complete after the "
+            f"restart; answers {dict(statuses)})",
+        )
         assert tally.lost == 0 and tally.duplicated == 0
 
     def test_training_worker_killed_mid_job(
-        self, request: pytest.FixtureRequest, fault_stack: Stack, url: str, admin: dict[str, str],
+        self,
+        request: pytest.FixtureRequest,
+        fault_stack: Stack,
+        url: str,
+        admin: dict[str, str],
         tmp_path: Path,
-    ) -> None:  # fmt: skip
+    ) -> None:
         analyst = new_user(url, admin, "analyst")
         path = tmp_path / "customers.csv"
         generate_customers(300_000, 11).drop(columns=["customer_id"]).to_csv(path, index=False)
         with path.open("rb") as handle:
-            created = httpx.post(url + "/datasets", files={"file": ("c.csv", handle, "text/csv")},
-                                 headers=analyst, timeout=300)  # fmt: skip
+            created = httpx.post(
+                url + "/datasets",
+                files={"file": ("c.csv", handle, "text/csv")},
+                headers=analyst,
+                timeout=300,
+            )
         assert created.status_code == 201, created.text
         dataset = created.json()["dataset_id"]
-        job = httpx.post(url + "/train/jobs", json={"dataset_id": dataset}, headers=analyst,
-                         timeout=30).json()["job_id"]  # fmt: skip
+        job = httpx.post(
+            url + "/train/jobs", json={"dataset_id": dataset}, headers=analyst, timeout=30
+        ).json()["job_id"]
 
         def status() -> dict:
             return httpx.get(f"{url}/train/jobs/{job}", headers=analyst, timeout=30).json()
@@ -221,58 +265,96 @@ class TestFaults:
         final = status()
         failed_after = time.monotonic() - killed_at
         # Same dataset (its lock must be free), short elbow range: the recovery, not the math.
-        again = httpx.post(url + "/train", headers=analyst, timeout=300, json={
-            "dataset_id": dataset, "n_clusters": 3, "k_min": 2, "k_max": 3})  # fmt: skip
+        again = httpx.post(
+            url + "/train",
+            headers=analyst,
+            timeout=300,
+            json={"dataset_id": dataset, "n_clusters": 3, "k_min": 2, "k_max": 3},
+        )
         recovery = time.monotonic() - killed_at
         succeeded = int(again.status_code == 200)
-        report(request, "kill the training worker mid-job",
-               f"2 operations, {1 - succeeded} lost, 0 duplicated, recovery in {recovery:.1f} s "
-               f"(job failed {failed_after:.1f} s after the kill: {final['error']!r}; next "
-               f"training {again.status_code})")  # fmt: skip
+        report(
+            request,
+            "kill the training worker mid-job",
+            f"2 operations, {1 - succeeded} lost, 0 duplicated, recovery in {recovery:.1f} s "
+            f"(job failed {failed_after:.1f} s after the kill: {final['error']!r}; next "
+            f"training {again.status_code})",
+        )
         assert final["status"] == "failed" and "worker process died" in final["error"]
         assert again.status_code == 200, again.text
 
     def test_poison_message_is_dead_lettered(
-        self, request: pytest.FixtureRequest, infra: tuple[PrivatePostgres, PrivateRedis],
-        url: str, admin: dict[str, str],
-    ) -> None:  # fmt: skip
+        self,
+        request: pytest.FixtureRequest,
+        infra: tuple[PrivatePostgres, PrivateRedis],
+        url: str,
+        admin: dict[str, str],
+    ) -> None:
         _, private_redis = infra
         user = new_user(url, admin)
         client = redis.Redis.from_url(private_redis.url, decode_responses=True)
         poison_id = uuid.uuid4().hex
         # A forged event PostgreSQL refuses (user id beyond int4): the consumer can never store it.
-        client.xadd(HISTORY_STREAM, {
-            "event_id": poison_id, "user_id": "99999999999", "profile_id": "",
-            "customer_data": "{}", "cluster": "1", "cluster_name": "x", "confidence": "1",
-            "model_version": "v", "created_at": datetime.now(UTC).isoformat()})  # fmt: skip
+        client.xadd(
+            HISTORY_STREAM,
+            {
+                "event_id": poison_id,
+                "user_id": "99999999999",
+                "profile_id": "",
+                "customer_data": "{}",
+                "cluster": "1",
+                "cluster_name": "x",
+                "confidence": "1",
+                "model_version": "v",
+                "created_at": datetime.now(UTC).isoformat(),
+            },
+        )
         added_at = time.monotonic()
         answered = []
         with httpx.Client(base_url=url, timeout=30) as http:
             for i in range(20):
                 income = round(5000 + i / 1000, 3)
-                response = http.post("/predict", headers=user, json={
-                    "sex": "Male", "age": 40, "annual_income": income, "spending_score": 40,
-                    "purchase_frequency": 3})  # fmt: skip
+                response = http.post(
+                    "/predict",
+                    headers=user,
+                    json={
+                        "sex": "Male",
+                        "age": 40,
+                        "annual_income": income,
+                        "spending_score": 40,
+                        "purchase_frequency": 3,
+                    },
+                )
                 assert response.status_code == 200, response.text
                 answered.append(income)
         tally, took = converged_history(url, user, answered, 30)
         dead_after = wait_until(
-            lambda: any(f.get("event_id") == poison_id
-                        for _, f in client.xrange(dead_letter_stream(HISTORY_STREAM))),
-            60, "poison dead-lettered",
-        )  # fmt: skip
+            lambda: any(
+                f.get("event_id") == poison_id
+                for _, f in client.xrange(dead_letter_stream(HISTORY_STREAM))
+            ),
+            60,
+            "poison dead-lettered",
+        )
         dead_at = time.monotonic() - added_at
-        report(request, "poison message",
-               f"{tally.operations} operations, {tally.lost} lost, {tally.duplicated} "
-               f"duplicated, recovery in {dead_at:.1f} s (later events stored in {took:.1f} s; "
-               f"poison dead-lettered {dead_after:.1f} s after they were)")  # fmt: skip
+        report(
+            request,
+            "poison message",
+            f"{tally.operations} operations, {tally.lost} lost, {tally.duplicated} "
+            f"duplicated, recovery in {dead_at:.1f} s (later events stored in {took:.1f} s; "
+            f"poison dead-lettered {dead_after:.1f} s after they were)",
+        )
         assert tally.lost == 0 and tally.duplicated == 0
         assert client.xpending(HISTORY_STREAM, "profile-service")["pending"] == 0
 
     def test_redis_restarted_under_predict_load(
-        self, request: pytest.FixtureRequest, infra: tuple[PrivatePostgres, PrivateRedis],
-        fault_stack: Stack, url: str, admin: dict[str, str],
-    ) -> None:  # fmt: skip
+        self,
+        request: pytest.FixtureRequest,
+        infra: tuple[PrivatePostgres, PrivateRedis],
+        fault_stack: Stack,
+        url: str,
+        admin: dict[str, str],
+    ) -> None:
         _, private_redis = infra
         user = new_user(url, admin)
         pids = {name: p.pid for name, p in fault_stack.processes.items()}
@@ -291,9 +373,12 @@ class TestFaults:
         after = load.since(back_at + 1)
         tally, _ = converged_history(url, user, load.answered(), 90)
         recovery = time.monotonic() - back_at if tally.lost == 0 else float("inf")
-        report(request, "restart Redis (AOF) under predict load",
-               f"{tally.operations} operations, {tally.lost} lost, {tally.duplicated} "
-               f"duplicated, recovery in {recovery:.1f} s (answers {dict(statuses)})")  # fmt: skip
+        report(
+            request,
+            "restart Redis (AOF) under predict load",
+            f"{tally.operations} operations, {tally.lost} lost, {tally.duplicated} "
+            f"duplicated, recovery in {recovery:.1f} s (answers {dict(statuses)})",
+        )
         # What requests get while Redis is down (and from pooled connections to the old
         # server just after) is the edge's business (503, test below); here: nothing that
         # was answered is lost, and history flows again without restarting anything.
@@ -309,9 +394,17 @@ class TestFaults:
         private_redis.stop()
         try:
             with httpx.Client(base_url=url, timeout=30) as client:
-                answer = client.post("/predict", headers=user, json={
-                    "sex": "Male", "age": 40, "annual_income": 3, "spending_score": 40,
-                    "purchase_frequency": 3})  # fmt: skip
+                answer = client.post(
+                    "/predict",
+                    headers=user,
+                    json={
+                        "sex": "Male",
+                        "age": 40,
+                        "annual_income": 3,
+                        "spending_score": 40,
+                        "purchase_frequency": 3,
+                    },
+                )
         finally:
             private_redis.start()
             settle(url, user)

@@ -75,9 +75,11 @@ async def _login_fields(request: Request) -> LoginRequest:
 
 
 @router.post(
-    "/register", status_code=status.HTTP_201_CREATED, response_model=UserPublic,
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
     responses=error_responses(409, 429),
-)  # fmt: skip
+)
 async def register(body: UserCreate, session: SessionDep, ctx: ContextDep, ip: ClientIp) -> Any:
     return await accounts.register(session, ctx, body, ip)
 
@@ -164,9 +166,11 @@ async def jwks(ctx: ContextDep) -> dict[str, Any]:
 
 
 @router.post(
-    "/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated,
+    "/api-keys",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiKeyCreated,
     responses=error_responses(401),
-)  # fmt: skip
+)
 async def create_api_key(
     body: ApiKeyCreate, claims: AccountClaims, session: SessionDep, ip: ClientIp
 ) -> Any:

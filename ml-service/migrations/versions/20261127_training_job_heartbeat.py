@@ -25,9 +25,12 @@ def upgrade() -> None:
     )
     # The reaper looks only at unfinished jobs; finished ones pile up and are never scanned.
     op.create_index(
-        "ix_training_jobs_unfinished", "training_jobs", ["heartbeat_at"], schema=SCHEMA,
+        "ix_training_jobs_unfinished",
+        "training_jobs",
+        ["heartbeat_at"],
+        schema=SCHEMA,
         postgresql_where=sa.text("status IN ('queued', 'running')"),
-    )  # fmt: skip
+    )
 
 
 def downgrade() -> None:

@@ -47,12 +47,16 @@ def upgrade() -> None:
         "webhook_deliveries",
         sa.Column("id", sa.String(32), primary_key=True),
         sa.Column(
-            "subscription_id", sa.Integer,
-            sa.ForeignKey("ml.webhook_subscriptions.id", ondelete="CASCADE"), nullable=False,
+            "subscription_id",
+            sa.Integer,
+            sa.ForeignKey("ml.webhook_subscriptions.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column(
-            "event_id", sa.String(32),
-            sa.ForeignKey("ml.webhook_events.id", ondelete="CASCADE"), nullable=False,
+            "event_id",
+            sa.String(32),
+            sa.ForeignKey("ml.webhook_events.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
@@ -62,29 +66,36 @@ def upgrade() -> None:
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("delivered_at", TZ),
         schema=SCHEMA,
-    )  # fmt: skip
+    )
     op.create_index(
-        "ix_webhook_deliveries_subscription_id", "webhook_deliveries", ["subscription_id"],
+        "ix_webhook_deliveries_subscription_id",
+        "webhook_deliveries",
+        ["subscription_id"],
         schema=SCHEMA,
-    )  # fmt: skip
+    )
     # The delivery worker scans only pending deliveries, by due time.
     op.create_index(
-        "ix_webhook_deliveries_due", "webhook_deliveries", ["next_attempt_at"], schema=SCHEMA,
+        "ix_webhook_deliveries_due",
+        "webhook_deliveries",
+        ["next_attempt_at"],
+        schema=SCHEMA,
         postgresql_where=sa.text("status = 'pending'"),
-    )  # fmt: skip
+    )
     op.create_table(
         "webhook_attempts",
         sa.Column("id", sa.BigInteger, primary_key=True),
         sa.Column(
-            "delivery_id", sa.String(32),
-            sa.ForeignKey("ml.webhook_deliveries.id", ondelete="CASCADE"), nullable=False,
+            "delivery_id",
+            sa.String(32),
+            sa.ForeignKey("ml.webhook_deliveries.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("attempted_at", TZ, nullable=False),
         sa.Column("status_code", sa.Integer),
         sa.Column("error", sa.String(500)),
         sa.Column("duration_ms", sa.Float, nullable=False),
         schema=SCHEMA,
-    )  # fmt: skip
+    )
     op.create_index(
         "ix_webhook_attempts_delivery_id", "webhook_attempts", ["delivery_id"], schema=SCHEMA
     )

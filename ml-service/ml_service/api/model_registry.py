@@ -44,9 +44,11 @@ async def train(
 
 
 @router.post(
-    "/train/jobs", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted,
+    "/train/jobs",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobAccepted,
     responses=error_responses(403, 404, 409),
-)  # fmt: skip
+)
 async def start_training_job(
     claims: AnalystClaims, trainer: TrainerDep, body: TrainRequest | None = None
 ) -> JobAccepted:
@@ -111,9 +113,11 @@ Version = Annotated[Text, Path(max_length=64)]
 
 
 @router.post(
-    "/models/compare", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted,
+    "/models/compare",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobAccepted,
     responses=error_responses(403, 404, 409),
-)  # fmt: skip
+)
 async def compare_models(
     claims: AnalystClaims, trainer: TrainerDep, body: CompareRequest | None = None
 ) -> JobAccepted:
@@ -131,9 +135,10 @@ async def model_detail(
 
 
 @router.get(
-    "/models/{version}/projection", response_model=ProjectionAnswer,
+    "/models/{version}/projection",
+    response_model=ProjectionAnswer,
     responses=error_responses(404, 409),
-)  # fmt: skip
+)
 async def model_projection(
     version: Version,
     _: CurrentClaims,
@@ -146,9 +151,10 @@ async def model_projection(
 
 
 @router.get(
-    "/models/{version}/drift", response_model=DriftAnswer,
+    "/models/{version}/drift",
+    response_model=DriftAnswer,
     responses=error_responses(403, 404, 409),
-)  # fmt: skip
+)
 async def model_drift(
     version: Version,
     _: AnalystClaims,

@@ -51,9 +51,12 @@ _BATCH_BODY = {
 
 
 _CSV_ANSWER: dict[int | str, dict[str, Any]] = {
-    200: {"description": "With `Accept: text/csv`: the rows with cluster, cluster_name and "
-          "confidence appended", "content": {"text/csv": {"schema": {"type": "string"}}}}
-}  # fmt: skip
+    200: {
+        "description": "With `Accept: text/csv`: the rows with cluster, cluster_name and "
+        "confidence appended",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
 
 
 def _json(body: bytes) -> Response:
@@ -96,9 +99,11 @@ def _render(reply: BatchReply) -> Response:
 
 
 @router.post(
-    "/predict/batch", response_model=BatchAnswer, openapi_extra=_BATCH_BODY,
+    "/predict/batch",
+    response_model=BatchAnswer,
+    openapi_extra=_BATCH_BODY,
     responses={**error_responses(400, 413), **_CSV_ANSWER},
-)  # fmt: skip
+)
 async def predict_batch(
     request: Request,
     claims: CurrentClaims,

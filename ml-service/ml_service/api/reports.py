@@ -28,9 +28,10 @@ def _attachment(version: str, extension: str) -> dict[str, str]:
 
 
 @router.get(
-    "/segments.xlsx", response_class=StreamingResponse,
+    "/segments.xlsx",
+    response_class=StreamingResponse,
     responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
-)  # fmt: skip
+)
 async def segments_xlsx(
     _: AnalystClaims, session: SessionDep, store: StoreDep, version: VersionQuery = None
 ) -> StreamingResponse:
@@ -40,9 +41,12 @@ async def segments_xlsx(
 
 
 @router.get(
-    "/segments.pdf", response_class=StreamingResponse,
-    responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
-)  # fmt: skip
+    "/segments.pdf",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+    },
+)
 async def segments_pdf(
     _: AnalystClaims, session: SessionDep, store: StoreDep, version: VersionQuery = None
 ) -> StreamingResponse:

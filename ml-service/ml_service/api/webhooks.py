@@ -19,9 +19,11 @@ router = APIRouter(
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=WebhookCreated,
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WebhookCreated,
     responses=error_responses(400, 409),
-)  # fmt: skip
+)
 async def create_webhook(
     body: WebhookCreate, claims: AnalystClaims, session: SessionDep, settings: SettingsDep
 ) -> WebhookCreated:

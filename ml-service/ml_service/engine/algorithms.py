@@ -131,9 +131,13 @@ class GmmFitter:
         ).fit(self.rows)
         s = self.scaling
         predictor = Predictor(
-            "gmm", s.features, s.mean, s.scale, mixture.means_,
+            "gmm",
+            s.features,
+            s.mean,
+            s.scale,
+            mixture.means_,
             MixtureParams(mixture.weights_, mixture.means_, mixture.precisions_cholesky_),
-        )  # fmt: skip
+        )
         return Fitted(predictor, within_cluster_ss(self.x, predictor.labels_scaled(self.x), k))
 
 
@@ -179,10 +183,15 @@ class AgglomerativeFitter:
     def fit(self, k: int) -> Fitted:
         labels = cut_tree(self.tree, k)
         sizes = np.bincount(labels, minlength=k)
-        centers = np.column_stack(
-            [np.bincount(labels, weights=self.rows[:, j], minlength=k) for j in
-             range(self.rows.shape[1])]
-        ) / sizes[:, None]  # fmt: skip
+        centers = (
+            np.column_stack(
+                [
+                    np.bincount(labels, weights=self.rows[:, j], minlength=k)
+                    for j in range(self.rows.shape[1])
+                ]
+            )
+            / sizes[:, None]
+        )
         s = self.scaling
         predictor = Predictor("agglomerative", s.features, s.mean, s.scale, centers)
         return Fitted(predictor, within_cluster_ss(self.x, predictor.labels_scaled(self.x), k))

@@ -152,9 +152,18 @@ def explain_clusters(
     names = name_clusters(means, predictor.mean, std, predictor.features)
     total = int(sizes.sum())
     clusters = tuple(
-        cluster_stats(c, names[c], int(sizes[c]), total, averages[c], float(share_female[c]),
-                      centroids[c], z[c], predictor.features)
+        cluster_stats(
+            c,
+            names[c],
+            int(sizes[c]),
+            total,
+            averages[c],
+            float(share_female[c]),
+            centroids[c],
+            z[c],
+            predictor.features,
+        )
         for c in range(k)
-    )  # fmt: skip
+    )
     importance = feature_importance(means, sizes, predictor.mean, std, predictor.features)
     return Explanation(clusters, importance)

@@ -22,12 +22,14 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 from ml_service.reports.data import ReportData, distinctive_text
 
 _STYLES = getSampleStyleSheet()
-_TABLE = TableStyle([
-    ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef7")),
-    ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0b8c4")),
-    ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-])  # fmt: skip
+_TABLE = TableStyle(
+    [
+        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef7")),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0b8c4")),
+        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+    ]
+)
 _CHART_W, _CHART_H = 160 * mm, 62 * mm
 
 
@@ -79,8 +81,14 @@ def _title_page(data: ReportData) -> list[Any]:
         ["Generated at", data.generated_at.strftime("%Y-%m-%d %H:%M UTC")],
     ]
     table = Table(rows, colWidths=[45 * mm, 115 * mm])
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0b8c4")),
-                               ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold")]))  # fmt: skip
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0b8c4")),
+                ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
+            ]
+        )
+    )
     return [
         Spacer(1, 40 * mm),
         Paragraph("Customer segment report", _STYLES["Title"]),
@@ -134,9 +142,14 @@ def build_pdf(data: ReportData) -> bytes:
     """The PDF's bytes: 2 + n_clusters pages (CPU work: call it off the event loop)."""
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, title=f"Segment report {data.version}",
-        leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm, bottomMargin=20 * mm,
-    )  # fmt: skip
+        buffer,
+        pagesize=A4,
+        title=f"Segment report {data.version}",
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
+        bottomMargin=20 * mm,
+    )
     story = _title_page(data) + _charts_page(data)
     for index in range(len(data.clusters)):
         story += _cluster_page(data, index)

@@ -54,14 +54,34 @@ def _summary(sheet: Worksheet, data: ReportData) -> None:
 
 def _clusters(sheet: Worksheet, data: ReportData) -> None:
     centroid = [f"centroid_{f}" for f in data.features]
-    _header(sheet, ["cluster_id", "name", "size", "share", *AVERAGES, "female_share",
-                    *centroid, "distinctive", "description"])  # fmt: skip
+    _header(
+        sheet,
+        [
+            "cluster_id",
+            "name",
+            "size",
+            "share",
+            *AVERAGES,
+            "female_share",
+            *centroid,
+            "distinctive",
+            "description",
+        ],
+    )
     for c in data.clusters:
-        sheet.append([
-            c.cluster_id, c.cluster_name, c.size, c.percentage / 100,
-            *(float(getattr(c, key)) for key in AVERAGES), float(c.sex_ratio.get("Female", 0.0)),
-            *(float(c.centroid[f]) for f in data.features), distinctive_text(c), c.description,
-        ])  # fmt: skip
+        sheet.append(
+            [
+                c.cluster_id,
+                c.cluster_name,
+                c.size,
+                c.percentage / 100,
+                *(float(getattr(c, key)) for key in AVERAGES),
+                float(c.sex_ratio.get("Female", 0.0)),
+                *(float(c.centroid[f]) for f in data.features),
+                distinctive_text(c),
+                c.description,
+            ]
+        )
     for (cell,) in sheet.iter_rows(min_row=2, min_col=4, max_col=4):
         cell.number_format = "0.00%"
     sheet.column_dimensions["B"].width = 28
@@ -76,8 +96,7 @@ def _elbow(sheet: Worksheet, data: ReportData) -> None:
         sheet.append([k, float(inertia), float(silhouette)])
     last = len(curve.k_range) + 1
     categories = Reference(sheet, min_col=1, min_row=2, max_row=last)
-    for column, title, anchor in ((2, "Elbow: inertia by k", "E2"),
-                                  (3, "Silhouette by k", "E20")):  # fmt: skip
+    for column, title, anchor in ((2, "Elbow: inertia by k", "E2"), (3, "Silhouette by k", "E20")):
         chart = LineChart()
         chart.title = title
         chart.x_axis.title = "k"

@@ -48,9 +48,11 @@ class BatchOutcome:
             self.drift = counts
         else:
             self.drift = DriftCounts(
-                counts.version, self.drift.counts + counts.counts,
-                self.drift.low_confidence + counts.low_confidence, self.drift.n + counts.n,
-            )  # fmt: skip
+                counts.version,
+                self.drift.counts + counts.counts,
+                self.drift.low_confidence + counts.low_confidence,
+                self.drift.n + counts.n,
+            )
 
     @property
     def predicted(self) -> int:
@@ -132,9 +134,14 @@ class _CsvSink:
         self.names = [f"c{i}" for i in range(len(header))] + list(OUTPUT_COLUMNS)
 
     def write(
-        self, batch: pa.RecordBatch, model: SegmentModel, checked: RowChecks,
-        labels: np.ndarray, confidences: np.ndarray, offset: int,
-    ) -> None:  # fmt: skip
+        self,
+        batch: pa.RecordBatch,
+        model: SegmentModel,
+        checked: RowChecks,
+        labels: np.ndarray,
+        confidences: np.ndarray,
+        offset: int,
+    ) -> None:
         refused = ~checked.valid
         full_labels = np.zeros(batch.num_rows, dtype=np.int64)
         full_conf = np.zeros(batch.num_rows)
@@ -142,10 +149,14 @@ class _CsvSink:
         full_conf[checked.valid] = confidences
         cluster = pa.array(full_labels, mask=refused)
         table = pa.RecordBatch.from_arrays(
-            [*batch.columns, cluster, pc.take(pa.array(model.names), cluster),
-             pa.array(full_conf, mask=refused)],
+            [
+                *batch.columns,
+                cluster,
+                pc.take(pa.array(model.names), cluster),
+                pa.array(full_conf, mask=refused),
+            ],
             names=self.names,
-        )  # fmt: skip
+        )
         try:  # unquoted, like the usual input; quoted only when a value needs it
             pa_csv.write_csv(table, self.out, _PLAIN)
         except pa.ArrowInvalid:
@@ -164,9 +175,14 @@ class _JsonSink:
         out.write(b'{"model_version":' + orjson.dumps(version) + b',"results":[')
 
     def write(
-        self, batch: pa.RecordBatch, model: SegmentModel, checked: RowChecks,
-        labels: np.ndarray, confidences: np.ndarray, offset: int,
-    ) -> None:  # fmt: skip
+        self,
+        batch: pa.RecordBatch,
+        model: SegmentModel,
+        checked: RowChecks,
+        labels: np.ndarray,
+        confidences: np.ndarray,
+        offset: int,
+    ) -> None:
         if not len(labels):
             return
         rows = (np.flatnonzero(checked.valid) + offset).tolist()

@@ -27,9 +27,14 @@ def history_event(
 ) -> dict[str, str]:
     """Fields of a new history stream entry (`HistoryEvent`), with the trace context."""
     event = HistoryEvent.new(
-        user_id, profile_id, orjson.dumps(customer_data).decode(), model_version,
-        cluster, cluster_name, confidence,
-    )  # fmt: skip
+        user_id,
+        profile_id,
+        orjson.dumps(customer_data).decode(),
+        model_version,
+        cluster,
+        cluster_name,
+        confidence,
+    )
     return {**event.to_fields(), **trace_fields()}
 
 
@@ -54,8 +59,11 @@ async def predict_customer(
 ) -> bytes:
     """The prediction answer as JSON bytes; the history event is recorded before answering."""
     values = (
-        customer.age, customer.annual_income, customer.spending_score, customer.purchase_frequency
-    )  # fmt: skip
+        customer.age,
+        customer.annual_income,
+        customer.spending_score,
+        customer.purchase_frequency,
+    )
     cluster, confidence = model.predict_one(values)
     name = model.names[cluster]
     customer_data = customer.model_dump()

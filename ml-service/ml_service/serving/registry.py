@@ -184,13 +184,18 @@ def _model(arrays: dict[str, np.ndarray], doc: dict[str, Any]) -> TrainedModel:
     mixture = None
     if "mixture_weights" in arrays:
         mixture = MixtureParams(
-            arrays["mixture_weights"], arrays["mixture_means"],
+            arrays["mixture_weights"],
+            arrays["mixture_means"],
             arrays["mixture_precisions_cholesky"],
-        )  # fmt: skip
+        )
     predictor = Predictor(
-        check_algorithm(doc["algorithm"]), features, arrays["mean"], arrays["scale"],
-        arrays["centers"], mixture,
-    )  # fmt: skip
+        check_algorithm(doc["algorithm"]),
+        features,
+        arrays["mean"],
+        arrays["scale"],
+        arrays["centers"],
+        mixture,
+    )
     projection = None
     if "projection_components" in arrays:
         projection = Projection(

@@ -172,8 +172,12 @@ class Trainer:
                 backoff.reset()
             except Exception as exc:
                 delay = backoff.next()
-                logger.warning("training heartbeat failed (%s: %s); retrying in %.1fs",
-                               type(exc).__name__, exc, delay)  # fmt: skip
+                logger.warning(
+                    "training heartbeat failed (%s: %s); retrying in %.1fs",
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                )
             await sleep_unless(self._stopping, delay)
 
     async def heartbeat(self) -> None:
@@ -320,10 +324,17 @@ class Trainer:
             raise Conflict(f"A {what} on this dataset is already running; try again when it ends")
         try:
             async with self.sessionmaker() as session, session.begin():
-                session.add(TrainingJob(id=job_id, kind=kind, status="queued",
-                                        params=request.model_dump(exclude_none=True),
-                                        requested_by=user_id, owner=self.owner,
-                                        heartbeat_at=datetime.now(UTC)))  # fmt: skip
+                session.add(
+                    TrainingJob(
+                        id=job_id,
+                        kind=kind,
+                        status="queued",
+                        params=request.model_dump(exclude_none=True),
+                        requested_by=user_id,
+                        owner=self.owner,
+                        heartbeat_at=datetime.now(UTC),
+                    )
+                )
             await self.redis.hset(
                 progress_key(job_id), mapping={"progress": "0", "stage": "queued"}
             )
@@ -376,9 +387,12 @@ class Trainer:
                     n_samples=result.n_samples,
                 )
             await self._set_job(
-                job_id, succeeded, status="succeeded", result=result.model_dump(mode="json"),
+                job_id,
+                succeeded,
+                status="succeeded",
+                result=result.model_dump(mode="json"),
                 finished_at=datetime.now(UTC),
-            )  # fmt: skip
+            )
             return result
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):

@@ -101,8 +101,12 @@ class DeliveryWorker:
                 backoff.reset()
             except Exception as exc:
                 delay = backoff.next()
-                logger.warning("webhook delivery pass failed (%s: %s); retrying in %.1fs",
-                               type(exc).__name__, exc, delay)  # fmt: skip
+                logger.warning(
+                    "webhook delivery pass failed (%s: %s); retrying in %.1fs",
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                )
             await sleep_unless(self._stopping, delay)
 
     async def run_once(self) -> int:
@@ -136,8 +140,9 @@ class DeliveryWorker:
             delivery.status, delivery.delivered_at = "succeeded", now
         elif delivery.attempts >= self.settings.webhook_max_attempts:
             delivery.status = "failed"
-            logger.warning("webhook delivery %s failed after %d attempts",
-                           delivery.id, delivery.attempts)  # fmt: skip
+            logger.warning(
+                "webhook delivery %s failed after %d attempts", delivery.id, delivery.attempts
+            )
         else:
             delay = retry_delay(
                 delivery.attempts,

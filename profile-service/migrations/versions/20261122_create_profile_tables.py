@@ -36,9 +36,11 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index(
-        "ix_customer_profiles_user_created", "customer_profiles",
-        ["user_id", sa.text("created_at DESC"), sa.text("id DESC")], schema=SCHEMA,
-    )  # fmt: skip
+        "ix_customer_profiles_user_created",
+        "customer_profiles",
+        ["user_id", sa.text("created_at DESC"), sa.text("id DESC")],
+        schema=SCHEMA,
+    )
     op.create_table(
         "prediction_history",
         sa.Column("id", sa.BigInteger, primary_key=True),
@@ -55,9 +57,11 @@ def upgrade() -> None:
     )
     # Every history query is "this user's rows, newest first", optionally filtered.
     op.create_index(
-        "ix_prediction_history_user_created", "prediction_history",
-        ["user_id", sa.text("created_at DESC"), sa.text("id DESC")], schema=SCHEMA,
-    )  # fmt: skip
+        "ix_prediction_history_user_created",
+        "prediction_history",
+        ["user_id", sa.text("created_at DESC"), sa.text("id DESC")],
+        schema=SCHEMA,
+    )
     # Global stats for the admin dashboard: last-7-days counts.
     op.create_index(
         "ix_prediction_history_created", "prediction_history", ["created_at"], schema=SCHEMA

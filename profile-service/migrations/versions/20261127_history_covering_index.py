@@ -27,9 +27,12 @@ KEY = ["user_id", sa.text("created_at DESC"), sa.text("id DESC")]
 def upgrade() -> None:
     op.drop_index(NAME, "prediction_history", schema=SCHEMA)
     op.create_index(
-        NAME, "prediction_history", KEY, schema=SCHEMA,
+        NAME,
+        "prediction_history",
+        KEY,
+        schema=SCHEMA,
         postgresql_include=["cluster", "confidence"],
-    )  # fmt: skip
+    )
 
 
 def downgrade() -> None:

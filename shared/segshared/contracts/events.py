@@ -60,9 +60,16 @@ class HistoryEvent:
     ) -> HistoryEvent:
         """A new event (fresh id, now)."""
         return cls(
-            uuid.uuid4().hex, user_id, profile_id, customer_data, cluster, cluster_name,
-            confidence, model_version, datetime.now(UTC),
-        )  # fmt: skip
+            uuid.uuid4().hex,
+            user_id,
+            profile_id,
+            customer_data,
+            cluster,
+            cluster_name,
+            confidence,
+            model_version,
+            datetime.now(UTC),
+        )
 
     def to_fields(self) -> dict[str, str]:
         """The stream entry's fields."""
