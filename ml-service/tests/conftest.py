@@ -19,9 +19,8 @@ from ml_service.serving import registry
 from ml_service.settings import MlSettings
 from ml_service.tables import ModelVersion
 from redis.asyncio import Redis
-from segshared.migrations import apply_migrations
 from segshared.redis_client import make_redis
-from segshared.testing import TokenSigner, eventually, recreate_database, truncate_schema
+from segshared.testing import TokenSigner, eventually, migrated_test_database, truncate_schema
 
 from .helpers import DATABASE_URL, REDIS_URL, SERVICE_TOKEN, StartedApp
 
@@ -30,9 +29,7 @@ ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 
 @pytest.fixture(scope="session")
 def database() -> str:
-    recreate_database(DATABASE_URL)
-    apply_migrations(ALEMBIC_INI, DATABASE_URL)
-    return DATABASE_URL
+    return migrated_test_database(DATABASE_URL, ALEMBIC_INI)
 
 
 @pytest.fixture(scope="session")
@@ -84,17 +81,13 @@ async def started_app(settings: MlSettings, signer: TokenSigner) -> AsyncIterato
 
 
 @pytest.fixture(autouse=True)
-async def clean_state(database: str, settings: MlSettings) -> AsyncIterator[None]:
-    """Empty the `ml` tables (ids keep counting: they name artifacts on disk), the uploaded
-    dataset files their rows named (the generated default stays), and Redis.
+async def clean_state(database: str) -> AsyncIterator[None]:
+    """Empty the `ml` tables (ids keep counting: they name artifacts on disk) and Redis.
 
     Streams are emptied rather than deleted: the app's consumer groups stay, so its
     `user.deleted` consumer reads on without recreating its group.
     """
     await truncate_schema(database, "ml", restart_identity=False)
-    for upload in settings.dataset_dir.glob("*.csv"):
-        if not upload.name.startswith("default-"):
-            upload.unlink(missing_ok=True)
     redis = make_redis(REDIS_URL)
     try:
         async for key in redis.scan_iter():

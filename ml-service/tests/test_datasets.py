@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from ml_service.engine.generator import generate_customers
+from ml_service.settings import MlSettings
 from ml_service.training.datasets import ensure_default_dataset, store_upload
 from segshared.testing import TokenSigner
 from sqlalchemy import text
@@ -152,6 +153,15 @@ async def upload(
     return await client.post(
         "/datasets", files={"file": ("d.csv", dataset_csv(rows), "text/csv")}, headers=headers
     )
+
+
+@pytest.fixture(autouse=True)
+def no_earlier_uploads(settings: MlSettings) -> None:
+    """Remove the files of earlier tests' uploads (`clean_state` emptied their rows), so
+    `orphan_files` sees only what this test left."""
+    for upload in settings.dataset_dir.glob("*.csv"):
+        if not upload.name.startswith("default-"):
+            upload.unlink(missing_ok=True)
 
 
 async def orphan_files(app: FastAPI) -> set[str]:
