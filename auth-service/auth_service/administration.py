@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from segshared.errors import BadRequest, NotFound
-from segshared.stats_window import Bucket
+from segshared.stats_window import Bucket, BucketCount, DayCount
 from segshared.tokens import Claims
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service import accounts, audit, repository
 from auth_service.context import AuthContext
-from auth_service.schemas import AdminStats, BucketCount, DayCount, UsersByRole
+from auth_service.schemas import AdminStats, UsersByRole
 from auth_service.tables import User, utcnow
 
 

@@ -16,6 +16,7 @@ from pydantic import (
     Field,
 )
 from segshared.params import Text, storable_text
+from segshared.stats_window import BucketCount, DayCount
 
 Role = Literal["user", "analyst", "admin"]
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,50}$")
@@ -186,16 +187,6 @@ class ApiKeyToken(BaseModel):
     daily_quota: int | None
     scopes: list[str]
     allowed_ips: list[str] | None
-
-
-class DayCount(BaseModel):
-    date: str
-    count: int
-
-
-class BucketCount(BaseModel):
-    start: str
-    count: int
 
 
 class UsersByRole(BaseModel):

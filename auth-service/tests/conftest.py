@@ -13,12 +13,11 @@ from auth_service.settings import AuthSettings
 from auth_service.tables import User
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from segshared.migrations import apply_migrations
 from segshared.redis_client import make_redis
 from segshared.testing import (
     Account,
     database_url_for_tests,
-    recreate_database,
+    migrated_test_database,
     redis_url_for_tests,
     truncate_schema,
 )
@@ -32,9 +31,7 @@ ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
 
 @pytest.fixture(scope="session")
 def database() -> str:
-    recreate_database(DATABASE_URL)
-    apply_migrations(ALEMBIC_INI, DATABASE_URL)
-    return DATABASE_URL
+    return migrated_test_database(DATABASE_URL, ALEMBIC_INI)
 
 
 @pytest.fixture(scope="session")

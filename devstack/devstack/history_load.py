@@ -23,19 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+from segshared.contracts.events import HISTORY_FIELDS
 from sqlalchemy.engine import make_url
 
-COLUMNS = (
-    "event_id",
-    "user_id",
-    "profile_id",
-    "customer_data",
-    "cluster",
-    "cluster_name",
-    "confidence",
-    "model_version",
-    "created_at",
-)
 NAMES = ("Budget Shoppers", "Young Spenders", "Careful Savers", "Affluent Regulars", "Occasional")
 CHUNK_ROWS = 50_000
 
@@ -136,7 +126,7 @@ async def load(url: str, rows: int, heavy_user: int, heavy_rows: int, users: int
             "prediction_history",
             schema_name="profiles",
             source=_rows(rows, UserMix(heavy_user, max(1, rows // heavy_rows), users), seed=7),
-            columns=COLUMNS,
+            columns=HISTORY_FIELDS,
             format="csv",
         )
         await conn.execute("SET maintenance_work_mem = '256MB'")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 
 from segshared.contracts.quota import QuotaMeter, seconds_until_utc_midnight
-from segshared.errors import PayloadTooLarge, TooManyRequests
+from segshared.errors import TooManyRequests
+from segshared.request_body import read_limited
 from starlette.requests import Request
 
 
@@ -62,17 +63,10 @@ async def read_json_batch(request: Request, limit: int) -> tuple[bytes, int]:
     """The body of a JSON batch (413 past `limit` bytes, counted as it is read) and the
     number of customers it asks for (1 when malformed: the service answers 422 and the
     row is refunded)."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise PayloadTooLarge(f"Request body larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise PayloadTooLarge(f"Request body larger than {limit} bytes")
+    body = await read_limited(request, limit)
     try:
         payload = json.loads(body)
     except ValueError:
         return bytes(body), 1
     items = payload.get("customers") if isinstance(payload, dict) else None
-    return bytes(body), max(1, len(items)) if isinstance(items, list) else 1
+    return body, max(1, len(items)) if isinstance(items, list) else 1

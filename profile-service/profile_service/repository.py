@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from segshared.contracts.customer import CUSTOMER_FIELDS
-from segshared.contracts.events import HistoryEvent
+from segshared.contracts.events import HISTORY_FIELDS, HistoryEvent
 from sqlalchemy import CursorResult, Row, Select, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -233,24 +233,13 @@ _TOMBSTONE = text(
     "INSERT INTO profiles.deleted_users (user_id, deleted_at) VALUES (:user_id, now()) "
     "ON CONFLICT (user_id) DO NOTHING"
 )
-_HISTORY_COLUMNS = (
-    "event_id",
-    "user_id",
-    "profile_id",
-    "customer_data",
-    "cluster",
-    "cluster_name",
-    "confidence",
-    "model_version",
-    "created_at",
-)
 
 
 async def insert_history(session: AsyncSession, events: list[HistoryEvent]) -> int:
     """One multi-row insert; known `event_id`s are skipped."""
     if not events:
         return 0
-    columns = {name: [getattr(event, name) for event in events] for name in _HISTORY_COLUMNS}
+    columns = {name: [getattr(event, name) for event in events] for name in HISTORY_FIELDS}
     await session.execute(_LOCK_SHARED, {"key": _HISTORY_DELETION_LOCK})
     result = await session.execute(_INSERT_HISTORY, columns)
     return cast(CursorResult[Any], result).rowcount

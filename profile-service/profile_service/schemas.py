@@ -15,6 +15,7 @@ from segshared.contracts.customer import (
     SpendingScore,
 )
 from segshared.params import Text
+from segshared.stats_window import BucketCount, DayCount
 
 Name = Annotated[Text, Field(min_length=1, max_length=255)]
 Notes = Annotated[Text, Field(max_length=2000)]
@@ -87,16 +88,6 @@ class UserStats(BaseModel):
 
 class UserIds(BaseModel):
     user_ids: list[int] = Field(max_length=1000)
-
-
-class DayCount(BaseModel):
-    date: str
-    count: int
-
-
-class BucketCount(BaseModel):
-    start: str
-    count: int
 
 
 class OverallStats(BaseModel):

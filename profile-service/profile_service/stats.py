@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from segshared.stats_window import Bucket
+from segshared.stats_window import Bucket, BucketCount, DayCount
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from profile_service import repository
-from profile_service.schemas import BucketCount, DayCount, OverallStats, UserStats
+from profile_service.schemas import OverallStats, UserStats
 
 
 async def for_users(session: AsyncSession, user_ids: list[int]) -> dict[str, UserStats]:

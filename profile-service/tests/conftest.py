@@ -15,12 +15,11 @@ from fastapi import FastAPI, Request
 from profile_service.main import create_app
 from profile_service.settings import ProfileSettings
 from redis.asyncio import Redis
-from segshared.migrations import apply_migrations
 from segshared.redis_client import make_redis
 from segshared.testing import (
     TokenSigner,
     database_url_for_tests,
-    recreate_database,
+    migrated_test_database,
     redis_url_for_tests,
     serve_in_thread,
     truncate_schema,
@@ -62,9 +61,7 @@ def ml() -> Iterator[tuple[FastAPI, str]]:
 
 @pytest.fixture(scope="session")
 def database() -> str:
-    recreate_database(DATABASE_URL)
-    apply_migrations(ALEMBIC_INI, DATABASE_URL)
-    return DATABASE_URL
+    return migrated_test_database(DATABASE_URL, ALEMBIC_INI)
 
 
 @pytest.fixture(scope="session")

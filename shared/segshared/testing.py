@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
@@ -22,6 +23,7 @@ from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 
 from segshared.contracts.quota import seconds_until_utc_midnight, usage_key
+from segshared.migrations import apply_migrations
 from segshared.settings import ServiceSettings
 from segshared.tokens import TokenVerifier
 
@@ -116,6 +118,13 @@ async def _recreate_database(url: str) -> None:
 def recreate_database(url: str) -> None:
     """Drop and create a test database (names must start with `seg_test`)."""
     asyncio.run(_recreate_database(ServiceSettings(database_url=url).database_url))
+
+
+def migrated_test_database(url: str, alembic_ini: Path) -> str:
+    """A fresh test database at `url` built by the service's real migrations; its URL."""
+    recreate_database(url)
+    apply_migrations(alembic_ini, url)
+    return url
 
 
 async def truncate_schema(url: str, schema: str, *, restart_identity: bool = True) -> None:

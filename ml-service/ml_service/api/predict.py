@@ -10,6 +10,7 @@ from fastapi.responses import Response, StreamingResponse
 from segshared.contracts.customer import CustomerInput
 from segshared.contracts.quota import PREDICTED_ROWS_HEADER
 from segshared.errors import PayloadTooLarge, error_responses, invalid_json, missing
+from segshared.request_body import read_limited
 from segshared.security import CurrentClaims, ServiceCaller
 
 from ml_service.api.uploads import FillPurchaseFrequency, is_multipart, uploaded_csv
@@ -136,26 +137,13 @@ async def predict_batch(
 
 async def _json_customers(request: Request, settings: MlSettings) -> list[Any]:
     """The `customers` list of a JSON body (its items are validated one by one later)."""
-    payload = _parse_json(await _read_limited(request, settings.max_body_bytes))
+    payload = _parse_json(await read_limited(request, settings.max_body_bytes))
     items = payload.get("customers") if isinstance(payload, dict) else None
     if not isinstance(items, list):
         raise missing(("body", "customers"))
     if len(items) > settings.max_json_batch:
         raise PayloadTooLarge(f"At most {settings.max_json_batch} customers per JSON batch")
     return items
-
-
-async def _read_limited(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it passes `limit` bytes (before any parsing)."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise PayloadTooLarge(f"Request body larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise PayloadTooLarge(f"Request body larger than {limit} bytes")
-    return bytes(body)
 
 
 def _parse_json(body: bytes) -> Any:

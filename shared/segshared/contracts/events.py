@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -103,6 +103,10 @@ class HistoryEvent:
             model_version=fields.get("model_version") or None,
             created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
         )
+
+
+# The columns of a history row, in the order of the event's fields (bulk loads use them).
+HISTORY_FIELDS = tuple(f.name for f in fields(HistoryEvent))
 
 
 def _text(value: float | None) -> str:
