@@ -78,7 +78,10 @@ def granian_command(package: str, host: str, port: int | str) -> list[str]:
 def main() -> None:
     """Exec uvicorn for $SERVICE on $HOST:$PORT (the container's process)."""
     package = os.environ["SERVICE"].replace("-", "_")
-    command = uvicorn_command(package, os.environ.get("HOST", "0.0.0.0"), os.environ["PORT"])
+    # A container's server must listen on its own interface to be reachable at all; the
+    # network policy and the published ports decide who can reach it.
+    host = os.environ.get("HOST", "0.0.0.0")  # nosec B104
+    command = uvicorn_command(package, host, os.environ["PORT"])
     os.execv(command[0], [*command, *sys.argv[1:]])  # noqa: S606 (argv from the image)
 
 
