@@ -14,6 +14,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 from segshared.contracts.customer import CLUSTER_FEATURES
+from segshared.db import after_commit
 from segshared.errors import Conflict, InvalidField, NotFound, PayloadTooLarge, Unprocessable
 from segshared.params import storable_text
 from segshared.tokens import Claims
@@ -146,15 +147,18 @@ async def delete_dataset(
 ) -> None:
     """Delete a dataset's row and file: its owner or an admin (others: 404, as if absent).
 
-    The file goes after the row's delete is flushed; a commit failing after that leaves a
-    row without a file, which training reports and a second delete clears.
+    The file goes once the row's delete has committed, so a failed commit keeps both.
     """
     dataset = await repository.get_dataset(session, dataset_id)
     if dataset is None or (dataset.owner_id != claims.user_id and not claims.has_role("admin")):
         raise NotFound("Dataset not found")
     path = Path(dataset.path)
     await repository.delete_dataset(session, dataset)
-    await asyncio.to_thread(_remove_dataset_file, path, directory)
+
+    async def remove_file() -> None:
+        await asyncio.to_thread(_remove_dataset_file, path, directory)
+
+    after_commit(session, remove_file)
 
 
 def _remove_dataset_file(path: Path, directory: Path) -> None:
