@@ -78,21 +78,21 @@ class _AdmitBatcher:
         self._redis = redis
         self._sha = redis.register_script(_ADMIT_SCRIPT).sha
         self._pending: list[_Pending] = []
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def run(self, keys: list[str], values: int) -> list[Any]:
         """The script's reply for `keys`, the first `values` of them read with MGET."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Any]] = loop.create_future()
-        if not self._pending:
-            loop.call_soon(self._flush)
+        if not self._pending:  # the first of this turn: the task starts on the next one
+            task = loop.create_task(self._send())
+            self._sending.add(task)  # the loop keeps only a weak reference
+            task.add_done_callback(self._sending.discard)
         self._pending.append((keys, values, future))
         return await future
 
-    def _flush(self) -> None:
+    async def _send(self) -> None:
         batch, self._pending = self._pending, []
-        asyncio.get_running_loop().create_task(self._send(batch))
-
-    async def _send(self, batch: list[_Pending]) -> None:
         try:
             replies = await self._pipeline(batch)
             if any(isinstance(reply, NoScriptError) for reply in replies):

@@ -59,6 +59,9 @@ class _Connection(asyncio.Protocol):
         self._begin(head_only=False)
 
     def _begin(self, head_only: bool) -> None:
+        if self._reading_paused and self._transport is not None:
+            self._reading_paused = False  # the last answer's unread rest is dropped below
+            self._transport.resume_reading()
         self.busy = True
         self.head_only = head_only
         self.status = 0
