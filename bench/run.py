@@ -208,6 +208,16 @@ def _wait_until_consumed(client: redis.Redis, stream: str, group: str, timeout: 
         time.sleep(0.02)
 
 
+@dataclass
+class _GatewayOn(Stack):
+    """A stack whose processes run on another interpreter (another checkout's venv)."""
+
+    python: str = sys.executable
+
+    def command(self, spec: Any, port: str) -> list[str]:
+        return [self.python, *super().command(spec, port)[1:]]
+
+
 class Bench:
     """Owns the stack (or a BASE_URL) and the credentials the scenarios use."""
 
@@ -383,18 +393,24 @@ class Bench:
         current = self.env.get("GATEWAY_SERVER", "uvicorn")
         other = "uvicorn" if current == "granian" else "granian"
         extra = {other: {"GATEWAY_SERVER": other}}
+        pythons = {other: sys.executable}
         if baseline := os.environ.get("BENCH_BASELINE_SRC"):
             src = Path(baseline)
+            # The before runs on its own locked dependencies (this checkout may have dropped
+            # some it imports).
+            subprocess.run(["uv", "sync", "--frozen", "--quiet"], cwd=src, check=True)
             extra["baseline (uvicorn)"] = {
                 "GATEWAY_SERVER": "uvicorn",
                 "PYTHONPATH": f"{src / 'gateway'}:{src / 'shared'}",
             }
+            pythons["baseline (uvicorn)"] = str(src / ".venv" / "bin" / "python")
         targets: dict[str, Stack] = {current: self.stack}
         try:
             for name, overrides in extra.items():
-                targets[name] = Stack(
+                targets[name] = _GatewayOn(
                     {**self.env, **overrides, "GATEWAY_PORT": str(free_port())},
                     log_dir=self.workdir / f"logs-{len(targets)}",
+                    python=pythons[name],
                 )
                 targets[name].start("gateway")
                 targets[name].wait_healthy(timeout=180)

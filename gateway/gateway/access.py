@@ -1,17 +1,22 @@
 """Edge authorization: credentials → verified claims, revocation, role, scope, limits.
 
-All Redis reads and counter updates of one request go in a single pipeline round trip;
-an API key not in the cache costs one more (its per-address exchange budget) before
-auth-service is asked, so unknown credentials can't be turned into internal load.
+All Redis reads and counter updates of one request go in a single script call, and the
+calls of every request admitted in the same event-loop turn share one pipeline round trip
+(one write and one read for all of them: py-spy put the per-request round trip's socket
+calls and client code at ~15 % of the gateway's CPU). An API key not in the cache costs
+one more round trip (its per-address exchange budget) before auth-service is asked, so
+unknown credentials can't be turned into internal load.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 from segshared.clientip import client_address, in_networks
 from segshared.contracts.revocation import check_revocation, revocation_keys
 from segshared.errors import Forbidden, TooManyRequests, Unauthorized
@@ -62,6 +67,58 @@ class AdmitResult:
         return cls(values, int(user_count or 0), int(ip_count or 0))
 
 
+# One waiting admission: its keys, how many of them are MGET values, its answer.
+_Pending = tuple[list[str], int, "asyncio.Future[list[Any]]"]
+
+
+class _AdmitBatcher:
+    """Runs the admission script for every request of one event-loop turn in one pipeline."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._sha = redis.register_script(_ADMIT_SCRIPT).sha
+        self._pending: list[_Pending] = []
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def run(self, keys: list[str], values: int) -> list[Any]:
+        """The script's reply for `keys`, the first `values` of them read with MGET."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[Any]] = loop.create_future()
+        if not self._pending:  # the first of this turn: the task starts on the next one
+            task = loop.create_task(self._send())
+            self._sending.add(task)  # the loop keeps only a weak reference
+            task.add_done_callback(self._sending.discard)
+        self._pending.append((keys, values, future))
+        return await future
+
+    async def _send(self) -> None:
+        batch, self._pending = self._pending, []
+        try:
+            replies = await self._pipeline(batch)
+            if any(isinstance(reply, NoScriptError) for reply in replies):
+                await self._redis.script_load(_ADMIT_SCRIPT)  # a restarted Redis forgot it
+                replies = await self._pipeline(batch)
+        except Exception as exc:  # Redis down, pool exhausted: every caller hears it
+            replies = [exc] * len(batch)
+        except BaseException:
+            for _, _, future in batch:
+                future.cancel()
+            raise
+        for (_, _, future), reply in zip(batch, replies, strict=True):
+            if future.done():
+                continue
+            if isinstance(reply, Exception):
+                future.set_exception(reply)
+            else:
+                future.set_result(reply)
+
+    async def _pipeline(self, batch: list[_Pending]) -> list[Any]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for keys, values, _ in batch:
+                pipe.evalsha(self._sha, len(keys), *keys, values)
+            return await pipe.execute(raise_on_error=False)
+
+
 class EdgeGuard:
     """Authenticates, authorizes and rate-limits every proxied request."""
 
@@ -76,7 +133,7 @@ class EdgeGuard:
         self.token_verifier = token_verifier
         self.redis = redis
         self.exchanger = exchanger
-        self._admit = redis.register_script(_ADMIT_SCRIPT)
+        self._admit = _AdmitBatcher(redis)
 
     def client_ip(self, request: Request) -> str:
         """The client's address (X-Forwarded-For believed only through TRUSTED_PROXIES)."""
@@ -150,7 +207,7 @@ class EdgeGuard:
         keys = revocation_keys(claims)
         user_key = f"gw:rl:user:{claims.user_id}:{window}"
         ip_key = f"gw:rl:ip:{ip}:{window}"
-        reply = await self._admit(keys=[*keys, user_key, ip_key], args=[len(keys)])
+        reply = await self._admit.run([*keys, user_key, ip_key], len(keys))
         admitted = AdmitResult.from_reply(reply)
         check_revocation(claims, admitted.revocation_values)
         if role_rank(claims.role) < role_rank(route.access):

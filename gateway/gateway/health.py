@@ -12,10 +12,9 @@ import asyncio
 import time
 from typing import Any
 
-import aiohttp
 from segshared.health import overall_status, process_rss_mb
 
-from gateway.proxy import UpstreamPool
+from gateway.upstream import UpstreamError, UpstreamPool
 
 SERVICES = ("auth", "profile", "ml")
 # What a service's /ready reports beyond its status, copied into its entry.
@@ -26,12 +25,9 @@ _VOLUMES = ("model_volume",)
 async def _probe(pool: UpstreamPool, service: str, timeout: float) -> dict[str, Any]:
     started = time.perf_counter()
     try:
-        async with pool.session.get(
-            pool.base_urls[service] + "/ready", timeout=pool.timeout(timeout)
-        ) as response:
-            body = await response.json(content_type=None)
-            status = body.get("status") if response.status == 200 else "error"
-    except (aiohttp.ClientError, TimeoutError, ValueError, AttributeError) as exc:
+        code, body = await pool.get_json(service, "/ready", timeout)
+        status = body.get("status") if code == 200 else "error"
+    except (UpstreamError, ValueError, AttributeError) as exc:
         body = {"detail": f"unreachable: {type(exc).__name__}"}
         status = "error"
     latency = round((time.perf_counter() - started) * 1000, 2)

@@ -21,7 +21,7 @@ from segshared.logs import RequestIdMiddleware
 from segshared.redis_client import make_redis
 from segshared.security import http_jwks_loader
 from segshared.tokens import TokenVerifier
-from segshared.tracing import trace_asgi, tracing_enabled
+from segshared.tracing import trace_asgi
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -36,9 +36,10 @@ from gateway.metering import RowReservation, is_csv_upload, read_json_batch
 from gateway.middleware import SECURITY_HEADERS, ProxyHandler, ProxyRoutesMiddleware
 from gateway.openapi import OpenApiCache
 from gateway.overload import UpstreamLimiter
-from gateway.proxy import UpstreamPool, forward, forward_headers
+from gateway.proxy import forward, forward_headers
 from gateway.route_table import Route, match_route, metered
 from gateway.settings import GatewaySettings
+from gateway.upstream import UpstreamPool
 
 
 class GatewayApp(FastAPI):
@@ -96,7 +97,6 @@ def create_app(
             settings.upstream_pool_size,
             settings.upstream_connect_timeout_seconds,
         )
-        await pool.start()
         http = httpx.AsyncClient(timeout=settings.internal_timeout_seconds)
         redis = make_redis(
             settings.redis_url, settings.redis_pool_size, settings.redis_pool_timeout_seconds
@@ -164,11 +164,6 @@ def create_app(
     app.edge = trace_asgi(GzipJsonCsv(edge, minimum_size=settings.gzip_minimum_bytes))
     app.add_middleware(GzipJsonCsv, minimum_size=settings.gzip_minimum_bytes)
     _add_gateway_routes(app, settings)
-    if tracing_enabled():
-        from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
-
-        # Client spans, and `traceparent` on every proxied request (sessions made after this).
-        AioHttpClientInstrumentor().instrument()
     return app
 
 

@@ -6,11 +6,10 @@ import asyncio
 import logging
 from typing import Any
 
-import aiohttp
 from segshared.errors import ErrorBody
 
-from gateway.proxy import UpstreamPool
 from gateway.route_table import Route, match_route
+from gateway.upstream import UpstreamError, UpstreamPool
 
 logger = logging.getLogger("gateway.openapi")
 _PRIVATE = ("/health", "/ready", "/metrics")
@@ -59,12 +58,10 @@ def _with_edge_responses(item: dict[str, Any], route: Route) -> dict[str, Any]:
 
 async def _fetch(pool: UpstreamPool, service: str) -> dict[str, Any] | None:
     try:
-        async with pool.session.get(
-            pool.base_urls[service] + "/openapi.json", timeout=pool.timeout(3.0)
-        ) as response:
-            if response.status == 200:
-                return await response.json()
-    except (aiohttp.ClientError, TimeoutError, ValueError):
+        status, doc = await pool.get_json(service, "/openapi.json", 3.0)
+        if status == 200:
+            return doc
+    except (UpstreamError, ValueError):
         logger.warning("openapi of %s unavailable", service)
     return None
 

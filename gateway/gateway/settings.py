@@ -14,7 +14,7 @@ class GatewaySettings(ServiceSettings):
     upstream_connect_timeout_seconds: float = 2.0
     upstream_timeout_seconds: float = 30.0
     upstream_long_timeout_seconds: float = 900.0
-    upstream_pool_size: int = 200
+    upstream_pool_size: int = 200  # idle keep-alive connections kept per service
     # Load shedding per upstream service: this many requests in flight, this many more
     # queued for at most this long; beyond that 503 + Retry-After at once.
     upstream_concurrency_limit: int = Field(default=64, ge=1)

@@ -97,6 +97,7 @@ def echo_app(signer: TokenSigner) -> FastAPI:
                 "body_length": len(body),
                 "body_head": body[:64].decode("latin-1"),
                 "headers": dict(request.headers),
+                "peer_port": request.client.port if request.client else None,
             },
             headers={"X-Upstream": "echo"},
         )

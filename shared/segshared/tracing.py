@@ -6,7 +6,7 @@ Off unless an OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or
 exported, and the hot paths pay one check of a module variable.
 
 On, FastAPI (server spans), httpx, asyncpg and Redis (client spans) are instrumented
-once per process; the gateway adds its aiohttp client. A trace starts only at work that
+once per process; the gateway's own upstream connections open a client span per request. A trace starts only at work that
 arrives (a request served, a stream batch consumed): client calls made outside of one
 (consumer polls, trimming, health probes) are not recorded. Roots are sampled at
 `OTEL_TRACES_SAMPLER_ARG` (a ratio, default 1); a caller's sampled `traceparent` is
@@ -169,6 +169,20 @@ def name_current_span(method: str, route: str) -> None:
     if span.is_recording():
         span.update_name(f"{method} {route}")
         span.set_attribute("http.route", route)
+
+
+@contextmanager
+def client_span(method: str, url: str, headers: dict[str, str]) -> Iterator[None]:
+    """A client span around a request sent by hand (the gateway's upstream connections),
+    with its `traceparent` added to `headers`; nothing when tracing is off."""
+    if _provider is None:
+        yield
+        return
+    tracer = trace.get_tracer("segshared.http")
+    attributes = {"http.request.method": method, "url.full": url}
+    with tracer.start_as_current_span(method, kind=trace.SpanKind.CLIENT, attributes=attributes):
+        propagate.inject(headers)
+        yield
 
 
 def trace_fields() -> dict[str, str]:
