@@ -618,8 +618,9 @@ class Bench:
             files[rows] = path
         return files
 
-    def _batch_once(self, path: Path, rows: int) -> tuple[float, float | None]:
-        """rows/s of one CSV→CSV batch through the gateway, and ml-service's peak RSS after it."""
+    def _batch_once(self, path: Path, rows: int) -> tuple[float, float | None, float | None]:
+        """rows/s of one CSV→CSV batch through the gateway, and ml-service's and the
+        gateway's peak RSS after it (the gateway streams both ways: flat too)."""
         started = time.perf_counter()
         with (
             path.open("rb") as handle,
@@ -636,7 +637,8 @@ class Bench:
             lines = sum(chunk.count(b"\n") for chunk in response.iter_bytes())
         elapsed = time.perf_counter() - started
         assert lines == rows + 1, f"expected {rows + 1} lines, got {lines}"
-        return rows / elapsed, self._peak_rss_mb(self._ml_pid())
+        gateway = self.stack.pid("gateway") if self.stack else None
+        return rows / elapsed, self._peak_rss_mb(self._ml_pid()), self._peak_rss_mb(gateway)
 
     @staticmethod
     def _in_process(path: Path, rows: int, scaler: Any, kmeans: Any) -> tuple[float, float]:
@@ -662,11 +664,13 @@ class Bench:
         scaler = StandardScaler().fit(training)
         kmeans = KMeans(n_clusters=5, n_init=3, random_state=0).fit(scaler.transform(training))
         for rows in sizes:
-            rate, rss = self._batch_once(files[rows], rows)
+            rate, rss, gateway_rss = self._batch_once(files[rows], rows)
             read_predict, read_predict_write = self._in_process(files[rows], rows, scaler, kmeans)
             files[rows].unlink()
             label = f"{rows // 1_000_000}M" if rows >= 1_000_000 else f"{rows // 1000}k"
             rss_note = f"; ml-service peak RSS {rss:.0f} MB" if rss else ""
+            if gateway_rss:
+                rss_note += f", gateway {gateway_rss:.0f} MB"
             self.rows.append(
                 Row(
                     scenario=f"batch {label} CSV→CSV",
@@ -680,6 +684,7 @@ class Bench:
                         "read_predict": read_predict,
                         "read_predict_write": read_predict_write,
                         "peak_rss_mb": rss,
+                        "gateway_peak_rss_mb": gateway_rss,
                     },
                 )
             )

@@ -56,9 +56,10 @@ class _Connection(asyncio.Protocol):
         self._drained: asyncio.Future[None] | None = None
         self.closed = False
         self.idle_since = 0.0
-        self._begin(head_only=False)
+        self.begin(head_only=False)
 
-    def _begin(self, head_only: bool) -> None:
+    def begin(self, head_only: bool) -> None:
+        """Start an exchange (a HEAD's answer has no body)."""
         if self._reading_paused and self._transport is not None:
             self._reading_paused = False  # the last answer's unread rest is dropped below
             self._transport.resume_reading()
@@ -298,33 +299,32 @@ class UpstreamPool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         host, port, host_header = self._addresses[service]
-        head = [f"{method} {target} HTTP/1.1\r\nhost: ".encode(), host_header, b"\r\n"]
+        head = [f"{method} {target} HTTP/1.1\r\nhost: ".encode("latin-1"), host_header, b"\r\n"]
         for name, value in headers.items():
             head.append(f"{name}: {value}\r\n".encode("latin-1"))
-        streamed = not isinstance(body, bytes)
-        head.append(
-            b"transfer-encoding: chunked\r\n\r\n"
-            if streamed
-            else b"content-length: %d\r\n\r\n" % len(body)  # type: ignore[arg-type]
-        )
-        request_head = b"".join(head)
-        retry = not streamed and method in _IDEMPOTENT
+        chunks: AsyncIterable[bytes] | None = None
+        if isinstance(body, bytes):
+            head.append(b"content-length: %d\r\n\r\n%b" % (len(body), body))
+        else:
+            head.append(b"transfer-encoding: chunked\r\n\r\n")
+            chunks = body
+        payload = b"".join(head)
+        retry = chunks is None and method in _IDEMPOTENT
         while True:
             connection = self._idle_connection(service, loop.time())
             reused = connection is not None
             if connection is None:
                 connection = await self._connect(service, host, port, deadline)
-            connection._begin(head_only=method == "HEAD")
+            connection.begin(head_only=method == "HEAD")
             timer = loop.call_at(deadline, connection.fail, UpstreamTimeout("timed out"))
             writer = None
             try:
-                if streamed:
-                    connection.write(request_head)
-                    writer = loop.create_task(_send_chunked(connection, body))  # type: ignore[arg-type]
-                    await _head_or_body_error(connection, writer)
-                else:
-                    connection.write(request_head + body)  # type: ignore[operator]
+                connection.write(payload)
+                if chunks is None:
                     await connection.head
+                else:
+                    writer = loop.create_task(_send_chunked(connection, chunks))
+                    await _head_or_body_error(connection, writer)
             except BaseException as exc:
                 timer.cancel()
                 connection.abort()
