@@ -89,23 +89,17 @@ async def list_history(
     """A page of the user's history (HistoryEntry's columns), newest first, and how many
     rows match, counted up to `count_limit`.
 
-    The page's ids and the count read only the per-user index (which carries the filter
-    columns: rows the filters reject are never fetched from the table); then only the
-    page's rows are fetched, by primary key. The plan stays the same for a heavy user
-    under a generic plan of the prepared statement (estimated at an average user's rows).
+    Both read indexes only (see tables.py): the page the per-user index that carries every
+    listed column, the count the narrow (user, cluster) one, so rows the filters reject
+    and the table's pages are never read.
     """
-    page_ids = (
-        _history_query(user_id, flt, PredictionHistory.id)
-        .order_by(*_NEWEST_FIRST)
-        .offset(skip)
-        .limit(limit)
-    )
     matches = _history_query(user_id, flt, PredictionHistory.id).limit(count_limit).subquery()
     total = (await session.execute(select(func.count()).select_from(matches))).scalar_one()
     rows = await session.execute(
-        select(*_ENTRY_COLUMNS)
-        .where(col(PredictionHistory.id).in_(page_ids.scalar_subquery()))
+        _history_query(user_id, flt, *_ENTRY_COLUMNS)
         .order_by(*_NEWEST_FIRST)
+        .offset(skip)
+        .limit(limit)
     )
     return list(rows.all()), int(total)
 

@@ -51,13 +51,30 @@ class PredictionHistory(Base, table=True):
 
     __tablename__ = "prediction_history"
     __table_args__ = (
+        # A user's rows are scattered over the table: /history pages and the export read
+        # every column they show from this index only (no table page visits).
         Index(
             "ix_prediction_history_user_created",
             "user_id",
             text("created_at DESC"),
             text("id DESC"),
-            # The total and the filters of /history read the index only (no heap visits).
-            postgresql_include=["cluster", "confidence"],
+            postgresql_include=[
+                "cluster",
+                "confidence",
+                "cluster_name",
+                "model_version",
+                "profile_id",
+                "customer_data",
+            ],
+        ),
+        # The /history total (and a cluster filter) reads only the matching cluster's entries.
+        Index(
+            "ix_prediction_history_user_cluster",
+            "user_id",
+            "cluster",
+            text("created_at DESC"),
+            text("id DESC"),
+            postgresql_include=["confidence"],
         ),
     )
 
