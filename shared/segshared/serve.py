@@ -22,8 +22,9 @@ UVICORN_FLAGS = (
     "5",
 )
 
-# The gateway under granian (GATEWAY_SERVER=granian; HTTP parsing in Rust: measured ~10% less
-# CPU per proxied request than uvicorn). One worker, one runtime thread.
+# The gateway under granian (GATEWAY_SERVER=granian; HTTP parsing in Rust; since the gateway
+# has its own upstream connections it costs more CPU per proxied request than uvicorn: see
+# README Performance). One worker, one runtime thread.
 GRANIAN_FLAGS = (
     "--interface",
     "asgi",
