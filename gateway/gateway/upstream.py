@@ -355,13 +355,12 @@ class UpstreamPool:
 
     def _idle_connection(self, service: str, now: float) -> _Connection | None:
         idle = self._idle[service]
-        while idle:
+        while idle:  # newest first: a stale one means every older one is stale too
             connection = idle.pop()
             if not connection.closed and now - connection.idle_since < KEEPALIVE_SECONDS:
                 return connection
             connection.abort()
             self._open.discard(connection)
-        # Whatever is left is older still: drop it.
         return None
 
     async def _connect(self, service: str, host: str, port: int, deadline: float) -> _Connection:
