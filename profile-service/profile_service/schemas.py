@@ -70,10 +70,10 @@ class HistoryEntry(BaseModel):
 class HistoryPage(BaseModel):
     history: list[HistoryEntry]
     total: int = Field(
-        description="Matching entries, counted up to `skip` + 10,000 (exact below that bound)"
+        description="Matching entries, counted up to `skip` + 1,000 (exact below that bound)"
     )
     total_capped: bool = Field(
-        description="More entries match than were counted: `total` is `skip` + 10,000"
+        description="More entries match than were counted: `total` is `skip` + 1,000"
     )
 
 

@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from profile_service import service
 from profile_service.filters import history_filter
+from profile_service.schemas import HistoryPage
 from redis.asyncio import Redis
 from segshared.contracts.events import HISTORY_STREAM, USER_EVENTS_STREAM, HistoryEvent
 from segshared.streams import dead_letter_stream
@@ -84,6 +85,38 @@ class TestHistoryEvents:
             "profile_id",
             "created_at",
         }
+
+    async def test_entries_are_history_entries(
+        self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis
+    ) -> None:
+        """The page's JSON is built by PostgreSQL: it must still be HistoryPage, value for
+        value (a whole second, a null cluster, nested customer data)."""
+        whole_second = datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC)
+        precise = datetime(2026, 3, 1, 10, 0, 0, 123456, tzinfo=UTC)
+        summary = {"batch_size": 2, "cluster_counts": {"Segment 1": 2}}
+        await publish(
+            redis,
+            event(17, whole_second, confidence=87.25),
+            event(
+                17,
+                precise,
+                cluster="",
+                cluster_name="",
+                confidence="",
+                customer_data=json.dumps(summary),
+            ),
+        )
+        await wait_for_total(client, auth(signer, 17), 2)
+        response = await client.get("/history", headers=auth(signer, 17))
+        assert response.headers["content-type"] == "application/json"
+        page = HistoryPage.model_validate_json(response.content)
+        assert (page.total, page.total_capped) == (2, False)
+        batch, single = page.history
+        assert (batch.created_at, batch.cluster, batch.confidence) == (precise, None, None)
+        assert batch.customer_data == summary and batch.model_version == "v1-test"
+        assert (single.created_at, single.cluster, single.confidence) == (whole_second, 1, 87.25)
+        assert single.customer_data == CUSTOMER and single.cluster_name == "Segment 1"
+        assert single.id > 0 and single.profile_id is None
 
     async def test_duplicate_events_are_stored_once(
         self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis

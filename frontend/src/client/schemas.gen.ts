@@ -1479,12 +1479,12 @@ export const HistoryPageSchema = {
             type: 'array'
         },
         total: {
-            description: 'Matching entries, counted up to `skip` + 10,000 (exact below that bound)',
+            description: 'Matching entries, counted up to `skip` + 1,000 (exact below that bound)',
             title: 'Total',
             type: 'integer'
         },
         total_capped: {
-            description: 'More entries match than were counted: `total` is `skip` + 10,000',
+            description: 'More entries match than were counted: `total` is `skip` + 1,000',
             title: 'Total Capped',
             type: 'boolean'
         }

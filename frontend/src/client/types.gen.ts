@@ -809,13 +809,13 @@ export type HistoryPage = {
     /**
      * Total
      *
-     * Matching entries, counted up to `skip` + 10,000 (exact below that bound)
+     * Matching entries, counted up to `skip` + 1,000 (exact below that bound)
      */
     total: number;
     /**
      * Total Capped
      *
-     * More entries match than were counted: `total` is `skip` + 10,000
+     * More entries match than were counted: `total` is `skip` + 1,000
      */
     total_capped: boolean;
 };

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from segshared.errors import error_responses
 from segshared.params import BigRowId, Limit, Skip
 from segshared.security import CurrentClaims
@@ -29,8 +29,9 @@ async def list_history(
     flt: HistoryFilterDep,
     skip: Skip = 0,
     limit: Limit = 100,
-) -> HistoryPage:
-    return await service.history_listing(session, claims.user_id, flt, skip, limit)
+) -> Response:
+    page = await service.history_listing(session, claims.user_id, flt, skip, limit)
+    return Response(page, media_type="application/json")
 
 
 @router.get("/export", response_class=StreamingResponse, responses=_CSV)

@@ -13,7 +13,7 @@ export function Pagination({
   skip: number;
   limit: number;
   total: number;
-  /** The server stopped counting at `total`: more items exist, shown as "10,000+". */
+  /** The server stopped counting at `total`: more items exist, shown as "1,000+". */
   totalCapped?: boolean;
   onChange: (skip: number) => void;
   label?: string;
