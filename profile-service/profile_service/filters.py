@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import Query
 from segshared.errors import validation_error
@@ -27,6 +27,17 @@ def _parse_bound(value: str | None, name: str, end: bool) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+class FilterShape(NamedTuple):
+    """Which filters a HistoryFilter sets: the SQL differs only by this, the values are
+    bound parameters, so each shape's statement is built once."""
+
+    cluster: bool
+    created_from: bool
+    created_before: bool
+    before_inclusive: bool
+    min_confidence: bool
+
+
 @dataclass(frozen=True)
 class HistoryFilter:
     """Which of the caller's history rows to show."""
@@ -36,6 +47,26 @@ class HistoryFilter:
     created_before: datetime | None  # exclusive for whole days, inclusive for datetimes
     before_inclusive: bool
     min_confidence: float | None
+
+    @property
+    def shape(self) -> FilterShape:
+        return FilterShape(
+            self.cluster is not None,
+            self.created_from is not None,
+            self.created_before is not None,
+            self.before_inclusive,
+            self.min_confidence is not None,
+        )
+
+    def params(self) -> dict[str, Any]:
+        """The bound values of the filters that are set (named as in FilterShape)."""
+        values = {
+            "cluster": self.cluster,
+            "created_from": self.created_from,
+            "created_before": self.created_before,
+            "min_confidence": self.min_confidence,
+        }
+        return {name: value for name, value in values.items() if value is not None}
 
 
 async def history_filter(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -10,9 +10,14 @@ from typing import Any, cast
 from segshared.contracts.customer import CUSTOMER_FIELDS
 from segshared.contracts.events import HISTORY_FIELDS, HistoryEvent
 from sqlalchemy import (
+    BindParameter,
     CursorResult,
+    DateTime,
+    Dialect,
+    Integer,
     Select,
     Text,
+    bindparam,
     delete,
     func,
     literal_column,
@@ -21,10 +26,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import col
 
-from profile_service.filters import HistoryFilter
+from profile_service.filters import FilterShape, HistoryFilter
 from profile_service.tables import CustomerProfile, PredictionHistory
 
 
@@ -61,48 +67,72 @@ async def list_profiles(
     return list(rows.scalars().all()), int(total)
 
 
-def _history_query(user_id: int, flt: HistoryFilter, *columns: Any) -> Select[Any]:
-    query = select(*(columns or (PredictionHistory,))).where(
-        col(PredictionHistory.user_id) == user_id
-    )
-    if flt.cluster is not None:
-        query = query.where(col(PredictionHistory.cluster) == flt.cluster)
-    if flt.created_from is not None:
-        query = query.where(col(PredictionHistory.created_at) >= flt.created_from)
-    if flt.created_before is not None:
-        column = col(PredictionHistory.created_at)
-        query = query.where(
-            column <= flt.created_before if flt.before_inclusive else column < flt.created_before
-        )
-    if flt.min_confidence is not None:
-        query = query.where(col(PredictionHistory.confidence) >= flt.min_confidence)
+_H = PredictionHistory
+_TIMESTAMP = DateTime(timezone=True)
+
+
+def _history_query(shape: FilterShape, *columns: Any) -> Select[Any]:
+    """The user's rows matching a filter of this shape; parameters `user_id` and the
+    set filters' names (HistoryFilter.params)."""
+    query = select(*columns).where(col(_H.user_id) == bindparam("user_id"))
+    if shape.cluster:
+        query = query.where(col(_H.cluster) == bindparam("cluster"))
+    if shape.created_from:
+        query = query.where(col(_H.created_at) >= bindparam("created_from"))
+    if shape.created_before:
+        before = bindparam("created_before", type_=_TIMESTAMP)
+        column = col(_H.created_at)
+        query = query.where(column <= before if shape.before_inclusive else column < before)
+    if shape.min_confidence:
+        query = query.where(col(_H.confidence) >= bindparam("min_confidence"))
     return query
 
 
-_NEWEST_FIRST = (col(PredictionHistory.created_at).desc(), col(PredictionHistory.id).desc())
+_NEWEST_FIRST = (col(_H.created_at).desc(), col(_H.id).desc())
 
 
-# A listed entry as JSON, HistoryEntry's shape, built by PostgreSQL: the page leaves the
-# database as one text value, so no row becomes a Python object (decoding, validating and
+def _count(name: str) -> BindParameter[int]:
+    return bindparam(name, type_=Integer)
+
+
+# A listed entry: HistoryEntry's fields, named as in its JSON. PostgreSQL turns the page
+# into one JSON text value, so no row becomes a Python object (decoding, validating and
 # re-encoding 100 entries cost more than the rest of the request).
-_ENTRY_FIELDS: tuple[tuple[str, Any], ...] = (
-    ("id", PredictionHistory.id),
-    ("customer_data", PredictionHistory.customer_data),
-    ("cluster", PredictionHistory.cluster),
-    ("cluster_name", PredictionHistory.cluster_name),
-    ("confidence", PredictionHistory.confidence),
-    ("model_version", PredictionHistory.model_version),
-    ("profile_id", PredictionHistory.profile_id),
-    (
-        "created_at",
-        func.to_char(
-            func.timezone("UTC", PredictionHistory.created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
-        ),
+_ENTRY_COLUMNS: tuple[Any, ...] = (
+    _H.id,
+    _H.customer_data,
+    _H.cluster,
+    _H.cluster_name,
+    _H.confidence,
+    _H.model_version,
+    _H.profile_id,
+    func.to_char(func.timezone("UTC", _H.created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"').label(
+        "created_at"
     ),
 )
-_ENTRY_JSON = func.json_build_object(
-    *itertools.chain.from_iterable((literal_column(f"'{k}'"), v) for k, v in _ENTRY_FIELDS)
-).label("entry")
+
+
+@functools.cache
+def _page_statement(shape: FilterShape) -> Select[Any]:
+    """(matches counted up to `count_limit`, the page as a JSON array): one statement per
+    shape, built once, so neither building it nor its cache key costs a request."""
+    matches = _history_query(shape, _H.id).limit(_count("count_limit")).subquery()
+    page = (
+        _history_query(shape, *_ENTRY_COLUMNS)
+        .order_by(*_NEWEST_FIRST)
+        .offset(_count("skip"))
+        .limit(_count("limit"))
+        .subquery("entry")
+    )
+    # json_agg of whole rows: compact objects keyed by the column names. The fixed-width
+    # UTC timestamp text sorts like the timestamp (byte order, "C").
+    newest_first = aggregate_order_by(
+        page.table_valued(), page.c.created_at.collate("C").desc(), page.c.id.desc()
+    )
+    entries = select(
+        func.coalesce(func.json_agg(newest_first), literal_column("'[]'::json")).cast(Text)
+    ).scalar_subquery()
+    return select(select(func.count()).select_from(matches).scalar_subquery(), entries)
 
 
 @dataclass(frozen=True)
@@ -114,7 +144,12 @@ class HistoryJsonPage:
 
 
 async def list_history(
-    session: AsyncSession, user_id: int, flt: HistoryFilter, skip: int, limit: int, count_limit: int
+    connection: AsyncConnection,
+    user_id: int,
+    flt: HistoryFilter,
+    skip: int,
+    limit: int,
+    count_limit: int,
 ) -> HistoryJsonPage:
     """A page of the user's history (a JSON array of HistoryEntry), newest first, and how
     many rows match, counted up to `count_limit`: one statement, one round trip.
@@ -123,23 +158,10 @@ async def list_history(
     listed column, the count the narrow (user, cluster) one, so rows the filters reject
     and the table's pages are never read.
     """
-    matches = _history_query(user_id, flt, PredictionHistory.id).limit(count_limit).subquery()
-    page = (
-        _history_query(
-            user_id, flt, _ENTRY_JSON, PredictionHistory.created_at, PredictionHistory.id
-        )
-        .order_by(*_NEWEST_FIRST)
-        .offset(skip)
-        .limit(limit)
-        .subquery()
-    )
-    newest_first = aggregate_order_by(page.c.entry, page.c.created_at.desc(), page.c.id.desc())
-    entries = select(
-        func.coalesce(func.json_agg(newest_first), literal_column("'[]'::json")).cast(Text)
-    ).scalar_subquery()
-    counted = select(func.count()).select_from(matches).scalar_subquery()
-    row = (await session.execute(select(counted, entries))).one()
-    return HistoryJsonPage(entries=row[1].encode(), counted=int(row[0]))
+    params = {"user_id": user_id, "skip": skip, "limit": limit, "count_limit": count_limit}
+    result = await connection.execute(_page_statement(flt.shape), params | flt.params())
+    counted, entries = result.one()
+    return HistoryJsonPage(entries=entries.encode(), counted=int(counted))
 
 
 # An export row, as CSV by COPY: PostgreSQL formats every field (created_at as ISO 8601
@@ -156,17 +178,31 @@ EXPORT_COLUMNS = (
     "batch_size",
 )
 _EXPORT_SELECT: tuple[Any, ...] = (
-    PredictionHistory.id,
-    func.to_char(
-        func.timezone("UTC", PredictionHistory.created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
-    ),
-    PredictionHistory.cluster,
-    PredictionHistory.cluster_name,
-    PredictionHistory.confidence,
-    PredictionHistory.model_version,
-    PredictionHistory.profile_id,
-    *(PredictionHistory.customer_data[name].astext for name in EXPORT_COLUMNS[7:]),
+    _H.id,
+    func.to_char(func.timezone("UTC", _H.created_at), 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+    _H.cluster,
+    _H.cluster_name,
+    _H.confidence,
+    _H.model_version,
+    _H.profile_id,
+    *(_H.customer_data[name].astext for name in EXPORT_COLUMNS[7:]),
 )
+
+
+@functools.cache
+def _export_statement(shape: FilterShape, after: bool, dialect: Dialect) -> SQLCompiler:
+    """A page of export rows (`page_size`), after the keyset cursor (`after_created`,
+    `after_id`) when `after`, compiled once per shape."""
+    query = _history_query(shape, *_EXPORT_SELECT)
+    if after:
+        created = bindparam("after_created", type_=_TIMESTAMP)
+        # `created_at <= created` bounds the index scan (it starts at the cursor); the OR
+        # alone was only a filter, so page k re-read every row of pages 1..k.
+        query = query.where(
+            col(_H.created_at) <= created,
+            or_(col(_H.created_at) < created, col(_H.id) < bindparam("after_id")),
+        )
+    return query.order_by(*_NEWEST_FIRST).limit(_count("page_size")).compile(dialect=dialect)
 
 
 @dataclass(frozen=True)
@@ -195,19 +231,11 @@ async def history_csv_page(
 ) -> CsvPage:
     """Up to `page_size` matching rows as CSV (EXPORT_COLUMNS, no header), newest first,
     after the keyset cursor `after`, written by PostgreSQL's COPY."""
-    query = _history_query(user_id, flt, *_EXPORT_SELECT)
+    compiled = _export_statement(flt.shape, after is not None, session.get_bind().dialect)
+    values = {"user_id": user_id, "page_size": page_size, **flt.params()}
     if after is not None:
-        created, row_id = after
-        # `created_at <= created` bounds the index scan (it starts at the cursor); the OR
-        # alone was only a filter, so page k re-read every row of pages 1..k.
-        query = query.where(
-            col(PredictionHistory.created_at) <= created,
-            or_(col(PredictionHistory.created_at) < created, col(PredictionHistory.id) < row_id),
-        )
-    compiled = (
-        query.order_by(*_NEWEST_FIRST).limit(page_size).compile(dialect=session.get_bind().dialect)
-    )
-    params = compiled.construct_params()
+        values["after_created"], values["after_id"] = after
+    params = compiled.construct_params(values)
     chunks: list[bytes] = []
 
     async def collect(chunk: bytes) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from segshared.contracts.customer import CUSTOMER_FIELDS
 from segshared.errors import NotFound, ServiceUnavailable
 from segshared.internal_client import InternalClient
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from profile_service import repository
 from profile_service.filters import HistoryFilter
@@ -82,12 +82,12 @@ HISTORY_TOTAL_CAP = 1_000
 
 
 async def history_listing(
-    session: AsyncSession, user_id: int, flt: HistoryFilter, skip: int, limit: int
+    connection: AsyncConnection, user_id: int, flt: HistoryFilter, skip: int, limit: int
 ) -> bytes:
     """A page of the caller's history, newest first, with its (capped) total: a HistoryPage
     as JSON (the entries come as JSON from the database, see repository.list_history)."""
     bound = skip + HISTORY_TOTAL_CAP
-    page = await repository.list_history(session, user_id, flt, skip, limit, bound + 1)
+    page = await repository.list_history(connection, user_id, flt, skip, limit, bound + 1)
     total, capped = min(page.counted, bound), json.dumps(page.counted > bound)
     return b'{"history":%b,"total":%d,"total_capped":%b}' % (page.entries, total, capped.encode())
 

@@ -96,9 +96,9 @@ class TestHistoryEvents:
         summary = {"batch_size": 2, "cluster_counts": {"Segment 1": 2}}
         await publish(
             redis,
-            event(17, whole_second, confidence=87.25),
+            event(27, whole_second, confidence=87.25),
             event(
-                17,
+                27,
                 precise,
                 cluster="",
                 cluster_name="",
@@ -106,8 +106,8 @@ class TestHistoryEvents:
                 customer_data=json.dumps(summary),
             ),
         )
-        await wait_for_total(client, auth(signer, 17), 2)
-        response = await client.get("/history", headers=auth(signer, 17))
+        await wait_for_total(client, auth(signer, 27), 2)
+        response = await client.get("/history", headers=auth(signer, 27))
         assert response.headers["content-type"] == "application/json"
         page = HistoryPage.model_validate_json(response.content)
         assert (page.total, page.total_capped) == (2, False)

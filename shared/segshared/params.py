@@ -11,9 +11,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query
 from pydantic import AfterValidator
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from segshared.db import session_dependency
+from segshared.db import read_connection_dependency, session_dependency
 
 INT4_MAX = 2**31 - 1  # `integer` columns (most ids, counts)
 INT8_MAX = 2**63 - 1  # `bigint` columns
@@ -40,3 +40,7 @@ Skip = Annotated[int, Query(ge=0, le=INT4_MAX)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 # The one transaction per request, committed before the response is sent.
 SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]
+# An autocommit connection for an endpoint that reads in a single statement.
+ReadConnectionDep = Annotated[
+    AsyncConnection, Depends(read_connection_dependency, scope="function")
+]

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 from segshared.errors import error_responses
-from segshared.params import BigRowId, Limit, Skip
+from segshared.params import BigRowId, Limit, ReadConnectionDep, Skip
 from segshared.security import CurrentClaims
 
 from profile_service import service
@@ -25,12 +25,12 @@ _CSV: dict[int | str, dict[str, Any]] = {
 @router.get("/", response_model=HistoryPage, include_in_schema=False)
 async def list_history(
     claims: CurrentClaims,
-    session: SessionDep,
+    connection: ReadConnectionDep,
     flt: HistoryFilterDep,
     skip: Skip = 0,
     limit: Limit = 100,
 ) -> Response:
-    page = await service.history_listing(session, claims.user_id, flt, skip, limit)
+    page = await service.history_listing(connection, claims.user_id, flt, skip, limit)
     return Response(page, media_type="application/json")
 
 
