@@ -20,7 +20,7 @@ class ProfileState(ServiceState[ProfileSettings]):
     """profile-service's `app.state` while it runs."""
 
     ml: InternalClient  # ml-service's internal endpoints
-    consumers: list[StreamConsumer]  # history, then user events
+    consumers: list[StreamConsumer]  # history ones (HISTORY_CONSUMERS), then user events
 
 
 # Dependencies are `async def` on purpose: FastAPI runs a plain `def` one in a thread

@@ -37,15 +37,19 @@ def create_app(
                 settings.predict_timeout_seconds,
             )
             consumers = [
-                StreamConsumer(
-                    shared.redis,
-                    HISTORY_STREAM,
-                    CONSUMER_GROUP,
-                    history_handler(shared.sessionmaker),
-                    batch_size=settings.history_batch_size,
-                    block_ms=settings.history_block_ms,
-                    gather_seconds=settings.history_gather_seconds,
-                    retry=settings.stream_retry,
+                *(
+                    StreamConsumer(
+                        shared.redis,
+                        HISTORY_STREAM,
+                        CONSUMER_GROUP,
+                        history_handler(shared.sessionmaker),
+                        batch_size=settings.history_batch_size,
+                        block_ms=settings.history_block_ms,
+                        gather_seconds=settings.history_gather_seconds,
+                        retry=settings.stream_retry,
+                        instance=instance,
+                    )
+                    for instance in range(settings.history_consumers)
                 ),
                 StreamConsumer(
                     shared.redis,

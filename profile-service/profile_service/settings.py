@@ -14,6 +14,9 @@ class ProfileSettings(ServiceSettings):
     # commit, the tombstone check's plan) over more rows.
     history_batch_size: int = 2000
     history_block_ms: int = 200
+    # History consumers per process (one group): while one waits for PostgreSQL to store
+    # its batch, the next reads and parses another, so Python and the database overlap.
+    history_consumers: int = Field(default=2, ge=1, le=8)
     # Pause after a partial batch (bounded well under the 1 s visibility promise).
     history_gather_seconds: float = 0.25
     export_page_size: int = 10_000

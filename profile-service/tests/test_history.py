@@ -136,12 +136,15 @@ class TestHistoryEvents:
     async def test_backlog_written_while_stopped_drains_on_start(
         self, client: httpx.AsyncClient, signer: TokenSigner, redis: Redis, app: FastAPI
     ) -> None:
-        history_consumer = app.state.consumers[0]
-        await history_consumer.stop()
+        history_consumers = app.state.consumers[:-1]  # the last one reads user events
+        assert len({c.consumer for c in history_consumers}) == len(history_consumers) == 2
+        for consumer in history_consumers:
+            await consumer.stop()
         await publish(redis, *(event(3, NOW - timedelta(seconds=i)) for i in range(25)))
         await asyncio.sleep(0.1)
         assert (await client.get("/history", headers=auth(signer, 3))).json()["total"] == 0
-        history_consumer.start()
+        for consumer in history_consumers:
+            consumer.start()
         assert (await wait_for_total(client, auth(signer, 3), 25))["total"] == 25
 
     async def test_poison_event_is_dead_lettered_and_later_events_are_stored(

@@ -107,6 +107,7 @@ class StreamConsumer:
         retry: RetryPolicy | None = None,
         reclaim_every_seconds: float = 5.0,
         metrics_every_seconds: float = 5.0,
+        instance: int = 0,
     ) -> None:
         self.redis = redis
         self.stream = stream
@@ -121,7 +122,11 @@ class StreamConsumer:
         self.retry = retry or RetryPolicy()
         self.reclaim_every_seconds = reclaim_every_seconds
         self.metrics_every_seconds = metrics_every_seconds
-        self.consumer = f"{socket.gethostname()}-{os.getpid()}"
+        # `instance` tells apart several consumers of one group in one process: while one
+        # waits for its batch's database write, another reads and parses the next batch.
+        self.consumer = f"{socket.gethostname()}-{os.getpid()}" + (
+            f"-{instance}" if instance else ""
+        )
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._group_ready = False

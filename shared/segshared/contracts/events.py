@@ -11,13 +11,13 @@ tracing on, every event also carries `traceparent` (segshared.tracing.trace_fiel
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from segshared.streams import BatchHandler, Entry
@@ -90,7 +90,7 @@ class HistoryEvent:
         """The event of a stream entry; ValueError (or KeyError, TypeError) when malformed."""
         created = datetime.fromisoformat(fields["created_at"].replace("Z", "+00:00"))
         customer_data = fields.get("customer_data") or "{}"
-        if not isinstance(json.loads(customer_data), dict):
+        if not isinstance(orjson.loads(customer_data), dict):
             raise ValueError("customer_data is not a JSON object")
         return cls(
             event_id=fields["event_id"],
