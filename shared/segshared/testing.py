@@ -129,18 +129,31 @@ def migrated_test_database(url: str, alembic_ini: Path) -> str:
 
 async def truncate_schema(url: str, schema: str, *, restart_identity: bool = True) -> None:
     """Empty every table of one schema (except Alembic's) and, unless told not to, reset
-    identities (ml keeps counting: its model ids name artifacts that outlive the rows)."""
+    identities (ml keeps counting: its model ids name artifacts that outlive the rows).
+
+    A running app's background work (job heartbeats, consumers) may hold a lock on one
+    table while it waits for another; the TRUNCATE, taking them one by one, can then be
+    the side PostgreSQL cancels as a deadlock. It is simply run again.
+    """
     target = make_url(ServiceSettings(database_url=url).database_url).set(drivername="postgresql")
     conn = await asyncpg.connect(target.render_as_string(hide_password=False))
     try:
         tables = await conn.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename != 'alembic_version'",
+            "SELECT tablename FROM pg_tables WHERE schemaname = $1"
+            " AND tablename != 'alembic_version' ORDER BY tablename",
             schema,
         )
         if tables:
             names = ", ".join(f'"{schema}"."{t["tablename"]}"' for t in tables)
             identities = "RESTART IDENTITY" if restart_identity else "CONTINUE IDENTITY"
-            await conn.execute(f"TRUNCATE {names} {identities} CASCADE")
+            for attempt in range(5):
+                try:
+                    await conn.execute(f"TRUNCATE {names} {identities} CASCADE")
+                    break
+                except asyncpg.DeadlockDetectedError:
+                    if attempt == 4:
+                        raise
+                    await asyncio.sleep(0.05 * (attempt + 1))
     finally:
         await conn.close()
 
