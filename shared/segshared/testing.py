@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from segshared.contracts.quota import seconds_until_utc_midnight, usage_key
 from segshared.migrations import apply_migrations
+from segshared.retry import Backoff
 from segshared.settings import ServiceSettings
 from segshared.tokens import TokenVerifier
 
@@ -146,6 +147,7 @@ async def truncate_schema(url: str, schema: str, *, restart_identity: bool = Tru
         if tables:
             names = ", ".join(f'"{schema}"."{t["tablename"]}"' for t in tables)
             identities = "RESTART IDENTITY" if restart_identity else "CONTINUE IDENTITY"
+            backoff = Backoff(base=0.05, cap=1.0)
             for attempt in range(5):
                 try:
                     await conn.execute(f"TRUNCATE {names} {identities} CASCADE")
@@ -153,7 +155,7 @@ async def truncate_schema(url: str, schema: str, *, restart_identity: bool = Tru
                 except asyncpg.DeadlockDetectedError:
                     if attempt == 4:
                         raise
-                    await asyncio.sleep(0.05 * (attempt + 1))
+                    await asyncio.sleep(backoff.next())
     finally:
         await conn.close()
 
