@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
@@ -64,6 +63,16 @@ def exported(service: str, span: ProtoSpan) -> ExportedSpan:
     )
 
 
+SpanKey = tuple[str, int, str]
+"""A span's service, kind and a part of its name."""
+
+
+def matching(
+    spans: list[ExportedSpan], service: str, kind: int, name: str = ""
+) -> list[ExportedSpan]:
+    return [s for s in spans if s.service == service and s.kind == kind and name in s.name]
+
+
 class Collector:
     """An OTLP/HTTP trace receiver that keeps every span it is sent."""
 
@@ -95,11 +104,15 @@ class Collector:
         with self._lock:
             return [span for span in self.spans if span.trace_id == trace_id]
 
-    def wait_for(self, trace_id: str, present: Any, timeout: float = 20) -> list[ExportedSpan]:
-        """The trace's spans once `present(spans)` holds (exports are batched)."""
+    def wait_for(self, trace_id: str, *wanted: SpanKey, timeout: float = 20) -> list[ExportedSpan]:
+        """The trace's spans once every wanted span has arrived.
+
+        Each process exports in its own batches, and a span is sent only after it ends (a
+        server span after its response), so spans arrive in no fixed order.
+        """
         deadline = time.monotonic() + timeout
         spans = self.trace(trace_id)
-        while not present(spans) and time.monotonic() < deadline:
+        while not all(matching(spans, *key) for key in wanted) and time.monotonic() < deadline:
             time.sleep(0.1)
             spans = self.trace(trace_id)
         return spans
@@ -149,7 +162,7 @@ def user_headers(gateway: httpx.Client) -> dict[str, str]:
 
 
 def one(spans: list[ExportedSpan], service: str, kind: int, name: str = "") -> ExportedSpan:
-    found = [s for s in spans if s.service == service and s.kind == kind and name in s.name]
+    found = matching(spans, service, kind, name)
     assert len(found) == 1, (service, kind, name, spans)
     return found[0]
 
@@ -170,12 +183,15 @@ def test_profile_predict_is_one_trace_across_gateway_profile_and_ml(
     )
     assert predicted.status_code == 200, predicted.text
 
-    def complete(spans: list[ExportedSpan]) -> bool:
-        return any(s.service == "profile-service" and s.kind == CONSUMER for s in spans) and any(
-            s.service == "ml-service" and s.kind == SERVER for s in spans
-        )
-
-    spans = receiver.wait_for(trace_id, complete)
+    spans = receiver.wait_for(
+        trace_id,
+        ("gateway", SERVER, ""),
+        ("gateway", CLIENT, "POST"),
+        ("profile-service", SERVER, ""),
+        ("profile-service", CLIENT, "POST"),
+        ("ml-service", SERVER, ""),
+        ("profile-service", CONSUMER, "stream:prediction-history"),
+    )
     gateway_in = one(spans, "gateway", SERVER)
     assert gateway_in.parent_id == caller_span  # the caller's trace is continued
     assert gateway_in.name == "POST /profiles"  # the proxy's route, not just the method
@@ -222,8 +238,7 @@ def test_a_request_without_traceparent_starts_a_trace_at_the_gateway(
         time.sleep(0.1)
     (root,) = new_roots()
     spans = receiver.wait_for(
-        root.trace_id,
-        lambda spans: any(s.service == "ml-service" and s.kind == SERVER for s in spans),
+        root.trace_id, ("ml-service", SERVER, ""), ("gateway", CLIENT, "POST")
     )
     ml_in = one(spans, "ml-service", SERVER)
     assert ml_in.parent_id == one(spans, "gateway", CLIENT, "POST").span_id
